@@ -1,0 +1,180 @@
+// Copyright 2026 The eventpersist Authors.
+#include "persistence/api/config.h"
+
+#include <exception>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "hocon/config.hpp"
+#include "hocon/config_exception.hpp"
+#include "hocon/config_parse_options.hpp"
+#include "hocon/config_object.hpp"
+#include "hocon/config_value.hpp"
+
+namespace persistence {
+namespace {
+
+// Where a key came from, e.g. "application.conf: 12", for error messages.
+std::string OriginOf(const hocon::config& config, const std::string& key) {
+  try {
+    if (config.has_path(key)) {
+      return config.get_value(key)->origin()->description();
+    }
+  } catch (const std::exception&) {
+  }
+  return "";
+}
+
+// Runs `get` and turns cpp-hocon's exceptions into a Status that names the
+// full key and its origin.
+template <typename T, typename Get>
+absl::StatusOr<T> Guarded(const hocon::config* config, const std::string& key,
+                          const std::string& full_key, Get get) {
+  if (config == nullptr || !config->has_path(key)) {
+    return absl::NotFoundError(
+        absl::StrCat("config key '", full_key, "' is missing"));
+  }
+  try {
+    return get();
+  } catch (const std::exception& e) {
+    std::string origin = OriginOf(*config, key);
+    return absl::InvalidArgumentError(
+        absl::StrCat("config key '", full_key, "'",
+                     origin.empty() ? "" : absl::StrCat(" (", origin, ")"),
+                     ": ", e.what()));
+  }
+}
+
+}  // namespace
+
+Config::Config() = default;
+
+Config::Config(std::shared_ptr<const hocon::config> config, std::string path)
+    : config_(std::move(config)), path_(std::move(path)) {}
+
+absl::StatusOr<Config> Config::ParseString(const std::string& text,
+                                           const std::string& origin) {
+  try {
+    auto options = hocon::config_parse_options().set_origin_description(
+        std::make_shared<std::string>(origin));
+    return Config(hocon::config::parse_string(text, options), "");
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot parse config ", origin, ": ", e.what()));
+  }
+}
+
+absl::StatusOr<Config> Config::ParseFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read config file '", path, "'"));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseString(text.str(), path);
+}
+
+Config Config::WithFallback(const Config& fallback) const {
+  if (config_ == nullptr) return fallback;
+  if (fallback.config_ == nullptr) return *this;
+  auto merged = std::dynamic_pointer_cast<const hocon::config>(
+      config_->with_fallback(fallback.config_));
+  return Config(merged, path_);
+}
+
+absl::StatusOr<Config> Config::Resolve() const {
+  if (config_ == nullptr) return *this;
+  try {
+    return Config(config_->resolve(), path_);
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot resolve config: ", e.what()));
+  }
+}
+
+bool Config::HasPath(const std::string& key) const {
+  if (config_ == nullptr) return false;
+  try {
+    return config_->has_path(key);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+std::string Config::FullKey(const std::string& key) const {
+  return path_.empty() ? key : absl::StrCat(path_, ".", key);
+}
+
+absl::StatusOr<std::string> Config::GetString(const std::string& key) const {
+  return Guarded<std::string>(config_.get(), key, FullKey(key),
+                              [&] { return config_->get_string(key); });
+}
+
+absl::StatusOr<int64_t> Config::GetInt(const std::string& key) const {
+  return Guarded<int64_t>(config_.get(), key, FullKey(key),
+                          [&] { return config_->get_long(key); });
+}
+
+absl::StatusOr<double> Config::GetDouble(const std::string& key) const {
+  return Guarded<double>(config_.get(), key, FullKey(key),
+                         [&] { return config_->get_double(key); });
+}
+
+absl::StatusOr<bool> Config::GetBool(const std::string& key) const {
+  return Guarded<bool>(config_.get(), key, FullKey(key),
+                       [&] { return config_->get_bool(key); });
+}
+
+absl::StatusOr<std::chrono::nanoseconds> Config::GetDuration(
+    const std::string& key) const {
+  return Guarded<std::chrono::nanoseconds>(
+      config_.get(), key, FullKey(key), [&] {
+        return std::chrono::nanoseconds(
+            config_->get_duration(key, hocon::time_unit::NANOSECONDS));
+      });
+}
+
+absl::StatusOr<Config> Config::GetConfig(const std::string& key) const {
+  return Guarded<Config>(config_.get(), key, FullKey(key), [&] {
+    return Config(config_->get_config(key), FullKey(key));
+  });
+}
+
+absl::StatusOr<std::string> Config::GetStringOr(
+    const std::string& key, const std::string& fallback) const {
+  if (!HasPath(key)) return fallback;
+  return GetString(key);
+}
+
+absl::StatusOr<int64_t> Config::GetIntOr(const std::string& key,
+                                         int64_t fallback) const {
+  if (!HasPath(key)) return fallback;
+  return GetInt(key);
+}
+
+absl::StatusOr<bool> Config::GetBoolOr(const std::string& key,
+                                       bool fallback) const {
+  if (!HasPath(key)) return fallback;
+  return GetBool(key);
+}
+
+std::vector<std::string> Config::LeafKeys() const {
+  std::vector<std::string> keys;
+  if (config_ == nullptr) return keys;
+  for (const auto& entry : config_->entry_set()) {
+    keys.push_back(FullKey(entry.first));
+  }
+  return keys;
+}
+
+std::string Config::Render() const {
+  if (config_ == nullptr) return "{}";
+  return config_->root()->render();
+}
+
+}  // namespace persistence

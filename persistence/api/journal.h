@@ -1,0 +1,136 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// journal.h: the journal plugin API.
+//
+// A journal plugin implements AsyncWriteJournal (writes and deletes) and
+// the AsyncRecovery part (replay and highest sequence number). The runtime
+// hosts each plugin instance as an actor on its `plugin-dispatcher`: it
+// never calls one instance from two threads at once, and it wraps every
+// call in the plugin's circuit breaker and timeouts. Results are Futures,
+// so a plugin with an async client may complete them later, on any thread.
+// A plugin whose client blocks derives from SyncWriteJournal instead and
+// writes plain functions.
+//
+// Errors are values, never exceptions:
+//   - a *rejected* atomic write (an event could not be serialized; nothing
+//     of it was stored) is a non-OK entry in the per-write result vector;
+//   - a *failed* call (storage trouble, or unknown whether anything was
+//     stored) is a non-OK status for the whole call.
+//
+// Thread-safety: see above; a plugin needs no locking for its own calls.
+//
+// Example (a blocking backend):
+//
+//   class MyJournal : public SyncWriteJournal {
+//    public:
+//     explicit MyJournal(const Config& config);
+//     absl::StatusOr<std::vector<absl::Status>> WriteMessages(
+//         const std::vector<AtomicWrite>& writes) override;
+//     absl::Status DeleteMessagesTo(const std::string& persistence_id,
+//                                   int64_t to_sequence_nr) override;
+//     absl::Status ReplayMessages(const std::string& persistence_id,
+//                                 int64_t from, int64_t to, int64_t max,
+//                                 const ReplayCallback& callback) override;
+//     absl::StatusOr<int64_t> ReadHighestSequenceNr(
+//         const std::string& persistence_id, int64_t from) override;
+//   };
+//   PERSISTENCE_REGISTER_JOURNAL(MyJournal, "my.Journal");
+#ifndef PERSISTENCE_API_JOURNAL_H_
+#define PERSISTENCE_API_JOURNAL_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "persistence/api/future.h"
+#include "persistence/api/persistent_repr.h"
+
+namespace persistence {
+
+// ReplayCallback receives replayed events in sequence-number order, one at
+// a time (never concurrently), before the replay's Future completes.
+using ReplayCallback = std::function<void(const PersistentRepr&)>;
+
+// WriteResults: one status per atomic write of the request, in order.
+using WriteResults = std::vector<absl::Status>;
+
+class AsyncWriteJournal {
+ public:
+  virtual ~AsyncWriteJournal() = default;
+
+  // Start runs once, on the plugin dispatcher, before any other call. An
+  // error here (say, a data path that cannot be opened) fails plugin start.
+  virtual absl::Status Start() { return absl::OkStatus(); }
+
+  // AsyncWriteMessages stores each atomic write entirely or not at all and
+  // returns one result per write (rejections), or a failed status for the
+  // whole call. A journal that prevents concurrent writers fails the call
+  // when a write's first sequence number is not above the stored highest.
+  virtual Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(
+      std::vector<AtomicWrite> writes) = 0;
+
+  // AsyncDeleteMessagesTo deletes events up to `to_sequence_nr` (inclusive;
+  // kMaxSequenceNr for all). The highest sequence number is kept.
+  virtual Future<absl::Status> AsyncDeleteMessagesTo(
+      const std::string& persistence_id, int64_t to_sequence_nr) = 0;
+
+  // --- AsyncRecovery ---
+
+  // AsyncReplayMessages calls `callback` for each stored event with
+  // from <= sequence_nr <= to, at most `max` of them, in order, then
+  // completes. Deleted events are not replayed.
+  virtual Future<absl::Status> AsyncReplayMessages(
+      const std::string& persistence_id, int64_t from_sequence_nr,
+      int64_t to_sequence_nr, int64_t max, ReplayCallback callback) = 0;
+
+  // AsyncReadHighestSequenceNr returns the highest sequence number ever
+  // stored for the id (0 if none), also after its events were deleted.
+  // `from_sequence_nr` is a hint: the answer is at least that.
+  virtual Future<absl::StatusOr<int64_t>> AsyncReadHighestSequenceNr(
+      const std::string& persistence_id, int64_t from_sequence_nr) = 0;
+};
+
+// SyncWriteJournal: the variant for backends with blocking clients. The
+// runtime calls these on the plugin dispatcher, so blocking is fine there
+// and never starves actors on the default dispatcher.
+class SyncWriteJournal : public AsyncWriteJournal {
+ public:
+  virtual absl::StatusOr<WriteResults> WriteMessages(
+      const std::vector<AtomicWrite>& writes) = 0;
+  virtual absl::Status DeleteMessagesTo(const std::string& persistence_id,
+                                        int64_t to_sequence_nr) = 0;
+  virtual absl::Status ReplayMessages(const std::string& persistence_id,
+                                      int64_t from_sequence_nr,
+                                      int64_t to_sequence_nr, int64_t max,
+                                      const ReplayCallback& callback) = 0;
+  virtual absl::StatusOr<int64_t> ReadHighestSequenceNr(
+      const std::string& persistence_id, int64_t from_sequence_nr) = 0;
+
+  Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(
+      std::vector<AtomicWrite> writes) final {
+    return MakeReadyFuture(WriteMessages(writes));
+  }
+  Future<absl::Status> AsyncDeleteMessagesTo(const std::string& persistence_id,
+                                             int64_t to_sequence_nr) final {
+    return MakeReadyFuture(DeleteMessagesTo(persistence_id, to_sequence_nr));
+  }
+  Future<absl::Status> AsyncReplayMessages(const std::string& persistence_id,
+                                           int64_t from_sequence_nr,
+                                           int64_t to_sequence_nr, int64_t max,
+                                           ReplayCallback callback) final {
+    return MakeReadyFuture(ReplayMessages(persistence_id, from_sequence_nr,
+                                          to_sequence_nr, max, callback));
+  }
+  Future<absl::StatusOr<int64_t>> AsyncReadHighestSequenceNr(
+      const std::string& persistence_id, int64_t from_sequence_nr) final {
+    return MakeReadyFuture(
+        ReadHighestSequenceNr(persistence_id, from_sequence_nr));
+  }
+};
+
+}  // namespace persistence
+
+#endif  // PERSISTENCE_API_JOURNAL_H_

@@ -1,0 +1,149 @@
+// Copyright 2026 The eventpersist Authors.
+#include "persistence/api/serialization.h"
+
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+
+namespace persistence {
+namespace {
+
+class StringSerializer : public Serializer {
+ public:
+  int32_t Identifier() const override { return kStringSerializerId; }
+  absl::StatusOr<std::string> ToBinary(const Payload& payload) const override {
+    const std::string* s = payload.As<std::string>();
+    if (s == nullptr) return absl::InvalidArgumentError("not a std::string");
+    return *s;
+  }
+  absl::StatusOr<Payload> FromBinary(std::string_view bytes,
+                                     std::string_view) const override {
+    return Payload::Of(std::string(bytes));
+  }
+};
+
+// Any generated protobuf message, found on replay by its full name in the
+// generated descriptor pool (the message's code must be linked in).
+class ProtobufSerializer : public Serializer {
+ public:
+  int32_t Identifier() const override { return kProtobufSerializerId; }
+  std::string Manifest(const Payload& payload) const override {
+    const google::protobuf::Message* m = payload.AsMessage();
+    return m == nullptr ? "" : m->GetDescriptor()->full_name();
+  }
+  absl::StatusOr<std::string> ToBinary(const Payload& payload) const override {
+    const google::protobuf::Message* m = payload.AsMessage();
+    if (m == nullptr) return absl::InvalidArgumentError("not a protobuf");
+    std::string out;
+    if (!m->SerializeToString(&out)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "protobuf ", m->GetDescriptor()->full_name(), " does not serialize"));
+    }
+    return out;
+  }
+  absl::StatusOr<Payload> FromBinary(std::string_view bytes,
+                                     std::string_view manifest) const override {
+    const std::string name(manifest);
+    const google::protobuf::Descriptor* descriptor =
+        google::protobuf::DescriptorPool::generated_pool()
+            ->FindMessageTypeByName(name);
+    if (descriptor == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat("protobuf type '", name, "' is not linked in"));
+    }
+    const google::protobuf::Message* prototype =
+        google::protobuf::MessageFactory::generated_factory()->GetPrototype(
+            descriptor);
+    std::shared_ptr<google::protobuf::Message> message(prototype->New());
+    if (!message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      return absl::DataLossError(
+          absl::StrCat("bytes do not parse as protobuf '", name, "'"));
+    }
+    // The concrete type is only known at run time; the payload's type index
+    // is that of the generated class, found through its prototype.
+    return PayloadOfMessage(std::move(message));
+  }
+
+ private:
+  static Payload PayloadOfMessage(
+      std::shared_ptr<google::protobuf::Message> message) {
+    return Payload::FromShared<google::protobuf::Message>(std::move(message));
+  }
+};
+
+}  // namespace
+
+Serialization::Serialization() : protobuf_(std::make_shared<ProtobufSerializer>()) {
+  auto strings = std::make_shared<StringSerializer>();
+  by_type_[std::type_index(typeid(std::string))] = strings;
+  by_id_[strings->Identifier()] = strings;
+  by_id_[protobuf_->Identifier()] = protobuf_;
+}
+
+Serialization& Serialization::Global() {
+  static Serialization* global = new Serialization();
+  return *global;
+}
+
+absl::Status Serialization::Register(
+    std::type_index type, std::shared_ptr<const Serializer> serializer) {
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  const int32_t id = serializer->Identifier();
+  auto by_id = by_id_.find(id);
+  if (by_id != by_id_.end() && typeid(*by_id->second) != typeid(*serializer)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("serializer id ", id, " is already taken"));
+  }
+  auto by_type = by_type_.find(type);
+  if (by_type != by_type_.end() &&
+      typeid(*by_type->second) != typeid(*serializer)) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "type ", type.name(), " already has a serializer (id ",
+        by_type->second->Identifier(), ")"));
+  }
+  by_type_[type] = serializer;
+  by_id_[id] = serializer;
+  return absl::OkStatus();
+}
+
+const Serializer* Serialization::FindFor(const Payload& payload) const {
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  auto it = by_type_.find(payload.type());
+  if (it != by_type_.end()) return it->second.get();
+  if (payload.AsMessage() != nullptr) return protobuf_.get();
+  return nullptr;
+}
+
+absl::StatusOr<SerializedPayload> Serialization::Serialize(
+    const Payload& payload) const {
+  if (payload.empty()) return absl::InvalidArgumentError("empty payload");
+  const Serializer* serializer = FindFor(payload);
+  if (serializer == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("no serializer registered for type ",
+                     payload.type().name()));
+  }
+  absl::StatusOr<std::string> bytes = serializer->ToBinary(payload);
+  if (!bytes.ok()) return bytes.status();
+  return SerializedPayload{serializer->Identifier(),
+                           serializer->Manifest(payload), *std::move(bytes)};
+}
+
+absl::StatusOr<Payload> Serialization::Deserialize(
+    int32_t serializer_id, std::string_view manifest,
+    std::string_view bytes) const {
+  std::shared_ptr<const Serializer> serializer;
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    auto it = by_id_.find(serializer_id);
+    if (it != by_id_.end()) serializer = it->second;
+  }
+  if (serializer == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("no serializer with id ", serializer_id));
+  }
+  return serializer->FromBinary(bytes, manifest);
+}
+
+}  // namespace persistence

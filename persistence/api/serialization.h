@@ -1,0 +1,104 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// serialization.h: Serializer and the Serialization registry that turns a
+// Payload into bytes and back.
+//
+// A stored payload carries (serializer id, manifest, bytes); the id picks
+// the serializer on replay and the manifest tells it what to rebuild. Two
+// serializers are built in: std::string (id 1) and every protobuf message
+// (id 2, manifest = the message's full name), so protobuf events work with
+// no registration. A user type joins by registering a Serializer. A payload
+// of a type with no serializer fails Serialize with InvalidArgument: that is
+// the error a journal turns into a rejected write.
+//
+// Thread-safety: the registry is safe for concurrent Serialize/Deserialize
+// and Register calls. Serializers must be safe to call from many threads.
+//
+// Example:
+//
+//   class MoneySerializer : public Serializer {
+//    public:
+//     int32_t Identifier() const override { return 1000; }
+//     absl::StatusOr<std::string> ToBinary(const Payload& p) const override;
+//     absl::StatusOr<Payload> FromBinary(std::string_view bytes,
+//                                        std::string_view manifest) const override;
+//   };
+//   Serialization::Global().Register<Money>(std::make_shared<MoneySerializer>());
+#ifndef PERSISTENCE_API_SERIALIZATION_H_
+#define PERSISTENCE_API_SERIALIZATION_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <typeindex>
+#include <unordered_map>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "persistence/api/payload.h"
+
+namespace persistence {
+
+// Serializer ids below 100 are reserved for the built-in serializers.
+inline constexpr int32_t kStringSerializerId = 1;
+inline constexpr int32_t kProtobufSerializerId = 2;
+
+// SerializedPayload is what a journal stores for one payload.
+struct SerializedPayload {
+  int32_t serializer_id = 0;
+  std::string manifest;
+  std::string bytes;
+};
+
+// Serializer turns payloads of some types into bytes and back.
+class Serializer {
+ public:
+  virtual ~Serializer() = default;
+  // Identifier is stored with every payload; it must never change.
+  virtual int32_t Identifier() const = 0;
+  // Manifest tells FromBinary what to build; empty when there is one type.
+  virtual std::string Manifest(const Payload& payload) const { return ""; }
+  virtual absl::StatusOr<std::string> ToBinary(const Payload& payload) const = 0;
+  virtual absl::StatusOr<Payload> FromBinary(
+      std::string_view bytes, std::string_view manifest) const = 0;
+};
+
+class Serialization {
+ public:
+  Serialization();
+
+  // Global is the process-wide registry that journals use.
+  static Serialization& Global();
+
+  // Register binds `type` to `serializer`. A type or an id bound twice to
+  // different serializers is AlreadyExists.
+  absl::Status Register(std::type_index type,
+                        std::shared_ptr<const Serializer> serializer);
+  template <typename T>
+  absl::Status Register(std::shared_ptr<const Serializer> serializer) {
+    return Register(std::type_index(typeid(T)), std::move(serializer));
+  }
+
+  // Serialize finds the serializer of the payload's type.
+  absl::StatusOr<SerializedPayload> Serialize(const Payload& payload) const;
+  // Deserialize rebuilds a payload with the serializer of that id.
+  absl::StatusOr<Payload> Deserialize(int32_t serializer_id,
+                                      std::string_view manifest,
+                                      std::string_view bytes) const;
+
+ private:
+  const Serializer* FindFor(const Payload& payload) const;
+
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::type_index, std::shared_ptr<const Serializer>>
+      by_type_;
+  std::map<int32_t, std::shared_ptr<const Serializer>> by_id_;
+  std::shared_ptr<const Serializer> protobuf_;
+};
+
+}  // namespace persistence
+
+#endif  // PERSISTENCE_API_SERIALIZATION_H_

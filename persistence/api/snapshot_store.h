@@ -1,0 +1,95 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// snapshot_store.h: the snapshot store plugin API.
+//
+// Like a journal, a snapshot store instance is hosted as an actor on its
+// `plugin-dispatcher` and never called from two threads at once. The
+// runtime sets the snapshot's timestamp before SaveAsync. A backend with a
+// blocking client derives from SyncSnapshotStore.
+//
+// Thread-safety: see above.
+//
+// Example:
+//
+//   class MySnapshotStore : public SyncSnapshotStore {
+//     absl::StatusOr<std::optional<SelectedSnapshot>> Load(
+//         const std::string& persistence_id,
+//         const SnapshotSelectionCriteria& criteria) override;
+//     absl::Status Save(const SnapshotMetadata& metadata,
+//                       const Payload& snapshot) override;
+//     absl::Status Delete(const SnapshotMetadata& metadata) override;
+//     absl::Status Delete(const std::string& persistence_id,
+//                         const SnapshotSelectionCriteria& criteria) override;
+//   };
+//   PERSISTENCE_REGISTER_SNAPSHOT_STORE(MySnapshotStore, "my.SnapshotStore");
+#ifndef PERSISTENCE_API_SNAPSHOT_STORE_H_
+#define PERSISTENCE_API_SNAPSHOT_STORE_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "persistence/api/future.h"
+#include "persistence/api/payload.h"
+#include "persistence/api/snapshot.h"
+
+namespace persistence {
+
+using LoadResult = absl::StatusOr<std::optional<SelectedSnapshot>>;
+
+class SnapshotStore {
+ public:
+  virtual ~SnapshotStore() = default;
+
+  // Start runs once before any other call; an error fails plugin start.
+  virtual absl::Status Start() { return absl::OkStatus(); }
+
+  // LoadAsync returns the youngest snapshot matching `criteria`, or none.
+  virtual Future<LoadResult> LoadAsync(
+      const std::string& persistence_id,
+      const SnapshotSelectionCriteria& criteria) = 0;
+  // SaveAsync stores a snapshot; one at the same sequence number is replaced.
+  virtual Future<absl::Status> SaveAsync(const SnapshotMetadata& metadata,
+                                         const Payload& snapshot) = 0;
+  // DeleteAsync(metadata) deletes the one snapshot DeleteByMetadataMatches.
+  virtual Future<absl::Status> DeleteAsync(const SnapshotMetadata& metadata) = 0;
+  // DeleteAsync(id, criteria) deletes every snapshot matching `criteria`.
+  virtual Future<absl::Status> DeleteAsync(
+      const std::string& persistence_id,
+      const SnapshotSelectionCriteria& criteria) = 0;
+};
+
+// SyncSnapshotStore: the variant for backends with blocking clients.
+class SyncSnapshotStore : public SnapshotStore {
+ public:
+  virtual LoadResult Load(const std::string& persistence_id,
+                          const SnapshotSelectionCriteria& criteria) = 0;
+  virtual absl::Status Save(const SnapshotMetadata& metadata,
+                            const Payload& snapshot) = 0;
+  virtual absl::Status Delete(const SnapshotMetadata& metadata) = 0;
+  virtual absl::Status Delete(const std::string& persistence_id,
+                              const SnapshotSelectionCriteria& criteria) = 0;
+
+  Future<LoadResult> LoadAsync(
+      const std::string& persistence_id,
+      const SnapshotSelectionCriteria& criteria) final {
+    return MakeReadyFuture(Load(persistence_id, criteria));
+  }
+  Future<absl::Status> SaveAsync(const SnapshotMetadata& metadata,
+                                 const Payload& snapshot) final {
+    return MakeReadyFuture(Save(metadata, snapshot));
+  }
+  Future<absl::Status> DeleteAsync(const SnapshotMetadata& metadata) final {
+    return MakeReadyFuture(Delete(metadata));
+  }
+  Future<absl::Status> DeleteAsync(
+      const std::string& persistence_id,
+      const SnapshotSelectionCriteria& criteria) final {
+    return MakeReadyFuture(Delete(persistence_id, criteria));
+  }
+};
+
+}  // namespace persistence
+
+#endif  // PERSISTENCE_API_SNAPSHOT_STORE_H_
