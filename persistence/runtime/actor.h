@@ -1,0 +1,104 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// actor.h: actors. An actor owns a mailbox of messages that its dispatcher
+// runs one at a time, so an actor's own state needs no locks.
+//
+// ActorBase is the untyped core: its mailbox holds closures, and Post runs
+// one in the actor's context. Actor<M> adds a typed Receive; ActorRef<M> is
+// how others Tell it messages, and Ask (actor_system.h) sends a request and
+// returns a Future with a timeout.
+//
+// Thread-safety: Post, Tell and Stop may be called from any thread. All
+// other members of an actor run only inside its own messages.
+//
+// Example:
+//
+//   class Counter : public Actor<int> {
+//    public:
+//     void Receive(int n) override { total_ += n; }
+//    private:
+//     int total_ = 0;
+//   };
+//   ActorRef<int> counter = system.Spawn<Counter>("default-dispatcher");
+//   counter.Tell(5);
+#ifndef PERSISTENCE_RUNTIME_ACTOR_H_
+#define PERSISTENCE_RUNTIME_ACTOR_H_
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <utility>
+
+#include "persistence/runtime/dispatcher.h"
+
+namespace persistence {
+
+class ActorSystem;
+
+class ActorBase : public std::enable_shared_from_this<ActorBase> {
+ public:
+  virtual ~ActorBase() = default;
+
+  // Post runs `message` in this actor's context, after those already
+  // queued. Messages to a stopped actor are dropped.
+  void Post(std::function<void()> message);
+
+  // Stop stops the actor after the current message; PostStop runs then.
+  void Stop();
+  bool stopped() const { return stopped_.load(std::memory_order_acquire); }
+
+ protected:
+  // PreStart runs as the actor's first message.
+  virtual void PreStart() {}
+  // PostStop runs once, in the actor's context, when it stops.
+  virtual void PostStop() {}
+
+  ActorSystem& system() const { return *system_; }
+
+ private:
+  friend class ActorSystem;
+  void Attach(ActorSystem* system, Dispatcher* dispatcher);
+  void RunMailbox();
+  void FinishStop();
+
+  ActorSystem* system_ = nullptr;
+  Dispatcher* dispatcher_ = nullptr;
+  std::mutex mu_;
+  std::deque<std::function<void()>> mailbox_;
+  bool scheduled_ = false;
+  bool stop_requested_ = false;
+  std::atomic<bool> stopped_{false};
+};
+
+template <typename M>
+class Actor : public virtual ActorBase {
+ public:
+  using Message = M;
+  virtual void Receive(M message) = 0;
+};
+
+// ActorRef<M>: a handle to send M to an actor. Cheap to copy.
+template <typename M>
+class ActorRef {
+ public:
+  ActorRef() = default;
+  explicit ActorRef(std::shared_ptr<Actor<M>> actor) : actor_(std::move(actor)) {}
+
+  void Tell(M message) const {
+    Actor<M>* actor = actor_.get();
+    actor_->Post([actor, message = std::move(message)]() mutable {
+      actor->Receive(std::move(message));
+    });
+  }
+  bool valid() const { return actor_ != nullptr; }
+  Actor<M>* get() const { return actor_.get(); }
+
+ private:
+  std::shared_ptr<Actor<M>> actor_;
+};
+
+}  // namespace persistence
+
+#endif  // PERSISTENCE_RUNTIME_ACTOR_H_

@@ -1,0 +1,97 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// circuit_breaker.h: CircuitBreaker, which protects callers from a storage
+// backend in trouble.
+//
+// Closed: calls pass; each failure (a non-OK result, or no result within
+// `call_timeout`) counts, a success resets the count, and `max_failures` in
+// a row open the breaker. Open: calls fail at once with Unavailable, for
+// `reset_timeout`. Then half-open: one trial call passes; its success
+// closes the breaker, its failure opens it again.
+//
+// Thread-safety: all methods may be called from any thread.
+//
+// Example:
+//
+//   CircuitBreaker breaker(scheduler, {.max_failures = 10,
+//                                      .call_timeout = 10s,
+//                                      .reset_timeout = 30s});
+//   Future<absl::Status> f = breaker.Call<absl::Status>(
+//       [&] { return journal->AsyncDeleteMessagesTo(id, 3); });
+#ifndef PERSISTENCE_RUNTIME_CIRCUIT_BREAKER_H_
+#define PERSISTENCE_RUNTIME_CIRCUIT_BREAKER_H_
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "persistence/api/config.h"
+#include "persistence/api/future.h"
+#include "persistence/runtime/dispatcher.h"
+
+namespace persistence {
+
+struct CircuitBreakerSettings {
+  int max_failures = 10;
+  std::chrono::nanoseconds call_timeout = std::chrono::seconds(10);
+  std::chrono::nanoseconds reset_timeout = std::chrono::seconds(30);
+
+  // FromConfig reads `max-failures`, `call-timeout`, `reset-timeout`.
+  static absl::StatusOr<CircuitBreakerSettings> FromConfig(const Config& c);
+};
+
+class CircuitBreaker {
+ public:
+  enum class State { kClosed, kOpen, kHalfOpen };
+
+  CircuitBreaker(Scheduler& scheduler, CircuitBreakerSettings settings,
+                 std::string name);
+
+  // Call runs `body` unless the breaker is open. T is absl::Status or
+  // absl::StatusOr<X>: anything built from a Status with an ok() method.
+  template <typename T>
+  Future<T> Call(const std::function<Future<T>()>& body) {
+    absl::Status refused = Admit();
+    if (!refused.ok()) return MakeReadyFuture<T>(T(refused));
+    Promise<T> result;
+    const auto timeout = settings_.call_timeout;
+    Scheduler::TimerId timer =
+        scheduler_.ScheduleOnce(timeout, [this, result, timeout] {
+          if (result.TrySet(T(absl::DeadlineExceededError(absl::StrCat(
+                  name_, ": call did not complete within ",
+                  std::chrono::duration_cast<std::chrono::milliseconds>(timeout)
+                      .count(),
+                  " ms (call-timeout)"))))) {
+            OnResult(false);
+          }
+        });
+    body().OnComplete([this, result, timer](const T& value) {
+      scheduler_.Cancel(timer);
+      if (result.TrySet(value)) OnResult(value.ok());
+    });
+    return result.GetFuture();
+  }
+
+  State state() const;
+
+ private:
+  absl::Status Admit();
+  void OnResult(bool success);
+
+  Scheduler& scheduler_;
+  const CircuitBreakerSettings settings_;
+  const std::string name_;
+  mutable std::mutex mu_;
+  State state_ = State::kClosed;
+  int failures_ = 0;
+  bool trial_in_flight_ = false;
+  std::chrono::steady_clock::time_point opened_at_;
+};
+
+}  // namespace persistence
+
+#endif  // PERSISTENCE_RUNTIME_CIRCUIT_BREAKER_H_

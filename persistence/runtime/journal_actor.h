@@ -1,0 +1,91 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// journal_actor.h: JournalActor hosts one journal plugin instance.
+//
+// It calls the plugin from its own mailbox only (one call at a time, on the
+// plugin dispatcher), and adds what every journal needs and no backend
+// should write again:
+//   - replies to writes in request order, also when the plugin completes
+//     its futures out of order;
+//   - a replay or highest-sequence-number read of an id waits for that id's
+//     writes in flight, so a sequence number is never handed out twice;
+//   - a circuit breaker around writes, deletes and highest reads;
+//   - a replay that makes no progress within `recovery-event-timeout` fails;
+//   - the replay filter (replay_filter.h).
+//
+// Thread-safety: an actor; talk to it with Tell.
+#ifndef PERSISTENCE_RUNTIME_JOURNAL_ACTOR_H_
+#define PERSISTENCE_RUNTIME_JOURNAL_ACTOR_H_
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "absl/status/status.h"
+#include "persistence/api/config.h"
+#include "persistence/api/journal.h"
+#include "persistence/runtime/actor.h"
+#include "persistence/runtime/circuit_breaker.h"
+#include "persistence/runtime/journal_protocol.h"
+#include "persistence/runtime/replay_filter.h"
+
+namespace persistence {
+
+struct JournalSettings {
+  CircuitBreakerSettings circuit_breaker;
+  ReplayFilterSettings replay_filter;
+  std::chrono::nanoseconds recovery_event_timeout = std::chrono::seconds(30);
+
+  // FromConfig reads a journal plugin's section (fallback merged in).
+  static absl::StatusOr<JournalSettings> FromConfig(const Config& c);
+};
+
+class JournalActor : public Actor<JournalRequest> {
+ public:
+  JournalActor(std::string plugin_id, std::unique_ptr<AsyncWriteJournal> plugin,
+               JournalSettings settings);
+
+  void Receive(JournalRequest request) override;
+
+  // StartPlugin runs the plugin's Start; post it as the first message.
+  absl::Status StartPlugin();
+
+ private:
+  void Handle(WriteMessages request);
+  void Handle(ReplayMessages request);
+  void Handle(DeleteMessagesTo request);
+  void Handle(ReadHighestSequenceNr request);
+
+  // A read of `persistence_id` runs now, or after its in-flight writes.
+  void RunAfterWrites(const std::string& persistence_id,
+                      std::function<void()> read);
+  void OnWriteDone(uint64_t write_id, WriteMessagesResult result);
+  void StartReplay(ReplayMessages request, int64_t highest);
+
+  const std::string plugin_id_;
+  std::unique_ptr<AsyncWriteJournal> plugin_;
+  const JournalSettings settings_;
+  std::unique_ptr<CircuitBreaker> breaker_;
+
+  // Resequencing: write ids are issued in request order and replied in it.
+  uint64_t next_write_id_ = 0;
+  uint64_t next_reply_id_ = 0;
+  struct PendingWrite {
+    std::function<void(WriteMessagesResult)> reply;
+    std::vector<std::string> persistence_ids;
+    std::optional<WriteMessagesResult> result;
+  };
+  std::map<uint64_t, PendingWrite> pending_writes_;
+  std::unordered_map<std::string, int> writes_in_flight_;
+  std::unordered_map<std::string, std::deque<std::function<void()>>>
+      reads_waiting_;
+};
+
+}  // namespace persistence
+
+#endif  // PERSISTENCE_RUNTIME_JOURNAL_ACTOR_H_

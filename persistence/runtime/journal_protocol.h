@@ -1,0 +1,69 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// journal_protocol.h: the requests a journal actor takes, and their replies.
+//
+// Each request carries its reply callbacks (the "reply-to" of the request);
+// a persistent actor's callbacks post the reply into its own mailbox. The
+// journal actor calls them from its own or the plugin's threads.
+//
+// Thread-safety: plain values; the callbacks must be safe to call from any
+// thread.
+#ifndef PERSISTENCE_RUNTIME_JOURNAL_PROTOCOL_H_
+#define PERSISTENCE_RUNTIME_JOURNAL_PROTOCOL_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "persistence/api/persistent_repr.h"
+
+namespace persistence {
+
+// WriteMessagesResult answers one WriteMessages.
+struct WriteMessagesResult {
+  // Not OK: the whole request failed (storage trouble or unknown outcome).
+  absl::Status status;
+  // The writes as sent (with their metadata), and when `status` is OK one
+  // result per write: OK stored, else rejected (nothing of it stored).
+  std::vector<AtomicWrite> writes;
+  std::vector<absl::Status> results;
+};
+
+struct WriteMessages {
+  std::vector<AtomicWrite> writes;
+  std::function<void(WriteMessagesResult)> reply;
+};
+
+// ReplayMessages replays [from, to], at most `max` events, then answers
+// `on_done` with the highest sequence number of the id (or an error).
+struct ReplayMessages {
+  std::string persistence_id;
+  int64_t from_sequence_nr = 1;
+  int64_t to_sequence_nr = kMaxSequenceNr;
+  int64_t max = kMaxSequenceNr;
+  std::function<void(const PersistentRepr&)> on_event;
+  std::function<void(absl::StatusOr<int64_t>)> on_done;
+};
+
+struct DeleteMessagesTo {
+  std::string persistence_id;
+  int64_t to_sequence_nr = 0;
+  std::function<void(absl::Status)> reply;
+};
+
+struct ReadHighestSequenceNr {
+  std::string persistence_id;
+  int64_t from_sequence_nr = 0;
+  std::function<void(absl::StatusOr<int64_t>)> reply;
+};
+
+using JournalRequest = std::variant<WriteMessages, ReplayMessages,
+                                    DeleteMessagesTo, ReadHighestSequenceNr>;
+
+}  // namespace persistence
+
+#endif  // PERSISTENCE_RUNTIME_JOURNAL_PROTOCOL_H_

@@ -1,0 +1,263 @@
+// Copyright 2026 The eventpersist Authors.
+#include "persistence/runtime/persistent_actor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "persistence/runtime/persistence.h"
+
+namespace persistence {
+namespace {
+
+std::string NewWriterUuid() {
+  thread_local std::mt19937_64 random(std::random_device{}());
+  return absl::StrFormat("%016x%016x", random(), random());
+}
+
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+PersistentActorBase::PersistentActorBase() : writer_uuid_(NewWriterUuid()) {}
+
+template <typename T>
+std::function<void(T)> PersistentActorBase::Reply(
+    std::function<void(PersistentActorBase*, T)> fn) {
+  std::shared_ptr<ActorBase> self = shared_from_this();
+  PersistentActorBase* me = this;
+  return [self, me, fn = std::move(fn)](T value) {
+    self->Post([me, fn, value = std::move(value)]() mutable {
+      fn(me, std::move(value));
+    });
+  };
+}
+
+void PersistentActorBase::PreStart() {
+  persistence_id_ = PersistenceId();
+  Persistence& persistence = system().Extension<Persistence>();
+  absl::StatusOr<ActorRef<JournalRequest>> journal =
+      persistence.Journal(JournalPluginId());
+  if (!journal.ok()) {
+    FailRecovery(journal.status());
+    return;
+  }
+  journal_ = *journal;
+  const Recovery recovery = GetRecovery();
+  absl::StatusOr<ActorRef<SnapshotRequest>> store =
+      persistence.SnapshotStore(SnapshotPluginId());
+  if (store.ok()) {
+    snapshot_store_ = *store;
+  } else {
+    // Without a snapshot store an actor still recovers from its events;
+    // a SaveSnapshot reports this error.
+    snapshot_store_error_ = store.status();
+  }
+  state_ = State::kLoadingSnapshot;
+  if (!snapshot_store_.valid() ||
+      recovery.from_snapshot.max_sequence_nr == 0) {
+    OnSnapshotLoaded(std::optional<SelectedSnapshot>());
+    return;
+  }
+  snapshot_store_.Tell(LoadSnapshot{
+      persistence_id_, recovery.from_snapshot, recovery.to_sequence_nr,
+      Reply<LoadResult>([](PersistentActorBase* me, LoadResult r) {
+        me->OnSnapshotLoaded(std::move(r));
+      })});
+}
+
+void PersistentActorBase::OnSnapshotLoaded(LoadResult result) {
+  if (!result.ok()) {
+    FailRecovery(result.status());
+    return;
+  }
+  if (result->has_value()) {
+    const SelectedSnapshot& selected = **result;
+    last_sequence_nr_ = selected.metadata.sequence_nr;
+    snapshot_sequence_nr_ = last_sequence_nr_;
+    OnSnapshotOffer(selected.metadata, selected.snapshot);
+  }
+  state_ = State::kReplaying;
+  const Recovery recovery = GetRecovery();
+  ReplayMessages replay;
+  replay.persistence_id = persistence_id_;
+  replay.from_sequence_nr = last_sequence_nr_ + 1;
+  replay.to_sequence_nr = recovery.to_sequence_nr;
+  replay.max = recovery.replay_max;
+  replay.on_event = Reply<PersistentRepr>(
+      [](PersistentActorBase* me, PersistentRepr e) { me->OnReplayed(e); });
+  replay.on_done = Reply<absl::StatusOr<int64_t>>(
+      [](PersistentActorBase* me, absl::StatusOr<int64_t> h) {
+        me->OnReplayDone(std::move(h));
+      });
+  journal_.Tell(std::move(replay));
+}
+
+void PersistentActorBase::OnReplayed(const PersistentRepr& event) {
+  if (state_ != State::kReplaying) return;
+  last_sequence_nr_ = event.sequence_nr;
+  ReceiveRecover(event.payload);
+}
+
+void PersistentActorBase::OnReplayDone(absl::StatusOr<int64_t> highest) {
+  if (state_ != State::kReplaying) return;
+  if (!highest.ok()) {
+    FailRecovery(highest.status());
+    return;
+  }
+  sequence_nr_ = std::max(*highest, last_sequence_nr_);
+  last_sequence_nr_ = sequence_nr_;
+  state_ = State::kReady;
+  OnRecoveryCompleted();
+  AfterCommand();
+  Unstash();
+}
+
+void PersistentActorBase::FailRecovery(const absl::Status& cause) {
+  state_ = State::kLoadingSnapshot;
+  OnRecoveryFailure(absl::Status(
+      cause.code(), absl::StrCat("recovery of persistence id '",
+                                 persistence_id_, "' failed: ", cause.message())));
+  Stop();
+}
+
+void PersistentActorBase::RunCommand(std::function<void()> command) {
+  if (state_ != State::kReady || stashing_pending_ > 0) {
+    stash_.push_back(std::move(command));
+    return;
+  }
+  command();
+  AfterCommand();
+}
+
+PersistentRepr PersistentActorBase::NewRepr(const Payload& payload) {
+  PersistentRepr repr;
+  repr.payload = payload;
+  repr.persistence_id = persistence_id_;
+  repr.sequence_nr = ++sequence_nr_;
+  repr.timestamp = NowMillis();
+  repr.writer_uuid = writer_uuid_;
+  return repr;
+}
+
+void PersistentActorBase::AfterCommand() {
+  for (std::vector<PersistentRepr>& events : event_batch_) {
+    // The actor numbers its own events, so Make cannot fail here.
+    journal_batch_.push_back(*AtomicWrite::Make(std::move(events)));
+  }
+  event_batch_.clear();
+  SendWrites();
+}
+
+void PersistentActorBase::SendWrites() {
+  if (write_in_flight_ || journal_batch_.empty() || stopped()) return;
+  write_in_flight_ = true;
+  WriteMessages request;
+  request.writes.swap(journal_batch_);
+  request.reply = Reply<WriteMessagesResult>(
+      [](PersistentActorBase* me, WriteMessagesResult r) {
+        me->OnWriteResult(std::move(r));
+      });
+  journal_.Tell(std::move(request));
+}
+
+void PersistentActorBase::RunLeadingDeferred() {
+  while (!pending_.empty() && pending_.front().deferred) {
+    Invocation deferred = std::move(pending_.front());
+    pending_.pop_front();
+    deferred.handler();
+  }
+}
+
+void PersistentActorBase::OnWriteResult(WriteMessagesResult result) {
+  write_in_flight_ = false;
+  if (!result.status.ok()) {
+    RunLeadingDeferred();
+    OnPersistFailure(result.status, pending_.empty() ? PersistentRepr()
+                                                     : pending_.front().event);
+    pending_.clear();
+    Stop();
+    return;
+  }
+  for (size_t i = 0; i < result.writes.size(); ++i) {
+    const absl::Status& outcome = result.results[i];
+    for (const PersistentRepr& event : result.writes[i].payload()) {
+      RunLeadingDeferred();
+      Invocation invocation = std::move(pending_.front());
+      pending_.pop_front();
+      if (invocation.stashing) --stashing_pending_;
+      if (outcome.ok()) {
+        last_sequence_nr_ = event.sequence_nr;
+        invocation.handler();
+      } else {
+        OnPersistRejected(outcome, event);
+      }
+    }
+  }
+  RunLeadingDeferred();
+  // Handlers may have persisted more; send it with what waited.
+  AfterCommand();
+  Unstash();
+}
+
+void PersistentActorBase::Unstash() {
+  while (!stash_.empty() && state_ == State::kReady && stashing_pending_ == 0 &&
+         !stopped()) {
+    std::function<void()> command = std::move(stash_.front());
+    stash_.pop_front();
+    command();
+    AfterCommand();
+  }
+}
+
+void PersistentActorBase::SaveSnapshot(Payload snapshot) {
+  if (!snapshot_store_.valid()) {
+    OnSnapshotSaved(snapshot_store_error_);
+    return;
+  }
+  SnapshotMetadata metadata;
+  metadata.persistence_id = persistence_id_;
+  metadata.sequence_nr = last_sequence_nr_;
+  snapshot_store_.Tell(::persistence::SaveSnapshot{
+      metadata, std::move(snapshot),
+      Reply<absl::StatusOr<SnapshotMetadata>>(
+          [](PersistentActorBase* me, absl::StatusOr<SnapshotMetadata> r) {
+            me->OnSnapshotSaved(r);
+          })});
+}
+
+void PersistentActorBase::DeleteMessages(int64_t to_sequence_nr) {
+  if (to_sequence_nr != kMaxSequenceNr && to_sequence_nr > last_sequence_nr_) {
+    OnMessagesDeleted(
+        absl::InvalidArgumentError(absl::StrCat(
+            "cannot delete events of '", persistence_id_, "' up to ",
+            to_sequence_nr, ": the last sequence number is ", last_sequence_nr_)),
+        to_sequence_nr);
+    return;
+  }
+  journal_.Tell(DeleteMessagesTo{
+      persistence_id_, to_sequence_nr,
+      Reply<absl::Status>([to_sequence_nr](PersistentActorBase* me, absl::Status s) {
+        me->OnMessagesDeleted(s, to_sequence_nr);
+      })});
+}
+
+void PersistentActorBase::DeleteSnapshots(const SnapshotSelectionCriteria& criteria) {
+  if (!snapshot_store_.valid()) {
+    OnSnapshotsDeleted(snapshot_store_error_);
+    return;
+  }
+  snapshot_store_.Tell(::persistence::DeleteSnapshots{
+      persistence_id_, criteria,
+      Reply<absl::Status>([](PersistentActorBase* me, absl::Status s) {
+        me->OnSnapshotsDeleted(s);
+      })});
+}
+
+}  // namespace persistence
