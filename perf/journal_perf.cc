@@ -1,0 +1,406 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// The perf suite (PERF.md): the kit's journal cases, then each row of the
+// perf table, journal side and raw side back to back in one process, with
+// min / median / max events per second and the ratio journal / raw.
+//
+//   bazel run -c opt //backends/<name>:perf
+//   bazel run -c opt //backends/<name>:perf -- --perf_events=100000
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "gtest/gtest.h"
+#include "persistence/api/codec.h"
+#include "persistence/runtime/actor_system.h"
+#include "persistence/runtime/persistence.h"
+#include "persistence/runtime/persistent_actor.h"
+#include "perf/raw_engine.h"
+#include "tck/tck.h"
+
+namespace persistence::perf {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::function<std::unique_ptr<RawEngine>()>& EngineFactory() {
+  static auto* f = new std::function<std::unique_ptr<RawEngine>()>();
+  return *f;
+}
+
+}  // namespace
+
+bool RegisterRawEngine(std::function<std::unique_ptr<RawEngine>()> factory) {
+  EngineFactory() = std::move(factory);
+  return true;
+}
+
+std::unique_ptr<RawEngine> NewRawEngine() {
+  return EngineFactory() ? EngineFactory()() : nullptr;
+}
+
+namespace {
+
+const std::string& EventPayload() {
+  static const std::string* payload = new std::string(100, 'p');
+  return *payload;
+}
+
+struct PerfCommand {
+  enum class Kind { kPersist, kPersistAsync, kPersistAll, kDone };
+  Kind kind = Kind::kPersist;
+  int group = 1;
+  Promise<absl::Status> done;
+};
+
+// PerfActor persists the fixed payload as its commands say.
+class PerfActor : public PersistentActor<PerfCommand> {
+ public:
+  PerfActor(std::string id, Promise<absl::StatusOr<int64_t>> recovered)
+      : id_(std::move(id)), recovered_(recovered) {}
+
+  std::string PersistenceId() const override { return id_; }
+  void ReceiveRecover(const Payload&) override { ++replayed_; }
+  void OnRecoveryCompleted() override { recovered_.Set(replayed_); }
+  void OnRecoveryFailure(const absl::Status& cause) override {
+    recovered_.Set(cause);
+  }
+  void OnPersistFailure(const absl::Status& cause, const PersistentRepr&) override {
+    failure_ = cause;
+  }
+  void PostStop() override {
+    if (!failure_.ok()) {
+      for (auto& d : waiting_) d.Set(failure_);
+    }
+  }
+
+  void ReceiveCommand(PerfCommand c) override {
+    static const auto noop = [](const std::string&) {};
+    switch (c.kind) {
+      case PerfCommand::Kind::kPersist:
+        Persist<std::string>(EventPayload(), noop);
+        break;
+      case PerfCommand::Kind::kPersistAsync:
+        PersistAsync<std::string>(EventPayload(), noop);
+        break;
+      case PerfCommand::Kind::kPersistAll:
+        PersistAll<std::string>(std::vector<std::string>(c.group, EventPayload()), noop);
+        break;
+      case PerfCommand::Kind::kDone:
+        waiting_.push_back(c.done);
+        DeferAsync<int>(0, [done = c.done](const int&) { done.Set(absl::OkStatus()); });
+        break;
+    }
+  }
+
+ private:
+  std::string id_;
+  Promise<absl::StatusOr<int64_t>> recovered_;
+  int64_t replayed_ = 0;
+  absl::Status failure_;
+  std::vector<Promise<absl::Status>> waiting_;
+};
+
+struct Spawned {
+  std::shared_ptr<PerfActor> actor;
+  Future<absl::StatusOr<int64_t>> recovered;
+};
+
+Spawned SpawnPerfActor(ActorSystem& system, const std::string& id) {
+  Promise<absl::StatusOr<int64_t>> recovered;
+  auto actor = system.Spawn<PerfActor>(id, recovered);
+  return {actor, recovered.GetFuture()};
+}
+
+absl::Status Check(const absl::Status& s, const std::string& what) {
+  if (s.ok()) return s;
+  return absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
+}
+
+std::string RunId() {
+  return absl::StrCat(std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count());
+}
+
+// One row of the table: events per second of each iteration, both sides.
+struct Row {
+  std::string work;
+  std::vector<double> journal;
+  std::vector<double> raw;
+};
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+void PrintStats(const char* side, const std::vector<double>& v) {
+  if (v.empty()) return;
+  std::printf("    %-8s min %10.0f  median %10.0f  max %10.0f ev/s\n", side,
+              *std::min_element(v.begin(), v.end()), Median(v),
+              *std::max_element(v.begin(), v.end()));
+}
+
+double Rate(int64_t events, Clock::duration took) {
+  const double seconds = std::chrono::duration<double>(took).count();
+  return seconds <= 0 ? 0 : static_cast<double>(events) / seconds;
+}
+
+class PerfSuite {
+ public:
+  PerfSuite(ActorSystem& system, RawEngine& raw, const tck::TckSettings& s)
+      : system_(system), raw_(raw), settings_(s), run_(RunId()) {}
+
+  // Journal side of persist / persist-async / persist-all; returns ev/s and
+  // leaves `id` holding n events (the recover row reads them back).
+  absl::StatusOr<double> JournalWrite(const std::string& id, PerfCommand::Kind kind,
+                                      int group) {
+    Spawned s = SpawnPerfActor(system_, id);
+    absl::StatusOr<int64_t> recovered = s.recovered.Get();
+    if (!recovered.ok()) return recovered.status();
+    const int n = settings_.perf_events;
+    Promise<absl::Status> done;
+    ActorRef<PerfCommand> ref(s.actor);
+    const auto start = Clock::now();
+    for (int sent = 0; sent < n; sent += group) {
+      ref.Tell(PerfCommand{kind, group, {}});
+    }
+    ref.Tell(PerfCommand{PerfCommand::Kind::kDone, 0, done});
+    absl::Status st = done.GetFuture().Get();
+    const auto took = Clock::now() - start;
+    s.actor->Stop();
+    if (!st.ok()) return st;
+    return Rate(n, took);
+  }
+
+  absl::StatusOr<double> JournalRecover(const std::string& id) {
+    const auto start = Clock::now();
+    Spawned s = SpawnPerfActor(system_, id);
+    absl::StatusOr<int64_t> recovered = s.recovered.Get();
+    const auto took = Clock::now() - start;
+    s.actor->Stop();
+    if (!recovered.ok()) return recovered.status();
+    if (*recovered != settings_.perf_events) {
+      return absl::DataLossError(absl::StrCat("recovered ", *recovered, " of ",
+                                              settings_.perf_events, " events"));
+    }
+    return Rate(*recovered, took);
+  }
+
+  absl::StatusOr<double> JournalManyActors(const std::string& prefix) {
+    std::vector<Spawned> actors;
+    for (int a = 0; a < settings_.perf_actors; ++a) {
+      actors.push_back(SpawnPerfActor(system_, absl::StrCat(prefix, "-", a)));
+    }
+    for (Spawned& s : actors) {
+      absl::StatusOr<int64_t> r = s.recovered.Get();
+      if (!r.ok()) return r.status();
+    }
+    std::vector<Future<absl::Status>> done;
+    const auto start = Clock::now();
+    for (Spawned& s : actors) {
+      ActorRef<PerfCommand> ref(s.actor);
+      for (int i = 0; i < settings_.perf_events_per_actor; ++i) {
+        ref.Tell(PerfCommand{PerfCommand::Kind::kPersist, 1, {}});
+      }
+      Promise<absl::Status> p;
+      ref.Tell(PerfCommand{PerfCommand::Kind::kDone, 0, p});
+      done.push_back(p.GetFuture());
+    }
+    for (auto& f : done) {
+      if (!f.Get().ok()) return f.Get();
+    }
+    const auto took = Clock::now() - start;
+    for (Spawned& s : actors) s.actor->Stop();
+    return Rate(static_cast<int64_t>(settings_.perf_actors) *
+                    settings_.perf_events_per_actor,
+                took);
+  }
+
+  std::vector<RawRecord> Records(const std::string& id, int n) const {
+    std::vector<RawRecord> records;
+    records.reserve(n);
+    for (int i = 1; i <= n; ++i) {
+      PersistentRepr e;
+      e.persistence_id = id;
+      e.sequence_nr = i;
+      e.payload = Payload::Of(EventPayload());
+      e.writer_uuid = "raw-writer-uuid-0000000000000000";
+      e.timestamp = 1;
+      records.push_back({id, i, EncodeEvent(e).value()});
+    }
+    return records;
+  }
+
+  template <typename F>
+  absl::StatusOr<double> Raw(int64_t events, F work) {
+    const auto start = Clock::now();
+    absl::Status s = work();
+    const auto took = Clock::now() - start;
+    if (!s.ok()) return s;
+    return Rate(events, took);
+  }
+
+  absl::Status Run() {
+    const int n = settings_.perf_events;
+    const int iterations = settings_.perf_iterations;
+    std::vector<Row> rows = {{"persist"}, {"persist-async"}, {"persist-all(10)"},
+                             {"persist-all(100)"}, {"recover"}, {"many-actors"}};
+    std::printf("perf: N = %d events of %zu bytes, %d measured iterations after "
+                "one warm-up\n", n, EventPayload().size(), iterations);
+    for (int it = 0; it <= iterations; ++it) {
+      const bool warmup = it == 0;
+      const std::string tag = absl::StrCat(run_, "-", it);
+      auto record = [&](Row& row, absl::StatusOr<double> journal,
+                        absl::StatusOr<double> raw) -> absl::Status {
+        if (!journal.ok()) return Check(journal.status(), row.work + " (journal)");
+        if (!raw.ok()) return Check(raw.status(), row.work + " (raw)");
+        std::printf("  %-17s %s journal %10.0f ev/s   raw %10.0f ev/s\n",
+                    row.work.c_str(), warmup ? "warm-up" : absl::StrFormat("iter %2d", it).c_str(),
+                    *journal, *raw);
+        std::fflush(stdout);
+        if (!warmup) {
+          row.journal.push_back(*journal);
+          row.raw.push_back(*raw);
+        }
+        return absl::OkStatus();
+      };
+      // persist
+      {
+        auto records = Records("raw-persist-" + tag, n);
+        auto raw = Raw(n, [&] { return raw_.WriteEach(records); });
+        auto journal = JournalWrite("persist-" + tag, PerfCommand::Kind::kPersist, 1);
+        if (auto s = record(rows[0], journal, raw); !s.ok()) return s;
+      }
+      // persist-async (its events are what the recover row reads back)
+      const std::string async_id = "async-" + tag;
+      const std::string raw_async_id = "raw-async-" + tag;
+      {
+        auto records = Records(raw_async_id, n);
+        auto raw = Raw(n, [&] { return raw_.WriteAsync(records); });
+        auto journal = JournalWrite(async_id, PerfCommand::Kind::kPersistAsync, 1);
+        if (auto s = record(rows[1], journal, raw); !s.ok()) return s;
+      }
+      // persist-all
+      int row_index = 2;
+      for (int group : {10, 100}) {
+        auto records = Records(absl::StrCat("raw-all", group, "-", tag), n);
+        auto raw = Raw(n, [&] { return raw_.WriteGroups(records, group); });
+        auto journal = JournalWrite(absl::StrCat("all", group, "-", tag),
+                                    PerfCommand::Kind::kPersistAll, group);
+        if (auto s = record(rows[row_index++], journal, raw); !s.ok()) return s;
+      }
+      // recover
+      {
+        int64_t scanned = 0;
+        auto raw = Raw(n, [&]() -> absl::Status {
+          absl::StatusOr<int64_t> r = raw_.Scan(raw_async_id);
+          if (!r.ok()) return r.status();
+          scanned = *r;
+          return absl::OkStatus();
+        });
+        if (raw.ok() && scanned != n) {
+          raw = absl::DataLossError(absl::StrCat("raw scan read ", scanned, " of ", n));
+        }
+        auto journal = JournalRecover(async_id);
+        if (auto s = record(rows[4], journal, raw); !s.ok()) return s;
+      }
+      // many actors, against the engine's durable single-writer rate
+      {
+        const int durable_n = std::max(1, std::min(n, 2000));
+        auto records = Records("raw-durable-" + tag, durable_n);
+        auto raw = Raw(durable_n, [&] { return raw_.WriteEachDurable(records); });
+        auto journal = JournalManyActors("many-" + tag);
+        if (auto s = record(rows[5], journal, raw); !s.ok()) return s;
+      }
+    }
+    std::printf("\nsummary (medians of %d iterations; ratio = journal / raw)\n", iterations);
+    for (const Row& row : rows) {
+      std::printf("  %s\n", row.work.c_str());
+      PrintStats("journal", row.journal);
+      PrintStats("raw", row.raw);
+    }
+    std::printf("\n");
+    for (const Row& row : rows) {
+      const double j = Median(row.journal), r = Median(row.raw);
+      std::printf("%s: journal %.0f ev/s, raw %.0f ev/s, ratio %.2f%s\n",
+                  row.work.c_str(), j, r, r > 0 ? j / r : 0.0,
+                  row.work == "many-actors" ? " (raw = durable single writer)" : "");
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  ActorSystem& system_;
+  RawEngine& raw_;
+  const tck::TckSettings& settings_;
+  const std::string run_;
+};
+
+}  // namespace
+}  // namespace persistence::perf
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  absl::Status init = persistence::tck::InitTck(argc, argv);
+  if (!init.ok()) {
+    std::cerr << "perf set-up failed: " << init << "\n";
+    persistence::tck::ShutdownTck();
+    return 2;
+  }
+  const persistence::tck::TckSettings& settings = persistence::tck::Settings();
+  int result = 0;
+  if (settings.perf_run_kit) {
+    result = RUN_ALL_TESTS();
+    if (result != 0) {
+      std::cerr << "the kit failed; no perf run\n";
+      persistence::tck::ShutdownTck();
+      return result;
+    }
+  }
+  std::unique_ptr<persistence::perf::RawEngine> raw = persistence::perf::NewRawEngine();
+  if (raw == nullptr) {
+    std::cerr << "no raw engine registered (PERSISTENCE_REGISTER_RAW_ENGINE)\n";
+    persistence::tck::ShutdownTck();
+    return 2;
+  }
+  absl::StatusOr<std::string> journal_path =
+      settings.config.GetString("persistence.journal.plugin");
+  absl::StatusOr<persistence::Config> journal_config =
+      journal_path.ok() ? settings.config.GetConfig(*journal_path)
+                        : absl::StatusOr<persistence::Config>(journal_path.status());
+  absl::Status opened = journal_config.ok() ? raw->Open(*journal_config)
+                                            : journal_config.status();
+  if (!opened.ok()) {
+    std::cerr << "raw engine: " << opened << "\n";
+    persistence::tck::ShutdownTck();
+    return 2;
+  }
+  {
+    auto system = persistence::ActorSystem::Create("perf", settings.config);
+    if (!system.ok()) {
+      std::cerr << system.status() << "\n";
+      persistence::tck::ShutdownTck();
+      return 2;
+    }
+    persistence::perf::PerfSuite suite(**system, *raw, settings);
+    absl::Status s = suite.Run();
+    if (!s.ok()) {
+      std::cerr << "perf failed: " << s << "\n";
+      result = 1;
+    }
+  }
+  raw.reset();
+  persistence::tck::ShutdownTck();
+  return result;
+}

@@ -1,0 +1,82 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// raw_engine.h: RawEngine, the raw side of the perf table: the backend's
+// engine doing the same work as the journal, with no journal in between
+// (PERF.md). Each backend registers one, written with its engine's own API
+// at its honest best (a WriteBatch, a pipeline), and the perf target runs
+// it back to back with the journal, in one process.
+//
+// The records are the bytes the journal itself would store (the event
+// codec of persistence/api/codec.h), so both sides move the same data.
+//
+// Thread-safety: the perf harness calls an engine from one thread.
+//
+// Example:
+//
+//   class RocksDbRawEngine : public RawEngine { ... };
+//   PERSISTENCE_REGISTER_RAW_ENGINE(RocksDbRawEngine);
+#ifndef PERSISTENCE_PERF_RAW_ENGINE_H_
+#define PERSISTENCE_PERF_RAW_ENGINE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "persistence/api/config.h"
+
+namespace persistence::perf {
+
+// RawRecord: one encoded event and where it goes.
+struct RawRecord {
+  std::string persistence_id;
+  int64_t sequence_nr = 0;
+  std::string bytes;
+};
+
+class RawEngine {
+ public:
+  virtual ~RawEngine() = default;
+
+  // Open prepares the engine; `journal_config` is the journal plugin's
+  // section, so both sides use the same settings (path, fsync, server).
+  // The journal runs in the same process: an engine that needs exclusive
+  // storage (a RocksDB directory) opens a sibling of the journal's.
+  virtual absl::Status Open(const Config& journal_config) = 0;
+
+  // WriteEach: each record is one write that waits for its reply.
+  virtual absl::Status WriteEach(const std::vector<RawRecord>& records) = 0;
+  // WriteAsync: all records without waiting between them (pipelined or
+  // batched as the engine allows), then wait for all.
+  virtual absl::Status WriteAsync(const std::vector<RawRecord>& records) = 0;
+  // WriteGroups: consecutive groups of `group` records, one engine batch each.
+  virtual absl::Status WriteGroups(const std::vector<RawRecord>& records,
+                                   int group) = 0;
+  // Scan reads the records of `persistence_id` back in order, decodes each
+  // with DecodeEvent, and returns how many it read.
+  virtual absl::StatusOr<int64_t> Scan(const std::string& persistence_id) = 0;
+  // WriteEachDurable: WriteEach with the engine's strongest durability
+  // (an fsync per write); the many-actors row compares against its rate.
+  virtual absl::Status WriteEachDurable(const std::vector<RawRecord>& records) {
+    return WriteEach(records);
+  }
+};
+
+bool RegisterRawEngine(std::function<std::unique_ptr<RawEngine>()> factory);
+std::unique_ptr<RawEngine> NewRawEngine();
+
+}  // namespace persistence::perf
+
+#define PERSISTENCE_PERF_CONCAT_INNER(a, b) a##b
+#define PERSISTENCE_PERF_CONCAT(a, b) PERSISTENCE_PERF_CONCAT_INNER(a, b)
+#define PERSISTENCE_REGISTER_RAW_ENGINE(Class)                                  \
+  static const bool PERSISTENCE_PERF_CONCAT(persistence_raw_engine_,           \
+                                            __COUNTER__) =                     \
+      ::persistence::perf::RegisterRawEngine(                                  \
+          [] { return std::unique_ptr<::persistence::perf::RawEngine>(         \
+                   new Class()); })
+
+#endif  // PERSISTENCE_PERF_RAW_ENGINE_H_

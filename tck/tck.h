@@ -1,0 +1,99 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// tck.h: the compatibility kit's settings and its hooks for backends.
+//
+// A backend does not write a test main: the `persistence_backend_tck` Bazel
+// macro (tck/tck.bzl) links the kit's suites with the backend's plugin
+// library and passes the backend's config file and capability flags as
+// command-line arguments, which ParseTckArgs reads.
+//
+// A backend that needs a server (Redis) registers a TckFixture: its SetUp
+// runs once before the suites, starts the server and returns extra HOCON
+// (say, the port) that is laid over the backend's config; TearDown stops it.
+// StopServer / StartServer let the kit's fault cases take the server away.
+//
+// Thread-safety: settings are written once in main, before the tests run.
+//
+// Example (in a backend's fixture .cc):
+//
+//   class RedisFixture : public TckFixture {
+//     absl::StatusOr<std::string> SetUp() override;   // "redis.port = 41234"
+//     void TearDown() override;
+//   };
+//   PERSISTENCE_REGISTER_TCK_FIXTURE(RedisFixture);
+#ifndef PERSISTENCE_TCK_TCK_H_
+#define PERSISTENCE_TCK_TCK_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "persistence/api/config.h"
+
+namespace persistence::tck {
+
+// Capability flags: what a backend declares it supports. The defaults
+// match TCK.md; a flag that is off makes its cases skip with the reason.
+struct Capabilities {
+  bool supports_atomic_persist_all_of_several_events = true;
+  bool supports_rejecting_non_serializable_objects = false;
+  bool supports_serialization = true;
+  bool supports_metadata = false;
+  bool supports_replay_only_last = false;
+  bool prevents_concurrent_writers = false;
+};
+
+class TckFixture {
+ public:
+  virtual ~TckFixture() = default;
+  // SetUp returns HOCON laid over the backend's config file.
+  virtual absl::StatusOr<std::string> SetUp() { return std::string(); }
+  virtual void TearDown() {}
+  // StopServer / StartServer take the backend's server away and back; a
+  // fixture without a server leaves them Unimplemented.
+  virtual absl::Status StopServer() {
+    return absl::UnimplementedError("this backend has no server to stop");
+  }
+  virtual absl::Status StartServer() {
+    return absl::UnimplementedError("this backend has no server to start");
+  }
+};
+
+bool RegisterTckFixture(std::function<std::unique_ptr<TckFixture>()> factory);
+
+struct TckSettings {
+  Capabilities capabilities;
+  std::string config_path;  // the backend's HOCON file
+  Config config;            // loaded: fixture overlay, file, reference.conf
+  TckFixture* fixture = nullptr;
+  // Perf settings (perf target only).
+  int perf_events = 10000;
+  int perf_iterations = 10;
+  int perf_actors = 1000;
+  int perf_events_per_actor = 100;
+  bool perf_run_kit = true;
+};
+
+// Settings is the process-wide settings, filled by InitTck.
+TckSettings& Settings();
+
+// InitTck parses --config=, --supports_*=, --prevents_concurrent_writers=,
+// --perf_*= (after googletest has taken its own flags), runs the fixture's
+// SetUp and loads the config. Errors name the flag or file.
+absl::Status InitTck(int argc, char** argv);
+void ShutdownTck();
+
+}  // namespace persistence::tck
+
+#define PERSISTENCE_TCK_CONCAT_INNER(a, b) a##b
+#define PERSISTENCE_TCK_CONCAT(a, b) PERSISTENCE_TCK_CONCAT_INNER(a, b)
+#define PERSISTENCE_REGISTER_TCK_FIXTURE(Class)                            \
+  static const bool PERSISTENCE_TCK_CONCAT(persistence_tck_fixture_,      \
+                                           __COUNTER__) =                 \
+      ::persistence::tck::RegisterTckFixture(                             \
+          [] { return std::unique_ptr<::persistence::tck::TckFixture>(    \
+                   new Class()); })
+
+#endif  // PERSISTENCE_TCK_TCK_H_
