@@ -1,0 +1,425 @@
+// Copyright 2026 The eventpersist Authors.
+#include "backends/rocksdb/database.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "backends/rocksdb/key_layout.h"
+#include "persistence/api/codec.h"
+#include "rocksdb/write_batch.h"
+
+namespace persistence::rocksdb_backend {
+namespace {
+
+absl::Status PathError(const std::string& path, const std::string& what,
+                       const std::error_code& ec) {
+  const std::string message =
+      absl::StrCat("RocksDB data path '", path, "': ", what, ": ", ec.message());
+  switch (static_cast<std::errc>(ec.value())) {
+    case std::errc::permission_denied:
+    case std::errc::operation_not_permitted:
+    case std::errc::read_only_file_system:
+      return absl::PermissionDeniedError(message);
+    case std::errc::no_such_file_or_directory:
+      return absl::NotFoundError(message);
+    case std::errc::not_a_directory:
+    case std::errc::file_exists:
+      return absl::FailedPreconditionError(message);
+    case std::errc::no_space_on_device:
+      return absl::ResourceExhaustedError(message);
+    default:
+      return absl::UnavailableError(message);
+  }
+}
+
+// CanonicalDirectory creates `path` (and its parents) when missing and
+// returns its canonical form, the key of the registry.
+absl::StatusOr<std::string> CanonicalDirectory(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec) return PathError(path, "cannot create the directory", ec);
+  if (!fs::is_directory(path, ec)) {
+    if (ec) return PathError(path, "cannot inspect the path", ec);
+    return absl::FailedPreconditionError(absl::StrCat(
+        "RocksDB data path '", path, "' exists and is not a directory"));
+  }
+  fs::path canonical = fs::canonical(path, ec);
+  if (ec) return PathError(path, "cannot resolve the path", ec);
+  return canonical.string();
+}
+
+bool IsLockConflict(const rocksdb::Status& status) {
+  if (!status.IsIOError()) return false;
+  const std::string text = status.ToString();
+  return text.find("lock file") != std::string::npos ||
+         text.find("lock hold") != std::string::npos ||
+         text.find("LOCK") != std::string::npos;
+}
+
+// CheckLayout writes the layout version into a new database and refuses a
+// database written with another layout.
+absl::Status CheckLayout(rocksdb::DB& db, const std::string& path) {
+  std::string version;
+  rocksdb::Status s = db.Get(rocksdb::ReadOptions(), LayoutVersionKey(), &version);
+  if (s.IsNotFound()) {
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    return FromRocksDb(db.Put(sync, LayoutVersionKey(), kLayoutVersion),
+                       absl::StrCat("cannot initialize the RocksDB database at '", path, "'"));
+  }
+  if (!s.ok()) {
+    return FromRocksDb(s, absl::StrCat("cannot read the RocksDB database at '", path, "'"));
+  }
+  if (version != kLayoutVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the RocksDB database at '", path, "' has key layout version '", version,
+        "'; this build reads version ", kLayoutVersion));
+  }
+  return absl::OkStatus();
+}
+
+size_t BytesOf(const std::vector<PreparedWrite>& writes) {
+  size_t bytes = 0;
+  for (const PreparedWrite& w : writes) {
+    for (const auto& [key, value] : w.records) bytes += key.size() + value.size();
+  }
+  return bytes;
+}
+
+}  // namespace
+
+std::vector<PreparedWrite> PrepareWrites(const std::vector<AtomicWrite>& writes) {
+  std::vector<EncodedWrite> encoded = EncodeAtomicWrites(writes);
+  std::vector<PreparedWrite> prepared(writes.size());
+  for (size_t i = 0; i < writes.size(); ++i) {
+    const AtomicWrite& write = writes[i];
+    PreparedWrite& p = prepared[i];
+    p.persistence_id = write.persistence_id();
+    p.lowest_sequence_nr = write.lowest_sequence_nr();
+    p.highest_sequence_nr = write.highest_sequence_nr();
+    if (!IsValidId(p.persistence_id)) {
+      p.rejection = absl::InvalidArgumentError("persistence id longer than 4 GiB");
+      continue;
+    }
+    if (p.lowest_sequence_nr < 1) {
+      p.rejection = absl::InvalidArgumentError(absl::StrCat(
+          "persistence id '", p.persistence_id, "': sequence number ",
+          p.lowest_sequence_nr, " is below 1"));
+      continue;
+    }
+    if (!encoded[i].status.ok()) {
+      p.rejection = encoded[i].status;
+      continue;
+    }
+    p.records.reserve(write.size());
+    for (size_t j = 0; j < write.size(); ++j) {
+      p.records.emplace_back(EventKey(p.persistence_id, write.payload()[j].sequence_nr),
+                             std::move(encoded[i].records[j]));
+    }
+  }
+  return prepared;
+}
+
+// DatabaseRegistry: the process's open databases by canonical path. The
+// count of users lives here, under one mutex, so a database is closed
+// (and its LOCK released) before anyone can open the same path again.
+class DatabaseRegistry {
+ public:
+  static DatabaseRegistry& Global() {
+    static auto* registry = new DatabaseRegistry();
+    return *registry;
+  }
+
+  absl::StatusOr<std::shared_ptr<Database>> Open(const DatabaseSettings& settings) {
+    absl::StatusOr<std::string> path = CanonicalDirectory(settings.path);
+    if (!path.ok()) return path.status();
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(*path);
+    if (it != entries_.end()) {
+      const std::string wanted = settings.Describe();
+      const std::string opened = it->second.database->settings_.Describe();
+      if (wanted != opened) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the RocksDB database at '", *path, "' is already open in this process with {",
+            opened, "}; a plugin sharing it asks for {", wanted,
+            "}: give both plugins the same database settings"));
+      }
+      ++it->second.users;
+      return Lease(*path, it->second.database.get());
+    }
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(MakeOptions(settings), *path, &raw);
+    if (!s.ok()) {
+      if (IsLockConflict(s)) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the RocksDB database at '", *path,
+            "' is in use by another process (one process per database; "
+            "stop the other one or give this one another path): ", s.ToString()));
+      }
+      return FromRocksDb(s, absl::StrCat("cannot open the RocksDB database at '", *path, "'"));
+    }
+    std::unique_ptr<rocksdb::DB> db(raw);
+    absl::Status layout = CheckLayout(*db, *path);
+    if (!layout.ok()) return layout;
+    Entry& entry = entries_[*path];
+    entry.database.reset(new Database(*path, settings, std::move(db)));
+    entry.users = 1;
+    return Lease(*path, entry.database.get());
+  }
+
+  int OpenCount() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<int>(entries_.size());
+  }
+
+ private:
+  struct Entry {
+    std::unique_ptr<Database, void (*)(Database*)> database{nullptr, &Destroy};
+    int users = 0;
+  };
+
+  static void Destroy(Database* database) { delete database; }
+
+  // Lease hands out a shared_ptr whose release counts down the users.
+  std::shared_ptr<Database> Lease(const std::string& path, Database* database) {
+    return std::shared_ptr<Database>(database, [this, path](Database*) { Release(path); });
+  }
+
+  void Release(const std::string& path) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(path);
+    if (it == entries_.end() || --it->second.users > 0) return;
+    // Closed under the lock: an Open of the same path waits for the LOCK.
+    entries_.erase(it);
+  }
+
+  std::mutex mu_;
+  std::map<std::string, Entry> entries_;
+};
+
+absl::StatusOr<std::shared_ptr<Database>> Database::Open(const DatabaseSettings& settings) {
+  return DatabaseRegistry::Global().Open(settings);
+}
+
+int Database::OpenDatabasesForTesting() { return DatabaseRegistry::Global().OpenCount(); }
+
+Database::Database(std::string path, DatabaseSettings settings,
+                   std::unique_ptr<rocksdb::DB> db)
+    : path_(std::move(path)), settings_(std::move(settings)), db_(std::move(db)) {
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+Database::~Database() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  work_.notify_all();
+  writer_.join();  // the writer drains the queue first
+  // With fsync off, acknowledged writes may sit in the OS page cache; a
+  // clean close makes them durable.
+  db_->SyncWAL().PermitUncheckedError();
+  db_->Close().PermitUncheckedError();
+}
+
+Future<absl::StatusOr<WriteResults>> Database::WriteEvents(
+    std::vector<PreparedWrite> writes, bool sync) {
+  EventWrite request;
+  request.bytes = BytesOf(writes);
+  request.writes = std::move(writes);
+  request.sync = sync;
+  Future<absl::StatusOr<WriteResults>> future = request.promise.GetFuture();
+  Enqueue(std::move(request));
+  return future;
+}
+
+Future<absl::Status> Database::DeleteEvents(const std::string& persistence_id,
+                                            int64_t to, bool sync) {
+  RangeDelete request;
+  request.persistence_id = persistence_id;
+  request.to = to;
+  request.sync = sync;
+  Future<absl::Status> future = request.promise.GetFuture();
+  Enqueue(std::move(request));
+  return future;
+}
+
+void Database::Enqueue(Request request) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(std::move(request));
+  }
+  work_.notify_one();
+}
+
+absl::StatusOr<int64_t> Database::ReadHighest(const std::string& persistence_id) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), HighestKey(persistence_id), &value);
+  if (s.IsNotFound()) return 0;
+  if (!s.ok()) {
+    return FromRocksDb(s, absl::StrCat("cannot read the highest sequence number of '",
+                                       persistence_id, "' in '", path_, "'"));
+  }
+  std::optional<uint64_t> highest = DecodeUint64(value);
+  if (!highest.has_value() || *highest > static_cast<uint64_t>(kMaxSequenceNr)) {
+    return absl::DataLossError(absl::StrCat(
+        "the highest sequence number of persistence id '", persistence_id, "' in '",
+        path_, "' is not a valid 8-byte number"));
+  }
+  return static_cast<int64_t>(*highest);
+}
+
+void Database::WriterLoop() {
+  std::vector<Request> group;
+  const size_t max_bytes = static_cast<size_t>(settings_.max_group_commit_bytes);
+  for (;;) {
+    group.clear();
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      work_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) return;  // stopping, and nothing left to write
+      size_t bytes = 0;
+      while (!queue_.empty() && (group.empty() || bytes < max_bytes)) {
+        if (const auto* w = std::get_if<EventWrite>(&queue_.front())) {
+          if (!group.empty() && bytes + w->bytes > max_bytes) break;
+          bytes += w->bytes;
+        }
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    Commit(group);
+  }
+}
+
+absl::StatusOr<int64_t> Database::CachedHighest(const std::string& persistence_id) {
+  auto it = highest_cache_.find(persistence_id);
+  if (it != highest_cache_.end()) return it->second;
+  absl::StatusOr<int64_t> stored = ReadHighest(persistence_id);
+  if (stored.ok()) RememberHighest(persistence_id, *stored);
+  return stored;
+}
+
+void Database::RememberHighest(const std::string& persistence_id, int64_t highest) {
+  auto it = highest_cache_.find(persistence_id);
+  if (it != highest_cache_.end()) {
+    it->second = highest;
+    return;
+  }
+  // Bounded: forget an arbitrary id (the database still has it).
+  while (!highest_cache_.empty() &&
+         static_cast<int64_t>(highest_cache_.size()) >= settings_.highest_cache_size) {
+    highest_cache_.erase(highest_cache_.begin());
+  }
+  highest_cache_.emplace(persistence_id, highest);
+}
+
+absl::Status Database::Admit(const EventWrite& request,
+                             std::unordered_map<std::string, int64_t>& group_highest) {
+  // This request's own view: its earlier writes count for its later ones.
+  std::vector<std::pair<const std::string*, int64_t>> mine;
+  for (const PreparedWrite& w : request.writes) {
+    const std::string& id = w.persistence_id;
+    auto own = std::find_if(mine.begin(), mine.end(),
+                            [&](const auto& entry) { return *entry.first == id; });
+    int64_t current;
+    if (own != mine.end()) {
+      current = own->second;
+    } else if (auto g = group_highest.find(id); g != group_highest.end()) {
+      current = g->second;
+    } else {
+      absl::StatusOr<int64_t> stored = CachedHighest(id);
+      if (!stored.ok()) return stored.status();
+      current = *stored;
+    }
+    if (w.lowest_sequence_nr <= current) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "persistence id '", id, "': write of sequence number ", w.lowest_sequence_nr,
+          " refused, ", current,
+          " is already stored (is another incarnation of this actor writing?)"));
+    }
+    const int64_t next = w.rejection.ok() ? w.highest_sequence_nr : current;
+    if (own != mine.end()) {
+      own->second = next;
+    } else {
+      mine.emplace_back(&id, next);
+    }
+  }
+  for (const auto& [id, highest] : mine) {
+    auto [it, inserted] = group_highest.try_emplace(*id, highest);
+    if (!inserted) it->second = highest;
+  }
+  return absl::OkStatus();
+}
+
+void Database::Commit(std::vector<Request>& group) {
+  rocksdb::WriteBatch batch;
+  std::unordered_map<std::string, int64_t> group_highest;
+  // Per request: OK when it made it into the batch, else why it did not.
+  std::vector<absl::Status> admitted(group.size());
+  bool sync = false;
+  absl::Status batch_error;
+  for (size_t i = 0; i < group.size() && batch_error.ok(); ++i) {
+    if (auto* w = std::get_if<EventWrite>(&group[i])) {
+      admitted[i] = Admit(*w, group_highest);
+      if (!admitted[i].ok()) continue;
+      for (const PreparedWrite& p : w->writes) {
+        if (!p.rejection.ok()) continue;
+        for (const auto& [key, value] : p.records) {
+          rocksdb::Status s = batch.Put(key, value);
+          if (!s.ok()) batch_error = FromRocksDb(s, "cannot build the write batch");
+        }
+      }
+      sync = sync || w->sync;
+    } else {
+      auto& d = std::get<RangeDelete>(group[i]);
+      rocksdb::Status s = batch.DeleteRange(EventKey(d.persistence_id, 0),
+                                            EventKeyEnd(d.persistence_id, d.to));
+      if (!s.ok()) batch_error = FromRocksDb(s, "cannot build the write batch");
+      sync = sync || d.sync;
+    }
+  }
+  for (const auto& [id, highest] : group_highest) {
+    rocksdb::Status s = batch.Put(HighestKey(id), EncodeUint64(static_cast<uint64_t>(highest)));
+    if (!s.ok()) batch_error = FromRocksDb(s, "cannot build the write batch");
+  }
+
+  absl::Status written = batch_error;
+  if (written.ok() && batch.Count() > 0) {
+    rocksdb::WriteOptions options;
+    options.sync = sync;
+    written = FromRocksDb(db_->Write(options, &batch),
+                          absl::StrCat("cannot write to the RocksDB database at '", path_, "'"));
+  }
+  for (const auto& [id, highest] : group_highest) {
+    if (written.ok()) {
+      RememberHighest(id, highest);
+    } else {
+      // Unknown whether it was stored: read it again next time.
+      highest_cache_.erase(id);
+    }
+  }
+
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (auto* w = std::get_if<EventWrite>(&group[i])) {
+      if (!admitted[i].ok()) {
+        w->promise.Set(admitted[i]);
+      } else if (!written.ok()) {
+        w->promise.Set(written);
+      } else {
+        WriteResults results;
+        results.reserve(w->writes.size());
+        for (const PreparedWrite& p : w->writes) results.push_back(p.rejection);
+        w->promise.Set(std::move(results));
+      }
+    } else {
+      std::get<RangeDelete>(group[i]).promise.Set(written);
+    }
+  }
+}
+
+}  // namespace persistence::rocksdb_backend

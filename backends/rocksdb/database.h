@@ -1,0 +1,160 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// database.h: Database, one open RocksDB database shared by every plugin of
+// the process that names its directory, and its group-commit writer.
+//
+// Sharing. Database::Open keeps a process-wide registry of open databases
+// keyed by canonical path (symlinks and `..` resolved), with a reference
+// count: the journal and the snapshot store of one directory use one
+// rocksdb::DB, and the database closes when the last plugin lets go. A
+// second *process* cannot open the directory (RocksDB's LOCK file); its
+// Open fails with FailedPrecondition naming the path.
+//
+// Group commit. Journal writes are not written by the caller. WriteEvents
+// queues an already encoded request and returns a Future; one writer thread
+// takes everything queued at that moment (up to max-group-commit-bytes),
+// builds ONE WriteBatch of it and writes it with one WAL sync, then
+// completes each request's Future. Requests that arrive while a sync is in
+// progress wait for the next one, so many actors writing at once share
+// syncs. Each request is checked on its own against the highest sequence
+// number of its ids (the stale-writer check), so one refused request never
+// fails the others of its group; a failed WriteBatch fails all of them.
+//
+// Highest sequence numbers. The writer keeps the highest sequence number of
+// recently written ids in memory (loaded from the database on first touch,
+// updated only after a successful commit) and stores it under the id's own
+// key in the same WriteBatch as the events. Deletes never touch that key.
+//
+// Thread-safety: every method is safe to call from any thread. Futures
+// complete on the writer thread; callbacks must not block.
+//
+// Example:
+//
+//   absl::StatusOr<std::shared_ptr<Database>> db = Database::Open(settings);
+//   if (!db.ok()) return db.status();      // names the path
+//   Future<absl::StatusOr<WriteResults>> done =
+//       (*db)->WriteEvents(PrepareWrites(writes), /*sync=*/true);
+#ifndef BACKENDS_ROCKSDB_DATABASE_H_
+#define BACKENDS_ROCKSDB_DATABASE_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "backends/rocksdb/settings.h"
+#include "persistence/api/future.h"
+#include "persistence/api/journal.h"
+#include "rocksdb/db.h"
+
+namespace persistence::rocksdb_backend {
+
+// PreparedWrite: one atomic write, encoded before it reaches the writer.
+struct PreparedWrite {
+  std::string persistence_id;
+  int64_t lowest_sequence_nr = 0;
+  int64_t highest_sequence_nr = 0;
+  // Not OK: the write is rejected (an event could not be serialized) and
+  // `records` is empty; nothing of it is stored.
+  absl::Status rejection;
+  // (key, encoded event) for each event, in order.
+  std::vector<std::pair<std::string, std::string>> records;
+};
+
+// PrepareWrites encodes every event of `writes` (EncodeAtomicWrites) and
+// builds their keys, on the caller's thread.
+std::vector<PreparedWrite> PrepareWrites(const std::vector<AtomicWrite>& writes);
+
+class Database {
+ public:
+  // Open returns the database at `settings.path`, opening it (and creating
+  // the directory) unless a plugin of this process has it open already, in
+  // which case the settings must agree with those it was opened with.
+  static absl::StatusOr<std::shared_ptr<Database>> Open(
+      const DatabaseSettings& settings);
+
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // db is the open database, for reads and for writes that need no
+  // ordering with the journal's (snapshots).
+  rocksdb::DB& db() { return *db_; }
+  // path is the canonical directory, as error messages name it.
+  const std::string& path() const { return path_; }
+
+  // WriteEvents stores each accepted atomic write of the request in the
+  // next group commit. The call fails (FailedPrecondition, nothing stored)
+  // when a write's first sequence number is not above the id's stored
+  // highest; rejected writes come back as their rejection.
+  Future<absl::StatusOr<WriteResults>> WriteEvents(
+      std::vector<PreparedWrite> writes, bool sync);
+
+  // DeleteEvents removes the events of `persistence_id` up to `to`
+  // (inclusive) with one range deletion in the next group commit.
+  Future<absl::Status> DeleteEvents(const std::string& persistence_id,
+                                    int64_t to, bool sync);
+
+  // ReadHighest reads the stored highest sequence number (0 if none).
+  absl::StatusOr<int64_t> ReadHighest(const std::string& persistence_id);
+
+  // OpenDatabasesForTesting: how many databases this process has open.
+  static int OpenDatabasesForTesting();
+
+ private:
+  friend class DatabaseRegistry;
+
+  struct EventWrite {
+    std::vector<PreparedWrite> writes;
+    bool sync = true;
+    size_t bytes = 0;
+    Promise<absl::StatusOr<WriteResults>> promise;
+  };
+  struct RangeDelete {
+    std::string persistence_id;
+    int64_t to = 0;
+    bool sync = true;
+    Promise<absl::Status> promise;
+  };
+  using Request = std::variant<EventWrite, RangeDelete>;
+
+  Database(std::string path, DatabaseSettings settings,
+           std::unique_ptr<rocksdb::DB> db);
+  ~Database();
+
+  void Enqueue(Request request);
+  void WriterLoop();
+  void Commit(std::vector<Request>& group);
+  // Admit checks one request against the highest sequence numbers known so
+  // far (this group's, the cache, the database) and, when accepted, records
+  // the new highest of its ids in `group_highest`.
+  absl::Status Admit(const EventWrite& request,
+                     std::unordered_map<std::string, int64_t>& group_highest);
+  absl::StatusOr<int64_t> CachedHighest(const std::string& persistence_id);
+  void RememberHighest(const std::string& persistence_id, int64_t highest);
+
+  const std::string path_;
+  const DatabaseSettings settings_;
+  std::unique_ptr<rocksdb::DB> db_;
+
+  std::mutex mu_;
+  std::condition_variable work_;
+  std::deque<Request> queue_;
+  bool stopping_ = false;
+
+  // Writer thread only.
+  std::unordered_map<std::string, int64_t> highest_cache_;
+  std::thread writer_;
+};
+
+}  // namespace persistence::rocksdb_backend
+
+#endif  // BACKENDS_ROCKSDB_DATABASE_H_
