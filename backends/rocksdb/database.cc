@@ -256,6 +256,13 @@ void Database::Enqueue(Request request) {
   work_.notify_one();
 }
 
+Database::CommitStats Database::Stats() const {
+  CommitStats stats;
+  stats.group_commits = group_commits_.load(std::memory_order_relaxed);
+  stats.requests = requests_.load(std::memory_order_relaxed);
+  return stats;
+}
+
 absl::StatusOr<int64_t> Database::ReadHighest(const std::string& persistence_id) {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), HighestKey(persistence_id), &value);
@@ -388,6 +395,8 @@ void Database::Commit(std::vector<Request>& group) {
     if (!s.ok()) batch_error = FromRocksDb(s, "cannot build the write batch");
   }
 
+  group_commits_.fetch_add(1, std::memory_order_relaxed);
+  requests_.fetch_add(group.size(), std::memory_order_relaxed);
   absl::Status written = batch_error;
   if (written.ok() && batch.Count() > 0) {
     rocksdb::WriteOptions options;

@@ -37,6 +37,7 @@
 #ifndef BACKENDS_ROCKSDB_DATABASE_H_
 #define BACKENDS_ROCKSDB_DATABASE_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -106,6 +107,14 @@ class Database {
   // ReadHighest reads the stored highest sequence number (0 if none).
   absl::StatusOr<int64_t> ReadHighest(const std::string& persistence_id);
 
+  // CommitStats counts the writer's work since the database was opened:
+  // `requests` write and delete requests in `group_commits` WriteBatches.
+  struct CommitStats {
+    uint64_t group_commits = 0;
+    uint64_t requests = 0;
+  };
+  CommitStats Stats() const;
+
   // OpenDatabasesForTesting: how many databases this process has open.
   static int OpenDatabasesForTesting();
 
@@ -149,6 +158,9 @@ class Database {
   std::condition_variable work_;
   std::deque<Request> queue_;
   bool stopping_ = false;
+
+  std::atomic<uint64_t> group_commits_{0};
+  std::atomic<uint64_t> requests_{0};
 
   // Writer thread only.
   std::unordered_map<std::string, int64_t> highest_cache_;
