@@ -2,6 +2,8 @@
 #include "backends/rocksdb/database.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <system_error>
@@ -124,9 +126,9 @@ std::vector<PreparedWrite> PrepareWrites(const std::vector<AtomicWrite>& writes)
   return prepared;
 }
 
-// DatabaseRegistry: the process's open databases by canonical path. The
-// count of users lives here, under one mutex, so a database is closed
-// (and its LOCK released) before anyone can open the same path again.
+// DatabaseRegistry: the process's open databases by canonical path, with
+// the count of their users. An entry stays (marked closing) until its
+// database is closed, so an Open of the same path waits for the LOCK.
 class DatabaseRegistry {
  public:
   static DatabaseRegistry& Global() {
@@ -135,9 +137,17 @@ class DatabaseRegistry {
   }
 
   absl::StatusOr<std::shared_ptr<Database>> Open(const DatabaseSettings& settings) {
+    // A database closing on its writer thread must be closed before the
+    // process tears down RocksDB's statics.
+    static const bool wait_at_exit = std::atexit([] { Global().WaitForClosing(); }) == 0;
+    (void)wait_at_exit;
     absl::StatusOr<std::string> path = CanonicalDirectory(settings.path);
     if (!path.ok()) return path.status();
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
+    closed_.wait(lock, [&] {
+      auto it = entries_.find(*path);
+      return it == entries_.end() || !it->second.closing;
+    });
     auto it = entries_.find(*path);
     if (it != entries_.end()) {
       const std::string wanted = settings.Describe();
@@ -149,7 +159,7 @@ class DatabaseRegistry {
             "}: give both plugins the same database settings"));
       }
       ++it->second.users;
-      return Lease(*path, it->second.database.get());
+      return Lease(*path, it->second.database);
     }
     rocksdb::DB* raw = nullptr;
     rocksdb::Status s = rocksdb::DB::Open(MakeOptions(settings), *path, &raw);
@@ -166,9 +176,29 @@ class DatabaseRegistry {
     absl::Status layout = CheckLayout(*db, *path);
     if (!layout.ok()) return layout;
     Entry& entry = entries_[*path];
-    entry.database.reset(new Database(*path, settings, std::move(db)));
+    entry.database = new Database(*path, settings, std::move(db));
     entry.users = 1;
-    return Lease(*path, entry.database.get());
+    return Lease(*path, entry.database);
+  }
+
+  // Closed: the database at `path` is closed; the path may be opened again.
+  void Closed(const std::string& path) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      entries_.erase(path);
+    }
+    closed_.notify_all();
+  }
+
+  // WaitForClosing waits (up to 30 s) until no database is closing.
+  void WaitForClosing() {
+    std::unique_lock<std::mutex> lock(mu_);
+    closed_.wait_for(lock, std::chrono::seconds(30), [this] {
+      for (const auto& [path, entry] : entries_) {
+        if (entry.closing) return false;
+      }
+      return true;
+    });
   }
 
   int OpenCount() {
@@ -178,11 +208,10 @@ class DatabaseRegistry {
 
  private:
   struct Entry {
-    std::unique_ptr<Database, void (*)(Database*)> database{nullptr, &Destroy};
+    Database* database = nullptr;  // deleted by Database::Shutdown
     int users = 0;
+    bool closing = false;
   };
-
-  static void Destroy(Database* database) { delete database; }
 
   // Lease hands out a shared_ptr whose release counts down the users.
   std::shared_ptr<Database> Lease(const std::string& path, Database* database) {
@@ -190,14 +219,19 @@ class DatabaseRegistry {
   }
 
   void Release(const std::string& path) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = entries_.find(path);
-    if (it == entries_.end() || --it->second.users > 0) return;
-    // Closed under the lock: an Open of the same path waits for the LOCK.
-    entries_.erase(it);
+    Database* last = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = entries_.find(path);
+      if (it == entries_.end() || --it->second.users > 0) return;
+      it->second.closing = true;
+      last = it->second.database;
+    }
+    Database::Shutdown(last);
   }
 
   std::mutex mu_;
+  std::condition_variable closed_;
   std::map<std::string, Entry> entries_;
 };
 
@@ -213,17 +247,33 @@ Database::Database(std::string path, DatabaseSettings settings,
   writer_ = std::thread([this] { WriterLoop(); });
 }
 
-Database::~Database() {
+void Database::Shutdown(Database* database) {
+  const bool on_writer = std::this_thread::get_id() == database->writer_.get_id();
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
+    std::lock_guard<std::mutex> lock(database->mu_);
+    database->stopping_ = true;
+    database->close_on_exit_ = on_writer;
   }
-  work_.notify_all();
-  writer_.join();  // the writer drains the queue first
+  database->work_.notify_all();
+  if (on_writer) {
+    // We are inside the writer's own loop (a completion callback let go of
+    // the last plugin): it cannot join itself. It finishes what is queued
+    // and calls CloseAndDelete as it exits.
+    database->writer_.detach();
+    return;
+  }
+  database->writer_.join();  // the writer writes what is queued first
+  CloseAndDelete(database);
+}
+
+void Database::CloseAndDelete(Database* database) {
   // With fsync off, acknowledged writes may sit in the OS page cache; a
   // clean close makes them durable.
-  db_->SyncWAL().PermitUncheckedError();
-  db_->Close().PermitUncheckedError();
+  database->db_->SyncWAL().PermitUncheckedError();
+  database->db_->Close().PermitUncheckedError();
+  const std::string path = database->path_;
+  delete database;
+  DatabaseRegistry::Global().Closed(path);
 }
 
 Future<absl::StatusOr<WriteResults>> Database::WriteEvents(
@@ -288,7 +338,12 @@ void Database::WriterLoop() {
     {
       std::unique_lock<std::mutex> lock(mu_);
       work_.wait(lock, [this] { return !queue_.empty() || stopping_; });
-      if (queue_.empty()) return;  // stopping, and nothing left to write
+      if (queue_.empty()) {  // stopping, and nothing left to write
+        if (!close_on_exit_) return;
+        lock.unlock();
+        CloseAndDelete(this);  // `this` is gone after this line
+        return;
+      }
       size_t bytes = 0;
       while (!queue_.empty() && (group.empty() || bytes < max_bytes)) {
         if (const auto* w = std::get_if<EventWrite>(&queue_.front())) {

@@ -25,6 +25,12 @@
 // updated only after a successful commit) and stores it under the id's own
 // key in the same WriteBatch as the events. Deletes never touch that key.
 //
+// Closing. The last plugin may let go of the database on any thread, even
+// on the writer thread itself (a Future's callback that drops the last
+// reference to a plugin): the writer then finishes its group and closes
+// the database on its way out instead of being joined. Until it is closed,
+// an Open of the same path waits.
+//
 // Thread-safety: every method is safe to call from any thread. Futures
 // complete on the writer thread; callbacks must not block.
 //
@@ -137,7 +143,15 @@ class Database {
 
   Database(std::string path, DatabaseSettings settings,
            std::unique_ptr<rocksdb::DB> db);
-  ~Database();
+  ~Database() = default;
+
+  // Shutdown stops the writer (after it has written what is queued), closes
+  // the database, tells the registry and deletes `database`; when called on
+  // the writer thread, the writer does all that as it exits.
+  static void Shutdown(Database* database);
+  // CloseAndDelete syncs and closes the database, deletes `database`, and
+  // tells the registry the path is free.
+  static void CloseAndDelete(Database* database);
 
   void Enqueue(Request request);
   void WriterLoop();
@@ -158,6 +172,8 @@ class Database {
   std::condition_variable work_;
   std::deque<Request> queue_;
   bool stopping_ = false;
+  // Shutdown ran on the writer thread: the writer closes and deletes.
+  bool close_on_exit_ = false;
 
   std::atomic<uint64_t> group_commits_{0};
   std::atomic<uint64_t> requests_{0};

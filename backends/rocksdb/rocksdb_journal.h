@@ -43,7 +43,6 @@
 #ifndef BACKENDS_ROCKSDB_ROCKSDB_JOURNAL_H_
 #define BACKENDS_ROCKSDB_ROCKSDB_JOURNAL_H_
 
-#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -90,15 +89,16 @@ class RocksDbJournal : public AsyncWriteJournal {
   Database* database() { return database_.get(); }
 
  private:
+  class Replayer;
+
   absl::Status NotStarted() const;
-  // FirstOfLast finds where the last `max` events up to `to` begin, or 0.
-  absl::StatusOr<int64_t> FirstOfLast(const std::string& persistence_id,
-                                      int64_t to, int64_t max);
 
   absl::StatusOr<JournalSettings> settings_;
   std::shared_ptr<Database> database_;
-  std::atomic<bool> stopping_{false};
-  // Declared last: destroyed (joined) before the database is released.
+  // What replays use; shared with the replay tasks, which may outlive this
+  // journal by the task they are in.
+  std::shared_ptr<Replayer> replayer_;
+  // Declared last: destroyed (drained, joined) first.
   std::unique_ptr<TaskPool> replays_;
 };
 

@@ -5,7 +5,10 @@
 // one database, corrupt records and bad data paths.
 #include "backends/rocksdb/rocksdb_journal.h"
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
+#include <thread>
 #include <memory>
 #include <string>
 #include <vector>
@@ -350,6 +353,51 @@ TEST_F(RocksDbJournalTest, SnapshotsLiveBesideEvents) {
   ASSERT_TRUE(journal_->AsyncDeleteMessagesTo("p:x", kInf).Get().ok());
   LoadResult kept = store.Load("p:x", SnapshotSelectionCriteria::Latest());
   ASSERT_TRUE(kept.ok() && kept->has_value());
+}
+
+// The runtime may let go of a plugin from inside a Future callback, so the
+// last reference can die on the writer thread or on a replay thread.
+TEST_F(RocksDbJournalTest, LastReferenceMayDieOnTheWritersOwnThread) {
+  Close();
+  const int open_before = Database::OpenDatabasesForTesting();
+  {
+    auto journal = std::make_shared<RocksDbJournal>(JournalSection(path_));
+    ASSERT_TRUE(journal->Start().ok());
+    std::vector<AtomicWrite> big;
+    for (int64_t seq = 1; seq <= 32; ++seq) {
+      big.push_back(AtomicWrite::Make({Event("big", seq, std::string(64 << 10, 'b'))}).value());
+    }
+    auto busy = journal->AsyncWriteMessages(std::move(big));
+    auto last = journal->AsyncWriteMessages({Atomic("p", 1, 2)});
+    // The callback holds the last reference once we drop ours.
+    last.OnComplete([keep = journal](const absl::StatusOr<WriteResults>&) {});
+    journal.reset();
+  }
+  // The database closes on the writer thread, then the path opens again.
+  for (int i = 0; i < 500 && Database::OpenDatabasesForTesting() >= open_before + 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Open();
+  EXPECT_THAT(Replay(*journal_, "p").seqs, ElementsAre(1, 2));
+  EXPECT_EQ(Highest(*journal_, "big"), 32);
+}
+
+TEST_F(RocksDbJournalTest, LastReferenceMayDieOnAReplayThread) {
+  ASSERT_TRUE(Write(*journal_, {Atomic("p", 1, 3)}).ok());
+  Close();
+  std::shared_ptr<RocksDbJournal> journal = std::make_shared<RocksDbJournal>(JournalSection(path_));
+  ASSERT_TRUE(journal->Start().ok());
+  std::atomic<int> seen{0};
+  Future<absl::Status> done = journal->AsyncReplayMessages(
+      "p", 1, kInf, kInf, [keep = journal, &seen](const PersistentRepr&) { ++seen; });
+  journal.reset();  // the replay task now holds the last reference
+  ASSERT_TRUE(done.WaitFor(std::chrono::seconds(20)));
+  EXPECT_TRUE(done.Get().ok() || absl::IsCancelled(done.Get())) << done.Get();
+  for (int i = 0; i < 500 && Database::OpenDatabasesForTesting() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Open();
+  EXPECT_THAT(Replay(*journal_, "p").seqs, ElementsAre(1, 2, 3));
 }
 
 class StartFailureTest : public ::testing::Test {

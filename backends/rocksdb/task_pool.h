@@ -5,19 +5,22 @@
 // never holds up the journal actor (and the writes of every other id).
 //
 // Thread-safety: Execute may be called from any thread. The destructor
-// runs what is still queued, then joins; tasks that must end early watch
-// their own flag.
+// lets the queued tasks run, then joins the threads; it may run on one of
+// the pool's own threads (a task that lets go of the pool's owner), in
+// which case that thread is detached and ends after its task. Tasks must
+// therefore own what they use (capture shared_ptrs, not `this`).
 //
 // Example:
 //
 //   TaskPool pool(2);
-//   pool.Execute([] { ReplaySomething(); });
+//   pool.Execute([state = shared_state] { state->DoSomething(); });
 #ifndef BACKENDS_ROCKSDB_TASK_POOL_H_
 #define BACKENDS_ROCKSDB_TASK_POOL_H_
 
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -26,19 +29,25 @@ namespace persistence::rocksdb_backend {
 
 class TaskPool {
  public:
-  explicit TaskPool(int threads) {
+  explicit TaskPool(int threads) : state_(std::make_shared<State>()) {
     for (int i = 0; i < threads; ++i) {
-      threads_.emplace_back([this] { Run(); });
+      threads_.emplace_back([state = state_] { Run(*state); });
     }
   }
 
   ~TaskPool() {
     {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
+      std::lock_guard<std::mutex> lock(state_->mu);
+      state_->stopping = true;
     }
-    ready_.notify_all();
-    for (std::thread& t : threads_) t.join();
+    state_->ready.notify_all();
+    for (std::thread& t : threads_) {
+      if (t.get_id() == std::this_thread::get_id()) {
+        t.detach();  // our own thread: it ends after the task it is in
+      } else {
+        t.join();
+      }
+    }
   }
 
   TaskPool(const TaskPool&) = delete;
@@ -46,31 +55,37 @@ class TaskPool {
 
   void Execute(std::function<void()> task) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
-      tasks_.push_back(std::move(task));
+      std::lock_guard<std::mutex> lock(state_->mu);
+      state_->tasks.push_back(std::move(task));
     }
-    ready_.notify_one();
+    state_->ready.notify_one();
   }
 
  private:
-  void Run() {
+  // State is shared with the threads, so a detached one never touches a
+  // destroyed pool.
+  struct State {
+    std::mutex mu;
+    std::condition_variable ready;
+    std::deque<std::function<void()>> tasks;
+    bool stopping = false;
+  };
+
+  static void Run(State& state) {
     for (;;) {
       std::function<void()> task;
       {
-        std::unique_lock<std::mutex> lock(mu_);
-        ready_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
-        if (tasks_.empty()) return;
-        task = std::move(tasks_.front());
-        tasks_.pop_front();
+        std::unique_lock<std::mutex> lock(state.mu);
+        state.ready.wait(lock, [&state] { return state.stopping || !state.tasks.empty(); });
+        if (state.tasks.empty()) return;
+        task = std::move(state.tasks.front());
+        state.tasks.pop_front();
       }
       task();
     }
   }
 
-  std::mutex mu_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> tasks_;
-  bool stopping_ = false;
+  std::shared_ptr<State> state_;
   std::vector<std::thread> threads_;
 };
 
