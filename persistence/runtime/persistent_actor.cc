@@ -28,7 +28,7 @@ int64_t NowMillis() {
 PersistentActorBase::PersistentActorBase() : writer_uuid_(NewWriterUuid()) {}
 
 template <typename T>
-std::function<void(T)> PersistentActorBase::Reply(
+std::function<void(T)> PersistentActorBase::InMailbox(
     std::function<void(PersistentActorBase*, T)> fn) {
   std::shared_ptr<ActorBase> self = shared_from_this();
   PersistentActorBase* me = this;
@@ -67,7 +67,7 @@ void PersistentActorBase::PreStart() {
   }
   snapshot_store_.Tell(LoadSnapshot{
       persistence_id_, recovery.from_snapshot, recovery.to_sequence_nr,
-      Reply<LoadResult>([](PersistentActorBase* me, LoadResult r) {
+      InMailbox<LoadResult>([](PersistentActorBase* me, LoadResult r) {
         me->OnSnapshotLoaded(std::move(r));
       })});
 }
@@ -90,9 +90,9 @@ void PersistentActorBase::OnSnapshotLoaded(LoadResult result) {
   replay.from_sequence_nr = last_sequence_nr_ + 1;
   replay.to_sequence_nr = recovery.to_sequence_nr;
   replay.max = recovery.replay_max;
-  replay.on_event = Reply<PersistentRepr>(
+  replay.on_event = InMailbox<PersistentRepr>(
       [](PersistentActorBase* me, PersistentRepr e) { me->OnReplayed(e); });
-  replay.on_done = Reply<absl::StatusOr<int64_t>>(
+  replay.on_done = InMailbox<absl::StatusOr<int64_t>>(
       [](PersistentActorBase* me, absl::StatusOr<int64_t> h) {
         me->OnReplayDone(std::move(h));
       });
@@ -160,7 +160,7 @@ void PersistentActorBase::SendWrites() {
   write_in_flight_ = true;
   WriteMessages request;
   request.writes.swap(journal_batch_);
-  request.reply = Reply<WriteMessagesResult>(
+  request.reply = InMailbox<WriteMessagesResult>(
       [](PersistentActorBase* me, WriteMessagesResult r) {
         me->OnWriteResult(std::move(r));
       });
@@ -226,7 +226,7 @@ void PersistentActorBase::SaveSnapshot(Payload snapshot) {
   metadata.sequence_nr = last_sequence_nr_;
   snapshot_store_.Tell(::persistence::SaveSnapshot{
       metadata, std::move(snapshot),
-      Reply<absl::StatusOr<SnapshotMetadata>>(
+      InMailbox<absl::StatusOr<SnapshotMetadata>>(
           [](PersistentActorBase* me, absl::StatusOr<SnapshotMetadata> r) {
             me->OnSnapshotSaved(r);
           })});
@@ -243,7 +243,7 @@ void PersistentActorBase::DeleteMessages(int64_t to_sequence_nr) {
   }
   journal_.Tell(DeleteMessagesTo{
       persistence_id_, to_sequence_nr,
-      Reply<absl::Status>([to_sequence_nr](PersistentActorBase* me, absl::Status s) {
+      InMailbox<absl::Status>([to_sequence_nr](PersistentActorBase* me, absl::Status s) {
         me->OnMessagesDeleted(s, to_sequence_nr);
       })});
 }
@@ -255,7 +255,7 @@ void PersistentActorBase::DeleteSnapshots(const SnapshotSelectionCriteria& crite
   }
   snapshot_store_.Tell(::persistence::DeleteSnapshots{
       persistence_id_, criteria,
-      Reply<absl::Status>([](PersistentActorBase* me, absl::Status s) {
+      InMailbox<absl::Status>([](PersistentActorBase* me, absl::Status s) {
         me->OnSnapshotsDeleted(s);
       })});
 }

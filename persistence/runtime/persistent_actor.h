@@ -193,9 +193,9 @@ class PersistentActorBase : public virtual ActorBase {
   void OnReplayed(const PersistentRepr& event);
   void OnReplayDone(absl::StatusOr<int64_t> highest);
   void FailRecovery(const absl::Status& cause);
-  // Reply builds a callback that runs `fn` in this actor's mailbox.
+  // InMailbox builds a callback that runs `fn` in this actor's mailbox.
   template <typename T>
-  std::function<void(T)> Reply(std::function<void(PersistentActorBase*, T)> fn);
+  std::function<void(T)> InMailbox(std::function<void(PersistentActorBase*, T)> fn);
 
   State state_ = State::kLoadingSnapshot;
   std::string persistence_id_;
