@@ -39,12 +39,17 @@ absl::StatusOr<Dispatcher*> ActorSystem::GetDispatcher(const std::string& path) 
   if (!threads.ok()) return threads.status();
   absl::StatusOr<int64_t> throughput = section->GetIntOr("throughput", 16);
   if (!throughput.ok()) return throughput.status();
+  absl::StatusOr<std::chrono::nanoseconds> spin =
+      section->HasPath("spin-time") ? section->GetDuration("spin-time")
+                                    : absl::StatusOr<std::chrono::nanoseconds>(
+                                          std::chrono::nanoseconds(0));
+  if (!spin.ok()) return spin.status();
   if (*threads < 1 || *threads > 1024) {
     return absl::InvalidArgumentError(absl::StrCat(
         "config key '", path, ".threads' must be in [1, 1024], got ", *threads));
   }
   auto dispatcher = std::make_unique<Dispatcher>(
-      path, static_cast<int>(*threads), static_cast<int>(*throughput));
+      path, static_cast<int>(*threads), static_cast<int>(*throughput), *spin);
   Dispatcher* raw = dispatcher.get();
   dispatchers_.emplace(path, std::move(dispatcher));
   return raw;
