@@ -45,6 +45,7 @@ struct Capabilities {
   bool prevents_concurrent_writers = false;
 };
 
+// [START tck-fixture]
 class TckFixture {
  public:
   virtual ~TckFixture() = default;
@@ -60,6 +61,7 @@ class TckFixture {
     return absl::UnimplementedError("this backend has no server to start");
   }
 };
+// [END tck-fixture]
 
 bool RegisterTckFixture(std::function<std::unique_ptr<TckFixture>()> factory);
 

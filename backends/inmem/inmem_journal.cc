@@ -14,6 +14,7 @@
 
 namespace persistence::inmem {
 
+// [START write-messages]
 absl::StatusOr<WriteResults> InMemoryJournal::WriteMessages(
     const std::vector<AtomicWrite>& writes) {
   // Serialize everything first: a rejected write then leaves nothing.
@@ -46,6 +47,7 @@ absl::StatusOr<WriteResults> InMemoryJournal::WriteMessages(
   }
   return results;
 }
+// [END write-messages]
 
 absl::Status InMemoryJournal::DeleteMessagesTo(const std::string& persistence_id,
                                                int64_t to_sequence_nr) {
@@ -145,7 +147,9 @@ absl::Status InMemorySnapshotStore::Delete(const std::string& persistence_id,
   return absl::OkStatus();
 }
 
+// [START register]
 PERSISTENCE_REGISTER_JOURNAL(InMemoryJournal, "inmem.Journal");
 PERSISTENCE_REGISTER_SNAPSHOT_STORE(InMemorySnapshotStore, "inmem.SnapshotStore");
+// [END register]
 
 }  // namespace persistence::inmem

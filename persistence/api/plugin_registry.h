@@ -61,6 +61,7 @@ using JournalRegistry = PluginRegistry<AsyncWriteJournal>;
 using SnapshotStoreRegistry = PluginRegistry<SnapshotStore>;
 
 // ConstructPlugin calls whichever of the three constructor shapes T has.
+// [START constructor-shapes]
 template <typename T>
 std::unique_ptr<T> ConstructPlugin(const Config& config,
                                    const std::string& config_path) {
@@ -75,6 +76,7 @@ std::unique_ptr<T> ConstructPlugin(const Config& config,
     return std::make_unique<T>();
   }
 }
+// [END constructor-shapes]
 
 }  // namespace persistence
 

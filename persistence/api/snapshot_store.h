@@ -38,6 +38,7 @@ namespace persistence {
 
 using LoadResult = absl::StatusOr<std::optional<SelectedSnapshot>>;
 
+// [START snapshot-store]
 class SnapshotStore {
  public:
   virtual ~SnapshotStore() = default;
@@ -59,6 +60,7 @@ class SnapshotStore {
       const std::string& persistence_id,
       const SnapshotSelectionCriteria& criteria) = 0;
 };
+// [END snapshot-store]
 
 // SyncSnapshotStore: the variant for backends with blocking clients.
 class SyncSnapshotStore : public SnapshotStore {
