@@ -51,14 +51,18 @@ void JournalActor::Receive(JournalRequest request) {
 }
 
 void JournalActor::Handle(WriteMessages request) {
-  const uint64_t write_id = next_write_id_++;
-  PendingWrite& pending = pending_writes_[write_id];
-  pending.reply = std::move(request.reply);
-  for (const AtomicWrite& w : request.writes) {
-    if (pending.persistence_ids.empty() ||
-        pending.persistence_ids.back() != w.persistence_id()) {
-      pending.persistence_ids.push_back(w.persistence_id());
-      ++writes_in_flight_[w.persistence_id()];
+  uint64_t write_id;
+  {
+    std::lock_guard<std::mutex> lock(order_mu_);
+    write_id = next_write_id_++;
+    PendingWrite& pending = pending_writes_[write_id];
+    pending.reply = std::move(request.reply);
+    for (const AtomicWrite& w : request.writes) {
+      if (pending.persistence_ids.empty() ||
+          pending.persistence_ids.back() != w.persistence_id()) {
+        pending.persistence_ids.push_back(w.persistence_id());
+        ++writes_in_flight_[w.persistence_id()];
+      }
     }
   }
   auto writes = std::make_shared<std::vector<AtomicWrite>>(request.writes);
@@ -78,42 +82,52 @@ void JournalActor::Handle(WriteMessages request) {
         } else {
           result.results = *r;
         }
-        self->Post([self, write_id, result = std::move(result)]() mutable {
-          self->OnWriteDone(write_id, std::move(result));
-        });
+        // Straight from the completing thread: replying needs no hop
+        // through this actor's mailbox (order_mu_ keeps the order).
+        self->OnWriteDone(write_id, std::move(result));
       });
 }
 
 void JournalActor::OnWriteDone(uint64_t write_id, WriteMessagesResult result) {
-  pending_writes_[write_id].result = std::move(result);
-  // Reply in request order: deliver every finished write at the head.
-  while (!pending_writes_.empty()) {
-    auto head = pending_writes_.begin();
-    if (head->first != next_reply_id_ || !head->second.result.has_value()) break;
-    PendingWrite done = std::move(head->second);
-    pending_writes_.erase(head);
-    ++next_reply_id_;
-    done.reply(std::move(*done.result));
-    for (const std::string& id : done.persistence_ids) {
-      auto it = writes_in_flight_.find(id);
-      if (--it->second > 0) continue;
-      writes_in_flight_.erase(it);
-      auto waiting = reads_waiting_.find(id);
-      if (waiting == reads_waiting_.end()) continue;
-      std::deque<std::function<void()>> reads = std::move(waiting->second);
-      reads_waiting_.erase(waiting);
-      for (auto& read : reads) read();
+  std::vector<std::function<void()>> released;
+  {
+    std::lock_guard<std::mutex> lock(order_mu_);
+    pending_writes_[write_id].result = std::move(result);
+    // Reply in request order: deliver every finished write at the head.
+    // Replies run under the lock so that two completing threads cannot
+    // reorder them; a reply only posts to its requester's mailbox.
+    while (!pending_writes_.empty()) {
+      auto head = pending_writes_.begin();
+      if (head->first != next_reply_id_ || !head->second.result.has_value()) break;
+      PendingWrite done = std::move(head->second);
+      pending_writes_.erase(head);
+      ++next_reply_id_;
+      done.reply(std::move(*done.result));
+      for (const std::string& id : done.persistence_ids) {
+        auto it = writes_in_flight_.find(id);
+        if (--it->second > 0) continue;
+        writes_in_flight_.erase(it);
+        auto waiting = reads_waiting_.find(id);
+        if (waiting == reads_waiting_.end()) continue;
+        for (auto& read : waiting->second) released.push_back(std::move(read));
+        reads_waiting_.erase(waiting);
+      }
     }
   }
+  // Reads call the plugin: they run in this actor's mailbox.
+  for (auto& read : released) Post(std::move(read));
 }
 
 void JournalActor::RunAfterWrites(const std::string& persistence_id,
                                   std::function<void()> read) {
-  if (writes_in_flight_.count(persistence_id) == 0) {
-    read();
-  } else {
-    reads_waiting_[persistence_id].push_back(std::move(read));
+  {
+    std::lock_guard<std::mutex> lock(order_mu_);
+    if (writes_in_flight_.count(persistence_id) > 0) {
+      reads_waiting_[persistence_id].push_back(std::move(read));
+      return;
+    }
   }
+  read();
 }
 
 void JournalActor::Handle(ReadHighestSequenceNr request) {
