@@ -269,12 +269,14 @@ TEST_F(JournalSpec, XRepliesInRequestOrder) {
   std::vector<int> order;
   for (int i = 0; i < kWriters; ++i) {
     ids.push_back(UniqueId("order"));
+    // The order is taken in the journal's reply itself, as a requester
+    // receives it.
     futures.push_back(client_->WriteAsync(
-        {*AtomicWrite::Make({Event(ids.back(), 1, "x", writer_)})}));
-    futures.back().OnComplete([&mu, &order, i](const WriteMessagesResult&) {
-      std::lock_guard<std::mutex> lock(mu);
-      order.push_back(i);
-    });
+        {*AtomicWrite::Make({Event(ids.back(), 1, "x", writer_)})},
+        [&mu, &order, i](const WriteMessagesResult&) {
+          std::lock_guard<std::mutex> lock(mu);
+          order.push_back(i);
+        }));
   }
   for (auto& f : futures) {
     ASSERT_TRUE(f.WaitFor(kReplyTimeout));

@@ -71,10 +71,12 @@ def persistence_backend_tck(
         for flag in _FLAGS
     ]
     common = [plugin] + ([fixture] if fixture else [])
+    suppressions = [str(Label("//bazel:tsan_suppressions.cc"))]
     test_data = [config] + data
 
     native.cc_test(
         name = "journal_tck_test",
+        srcs = suppressions,
         deps = common + [str(Label("//tck:journal_spec")), str(Label("//tck:tck_main"))],
         args = args,
         data = test_data,
@@ -83,6 +85,7 @@ def persistence_backend_tck(
     )
     native.cc_test(
         name = "snapshot_store_tck_test",
+        srcs = suppressions,
         deps = common + [str(Label("//tck:snapshot_store_spec")), str(Label("//tck:tck_main"))],
         args = args,
         data = test_data,
@@ -99,6 +102,7 @@ def persistence_backend_tck(
     )
     native.cc_test(
         name = "perf_smoke_test",
+        srcs = suppressions,
         deps = perf_deps,
         args = args + _SMOKE_ARGS,
         data = test_data,

@@ -70,10 +70,14 @@ PersistentRepr Event(const std::string& persistence_id, int64_t sequence_nr,
 }
 
 Future<WriteMessagesResult> JournalClient::WriteAsync(
-    std::vector<AtomicWrite> writes) const {
+    std::vector<AtomicWrite> writes,
+    std::function<void(const WriteMessagesResult&)> on_reply) const {
   Promise<WriteMessagesResult> done;
   journal_.Tell(WriteMessages{std::move(writes),
-                              [done](WriteMessagesResult r) { done.Set(std::move(r)); }});
+                              [done, on_reply](WriteMessagesResult r) {
+                                if (on_reply) on_reply(r);
+                                done.Set(std::move(r));
+                              }});
   return done.GetFuture();
 }
 

@@ -62,8 +62,11 @@ class JournalClient {
 
   // Write sends one WriteMessages and waits for its result.
   WriteMessagesResult Write(std::vector<AtomicWrite> writes) const;
-  // WriteAsync sends it and returns the future result.
-  Future<WriteMessagesResult> WriteAsync(std::vector<AtomicWrite> writes) const;
+  // WriteAsync sends it and returns the future result; `on_reply`, if
+  // given, runs first, on the thread the journal replies from.
+  Future<WriteMessagesResult> WriteAsync(
+      std::vector<AtomicWrite> writes,
+      std::function<void(const WriteMessagesResult&)> on_reply = nullptr) const;
   ReplayOutcome Replay(const std::string& persistence_id, int64_t from,
                        int64_t to, int64_t max) const;
   absl::Status Delete(const std::string& persistence_id, int64_t to) const;
