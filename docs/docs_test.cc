@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -59,6 +58,22 @@ bool Region(const std::string& root, const std::string& file,
   return found;
 }
 
+// ParseMarker reads `<!-- snippet: path/to/file#name -->`.
+bool ParseMarker(const std::string& line, std::string* file, std::string* name) {
+  const std::string open = "<!-- snippet: ", close = " -->";
+  if (line.rfind(open, 0) != 0 || line.size() < open.size() + close.size() ||
+      line.compare(line.size() - close.size(), close.size(), close) != 0) {
+    return false;
+  }
+  const std::string ref =
+      line.substr(open.size(), line.size() - open.size() - close.size());
+  const size_t hash = ref.find('#');
+  if (hash == std::string::npos || hash == 0 || hash + 1 == ref.size()) return false;
+  *file = ref.substr(0, hash);
+  *name = ref.substr(hash + 1);
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -82,7 +97,6 @@ int main(int argc, char** argv) {
   }
   const std::string root = update_root;  // "" reads from runfiles (cwd)
   int failures = 0;
-  const std::regex marker(R"(^<!-- snippet: ([^#]+)#([A-Za-z0-9_-]+) -->$)");
   for (const std::string& doc : docs) {
     std::vector<std::string> lines = Lines(Read(root + doc));
     if (lines.empty()) {
@@ -93,9 +107,8 @@ int main(int argc, char** argv) {
     std::string rewritten;
     for (size_t i = 0; i < lines.size(); ++i) {
       rewritten += lines[i] + "\n";
-      std::smatch m;
-      if (!std::regex_match(lines[i], m, marker)) continue;
-      const std::string file = m[1], name = m[2];
+      std::string file, name;
+      if (!ParseMarker(lines[i], &file, &name)) continue;
       std::string expected;
       if (!Region(root, file, name, &expected)) {
         std::cerr << doc << ":" << i + 1 << ": no region [START " << name

@@ -148,8 +148,10 @@ void Scheduler::Run() {
       continue;
     }
     auto first = by_time_.begin();
-    if (first->first > Clock::now()) {
-      wake_.wait_until(lock, first->first);
+    // A copy: Cancel may erase the entry while this thread waits.
+    const Clock::time_point due = first->first;
+    if (due > Clock::now()) {
+      wake_.wait_until(lock, due);
       continue;
     }
     TimerId id = first->second;

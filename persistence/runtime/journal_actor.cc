@@ -200,6 +200,9 @@ struct ReplayState {
         if (!s.ok()) result = s;
       }
       done = std::move(on_done);
+      // The filter holds the requester's callbacks; a plugin that never
+      // completes the replay must not keep the requester alive.
+      filter.reset();
     }
     done(std::move(result));
   }
