@@ -59,7 +59,8 @@ bool Region(const std::string& root, const std::string& file,
 }
 
 // ParseMarker reads `<!-- snippet: path/to/file#name -->`.
-bool ParseMarker(const std::string& line, std::string* file, std::string* name) {
+bool ParseMarker(const std::string& line, std::string* file,
+                 std::string* name) {
   const std::string open = "<!-- snippet: ", close = " -->";
   if (line.rfind(open, 0) != 0 || line.size() < open.size() + close.size() ||
       line.compare(line.size() - close.size(), close.size(), close) != 0) {
@@ -68,7 +69,8 @@ bool ParseMarker(const std::string& line, std::string* file, std::string* name) 
   const std::string ref =
       line.substr(open.size(), line.size() - open.size() - close.size());
   const size_t hash = ref.find('#');
-  if (hash == std::string::npos || hash == 0 || hash + 1 == ref.size()) return false;
+  if (hash == std::string::npos || hash == 0 || hash + 1 == ref.size())
+    return false;
   *file = ref.substr(0, hash);
   *name = ref.substr(hash + 1);
   return true;
@@ -119,7 +121,8 @@ int main(int argc, char** argv) {
       // The fenced block right after the marker.
       size_t open = i + 1, close = open + 1;
       if (open >= lines.size() || lines[open].rfind("```", 0) != 0) {
-        std::cerr << doc << ":" << i + 2 << ": a ``` block must follow the snippet marker\n";
+        std::cerr << doc << ":" << i + 2
+                  << ": a ``` block must follow the snippet marker\n";
         ++failures;
         continue;
       }
@@ -127,8 +130,9 @@ int main(int argc, char** argv) {
       std::string actual;
       for (size_t k = open + 1; k < close; ++k) actual += lines[k] + "\n";
       if (actual != expected) {
-        std::cerr << doc << ":" << i + 1 << ": snippet " << file << "#" << name
-                  << " is out of date; run `./bazelw run //docs:update_snippets`\n";
+        std::cerr
+            << doc << ":" << i + 1 << ": snippet " << file << "#" << name
+            << " is out of date; run `./bazelw run //docs:update_snippets`\n";
         ++failures;
       }
       rewritten += lines[open] + "\n" + expected + "```\n";
@@ -159,7 +163,8 @@ int main(int argc, char** argv) {
   }
   absl::StatusOr<persistence::Config> resolved = merged.Resolve();
   if (!resolved.ok()) {
-    std::cerr << "the reference.conf files do not resolve: " << resolved.status() << "\n";
+    std::cerr << "the reference.conf files do not resolve: "
+              << resolved.status() << "\n";
     return 1;
   }
   for (const std::string& key : resolved->LeafKeys()) {
@@ -172,8 +177,8 @@ int main(int argc, char** argv) {
         break;
       }
     }
-    std::cerr << "docs/configuration.md does not describe `" << key << "` (from "
-              << from << ")\n";
+    std::cerr << "docs/configuration.md does not describe `" << key
+              << "` (from " << from << ")\n";
     ++failures;
   }
   if (failures == 0) std::cout << "docs are up to date\n";

@@ -91,11 +91,11 @@ void ShutdownTck();
 
 #define PERSISTENCE_TCK_CONCAT_INNER(a, b) a##b
 #define PERSISTENCE_TCK_CONCAT(a, b) PERSISTENCE_TCK_CONCAT_INNER(a, b)
-#define PERSISTENCE_REGISTER_TCK_FIXTURE(Class)                            \
-  static const bool PERSISTENCE_TCK_CONCAT(persistence_tck_fixture_,      \
-                                           __COUNTER__) =                 \
-      ::persistence::tck::RegisterTckFixture(                             \
-          [] { return std::unique_ptr<::persistence::tck::TckFixture>(    \
-                   new Class()); })
+#define PERSISTENCE_REGISTER_TCK_FIXTURE(Class)                              \
+  static const bool PERSISTENCE_TCK_CONCAT(persistence_tck_fixture_,         \
+                                           __COUNTER__) =                    \
+      ::persistence::tck::RegisterTckFixture([] {                            \
+        return std::unique_ptr<::persistence::tck::TckFixture>(new Class()); \
+      })
 
 #endif  // PERSISTENCE_TCK_TCK_H_

@@ -48,7 +48,8 @@ std::string UniqueId(const std::string& prefix);
 
 // Event builds an event of `persistence_id` with a string payload.
 PersistentRepr Event(const std::string& persistence_id, int64_t sequence_nr,
-                     const std::string& payload, const std::string& writer_uuid);
+                     const std::string& payload,
+                     const std::string& writer_uuid);
 
 struct ReplayOutcome {
   std::vector<PersistentRepr> events;

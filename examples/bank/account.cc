@@ -7,7 +7,8 @@ namespace bank {
 
 using persistence::Payload;
 
-Account::Account(std::string account_id, int64_t snapshot_every, Reply recovered)
+Account::Account(std::string account_id, int64_t snapshot_every,
+                 Reply recovered)
     : id_(std::move(account_id)),
       snapshot_every_(snapshot_every),
       recovered_(recovered) {}

@@ -31,7 +31,8 @@
 namespace bank {
 namespace {
 
-constexpr char kUsage[] = R"(usage: bank [--config=FILE] [--data-dir=DIR] COMMAND [COMMAND...]
+constexpr char kUsage[] =
+    R"(usage: bank [--config=FILE] [--data-dir=DIR] COMMAND [COMMAND...]
 
 Event-sourced bank accounts. Each run performs its commands in order and
 persists their events; the next run recovers every account it touches.
@@ -66,18 +67,21 @@ int Usage(const std::string& error) {
   return 2;
 }
 
-absl::StatusOr<std::vector<Command>> ParseCommands(const std::vector<std::string>& args) {
+absl::StatusOr<std::vector<Command>> ParseCommands(
+    const std::vector<std::string>& args) {
   const std::map<std::string, int> arity = {
       {"open", 2}, {"deposit", 2}, {"withdraw", 2}, {"show", 1}, {"load", 2}};
   std::vector<Command> commands;
   for (size_t i = 0; i < args.size();) {
     auto it = arity.find(args[i]);
     if (it == arity.end()) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown command '", args[i], "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown command '", args[i], "'"));
     }
     if (i + static_cast<size_t>(it->second) >= args.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "'", args[i], "' needs ", it->second, " argument", it->second > 1 ? "s" : ""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", args[i], "' needs ", it->second, " argument",
+                       it->second > 1 ? "s" : ""));
     }
     Command c;
     c.name = args[i];
@@ -86,8 +90,9 @@ absl::StatusOr<std::vector<Command>> ParseCommands(const std::vector<std::string
       c.text = args[i + 2];
     } else if (it->second == 2) {
       if (!absl::SimpleAtoi(args[i + 2], &c.number)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "'", c.name, " ", c.account, "': '", args[i + 2], "' is not a whole number"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("'", c.name, " ", c.account, "': '", args[i + 2],
+                         "' is not a whole number"));
       }
     }
     commands.push_back(c);
@@ -97,8 +102,9 @@ absl::StatusOr<std::vector<Command>> ParseCommands(const std::vector<std::string
 }
 
 std::string Describe(const AccountReport& r) {
-  return absl::StrCat("balance ", r.state.balance(),
-                      r.state.owner().empty() ? "" : absl::StrCat(" (", r.state.owner(), ")"));
+  return absl::StrCat(
+      "balance ", r.state.balance(),
+      r.state.owner().empty() ? "" : absl::StrCat(" (", r.state.owner(), ")"));
 }
 
 class Bank {
@@ -107,7 +113,8 @@ class Bank {
       : system_(system), snapshot_every_(snapshot_every) {}
 
   // Get returns the account actor, recovering it on first use.
-  absl::StatusOr<persistence::ActorRef<AccountCommand>> Get(const std::string& id) {
+  absl::StatusOr<persistence::ActorRef<AccountCommand>> Get(
+      const std::string& id) {
     auto it = accounts_.find(id);
     if (it != accounts_.end()) return it->second;
     Reply recovered;
@@ -119,7 +126,8 @@ class Bank {
     } else {
       std::cout << id << ": recovered " << Describe(*r) << " from "
                 << (r->snapshot_sequence_nr > 0
-                        ? absl::StrCat("the snapshot at event ", r->snapshot_sequence_nr, " + ")
+                        ? absl::StrCat("the snapshot at event ",
+                                       r->snapshot_sequence_nr, " + ")
                         : std::string())
                 << r->replayed_events << " replayed event"
                 << (r->replayed_events == 1 ? "" : "s") << "\n";
@@ -137,15 +145,17 @@ class Bank {
 
 absl::StatusOr<AccountReport> Ask(persistence::ActorRef<AccountCommand> account,
                                   AccountCommand command) {
-  persistence::Future<absl::StatusOr<AccountReport>> f = command.reply.GetFuture();
+  persistence::Future<absl::StatusOr<AccountReport>> f =
+      command.reply.GetFuture();
   account.Tell(std::move(command));
   return f.Get();
 }
 
 // Load deposits 1, `events` times, with up to 512 commands in flight, and
 // a progress line on a terminal.
-absl::StatusOr<AccountReport> Load(persistence::ActorRef<AccountCommand> account,
-                                   const std::string& id, int64_t events) {
+absl::StatusOr<AccountReport> Load(
+    persistence::ActorRef<AccountCommand> account, const std::string& id,
+    int64_t events) {
   using Clock = std::chrono::steady_clock;
   const bool tty = isatty(STDERR_FILENO);
   const auto start = Clock::now();
@@ -161,8 +171,9 @@ absl::StatusOr<AccountReport> Load(persistence::ActorRef<AccountCommand> account
     const auto now = Clock::now();
     if (tty && now - last_print > std::chrono::milliseconds(100)) {
       const double s = std::chrono::duration<double>(now - start).count();
-      std::fprintf(stderr, "\rload %s: %lld/%lld events, %.0f ev/s   ", id.c_str(),
-                   static_cast<long long>(done), static_cast<long long>(events), done / s);
+      std::fprintf(stderr, "\rload %s: %lld/%lld events, %.0f ev/s   ",
+                   id.c_str(), static_cast<long long>(done),
+                   static_cast<long long>(events), done / s);
       last_print = now;
     }
     return absl::OkStatus();
@@ -215,11 +226,13 @@ int Run(int argc, char** argv) {
   }
   // --config over --data-dir over bank.conf over every reference.conf.
   persistence::Config overlay =
-      persistence::Config::ParseString(absl::StrCat("bank.data-dir = \"", data_dir, "\""),
-                                       "--data-dir")
-          ->WithFallback(*persistence::Config::ParseString(kBankConf, "bank.conf"));
+      persistence::Config::ParseString(
+          absl::StrCat("bank.data-dir = \"", data_dir, "\""), "--data-dir")
+          ->WithFallback(
+              *persistence::Config::ParseString(kBankConf, "bank.conf"));
   if (!config_file.empty()) {
-    absl::StatusOr<persistence::Config> user = persistence::Config::ParseFile(config_file);
+    absl::StatusOr<persistence::Config> user =
+        persistence::Config::ParseFile(config_file);
     if (!user.ok()) {
       std::cerr << "bank: " << user.status().message() << "\n";
       return 2;
@@ -231,7 +244,8 @@ int Run(int argc, char** argv) {
     std::cerr << "bank: " << config.status().message() << "\n";
     return 2;
   }
-  absl::StatusOr<int64_t> snapshot_every = config->GetInt("bank.snapshot-every");
+  absl::StatusOr<int64_t> snapshot_every =
+      config->GetInt("bank.snapshot-every");
   if (!snapshot_every.ok()) {
     std::cerr << "bank: " << snapshot_every.status().message() << "\n";
     return 2;
@@ -247,9 +261,11 @@ int Run(int argc, char** argv) {
   int refused = 0;
   int64_t events = 0;
   for (const Command& c : *commands) {
-    absl::StatusOr<persistence::ActorRef<AccountCommand>> account = bank.Get(c.account);
+    absl::StatusOr<persistence::ActorRef<AccountCommand>> account =
+        bank.Get(c.account);
     if (!account.ok()) {
-      std::cerr << "bank: " << c.account << ": " << account.status().message() << "\n";
+      std::cerr << "bank: " << c.account << ": " << account.status().message()
+                << "\n";
       return 2;
     }
     absl::StatusOr<AccountReport> r;
@@ -264,10 +280,14 @@ int Run(int argc, char** argv) {
     } else {
       r = Load(*account, c.account, c.number);
     }
-    const std::string what = absl::StrCat(c.name, " ", c.account,
-                                          c.name == "show" ? "" : absl::StrCat(" ", c.number ? absl::StrCat(c.number) : c.text));
+    const std::string what = absl::StrCat(
+        c.name, " ", c.account,
+        c.name == "show"
+            ? ""
+            : absl::StrCat(" ", c.number ? absl::StrCat(c.number) : c.text));
     if (!r.ok()) {
-      if (absl::IsFailedPrecondition(r.status()) || absl::IsInvalidArgument(r.status()) ||
+      if (absl::IsFailedPrecondition(r.status()) ||
+          absl::IsInvalidArgument(r.status()) ||
           absl::IsAlreadyExists(r.status())) {
         std::cout << what << ": refused: " << r.status().message() << "\n";
         ++refused;
@@ -280,11 +300,13 @@ int Run(int argc, char** argv) {
     std::cout << what << ": " << Describe(*r) << "\n";
   }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - start).count();
-  std::cout << "done: " << commands->size() << " command" << (commands->size() == 1 ? "" : "s")
-            << (refused ? absl::StrCat(" (", refused, " refused)") : "") << ", " << events
-            << " event" << (events == 1 ? "" : "s") << " persisted in " << ms << " ms; data in "
-            << data_dir << "\n";
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  std::cout << "done: " << commands->size() << " command"
+            << (commands->size() == 1 ? "" : "s")
+            << (refused ? absl::StrCat(" (", refused, " refused)") : "") << ", "
+            << events << " event" << (events == 1 ? "" : "s")
+            << " persisted in " << ms << " ms; data in " << data_dir << "\n";
   return refused ? 1 : 0;
 }
 

@@ -112,7 +112,7 @@ class SyncWriteJournal : public AsyncWriteJournal {
   virtual absl::StatusOr<int64_t> ReadHighestSequenceNr(
       const std::string& persistence_id, int64_t from_sequence_nr) = 0;
   // (The Async* overrides below are final: they call these.)
-// [END sync-write-journal]
+  // [END sync-write-journal]
 
   Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(
       std::vector<AtomicWrite> writes) final {

@@ -54,7 +54,8 @@ class SnapshotStore {
   virtual Future<absl::Status> SaveAsync(const SnapshotMetadata& metadata,
                                          const Payload& snapshot) = 0;
   // DeleteAsync(metadata) deletes the one snapshot DeleteByMetadataMatches.
-  virtual Future<absl::Status> DeleteAsync(const SnapshotMetadata& metadata) = 0;
+  virtual Future<absl::Status> DeleteAsync(
+      const SnapshotMetadata& metadata) = 0;
   // DeleteAsync(id, criteria) deletes every snapshot matching `criteria`.
   virtual Future<absl::Status> DeleteAsync(
       const std::string& persistence_id,

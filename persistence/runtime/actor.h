@@ -84,7 +84,8 @@ template <typename M>
 class ActorRef {
  public:
   ActorRef() = default;
-  explicit ActorRef(std::shared_ptr<Actor<M>> actor) : actor_(std::move(actor)) {}
+  explicit ActorRef(std::shared_ptr<Actor<M>> actor)
+      : actor_(std::move(actor)) {}
 
   void Tell(M message) const {
     Actor<M>* actor = actor_.get();

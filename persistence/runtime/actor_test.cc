@@ -81,21 +81,24 @@ TEST(ActorTest, AskTimesOut) {
 }
 
 TEST(ActorSystemTest, DispatchersComeFromConfigAndErrorsNameThePath) {
-  auto system = testing::NewTestSystem("my-pool { threads = 2 }\nbad-pool { threads = 0 }");
+  auto system = testing::NewTestSystem(
+      "my-pool { threads = 2 }\nbad-pool { threads = 0 }");
   ASSERT_NE(system, nullptr);
   EXPECT_TRUE(system->GetDispatcher("my-pool").ok());
   auto missing = system->GetDispatcher("no-such-pool");
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("no-such-pool"));
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("no-such-pool"));
   auto bad = system->GetDispatcher("bad-pool");
-  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("bad-pool.threads"));
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("bad-pool.threads"));
 }
 
 TEST(CircuitBreakerTest, OpensAfterMaxFailuresAndClosesAfterReset) {
   Scheduler scheduler;
-  CircuitBreaker breaker(scheduler,
-                         {2, std::chrono::seconds(5), std::chrono::milliseconds(100)},
-                         "test");
+  CircuitBreaker breaker(
+      scheduler, {2, std::chrono::seconds(5), std::chrono::milliseconds(100)},
+      "test");
   auto fail = [] { return MakeReadyFuture(absl::UnavailableError("down")); };
   auto succeed = [] { return MakeReadyFuture(absl::OkStatus()); };
   EXPECT_FALSE(breaker.Call<absl::Status>(fail).Get().ok());
@@ -104,12 +107,15 @@ TEST(CircuitBreakerTest, OpensAfterMaxFailuresAndClosesAfterReset) {
   EXPECT_EQ(breaker.state(), CircuitBreaker::State::kOpen);
   // Open: fails fast without calling the body.
   bool called = false;
-  absl::Status fast = breaker.Call<absl::Status>([&] {
-    called = true;
-    return MakeReadyFuture(absl::OkStatus());
-  }).Get();
+  absl::Status fast = breaker
+                          .Call<absl::Status>([&] {
+                            called = true;
+                            return MakeReadyFuture(absl::OkStatus());
+                          })
+                          .Get();
   EXPECT_FALSE(called);
-  EXPECT_THAT(std::string(fast.message()), HasSubstr("circuit breaker is open"));
+  EXPECT_THAT(std::string(fast.message()),
+              HasSubstr("circuit breaker is open"));
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
   // Half-open: one trial; its success closes the breaker.
   EXPECT_TRUE(breaker.Call<absl::Status>(succeed).Get().ok());
@@ -118,11 +124,12 @@ TEST(CircuitBreakerTest, OpensAfterMaxFailuresAndClosesAfterReset) {
 
 TEST(CircuitBreakerTest, CallTimeoutCountsAsFailure) {
   Scheduler scheduler;
-  CircuitBreaker breaker(scheduler,
-                         {1, std::chrono::milliseconds(30), std::chrono::seconds(30)},
-                         "slow");
+  CircuitBreaker breaker(
+      scheduler, {1, std::chrono::milliseconds(30), std::chrono::seconds(30)},
+      "slow");
   Promise<absl::Status> never;
-  absl::Status s = breaker.Call<absl::Status>([&] { return never.GetFuture(); }).Get();
+  absl::Status s =
+      breaker.Call<absl::Status>([&] { return never.GetFuture(); }).Get();
   EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_THAT(std::string(s.message()), HasSubstr("call-timeout"));
   EXPECT_EQ(breaker.state(), CircuitBreaker::State::kOpen);
@@ -145,7 +152,8 @@ struct FilterRun {
 };
 
 FilterRun RunFilter(ReplayFilterSettings::Mode mode,
-                    const std::vector<PersistentRepr>& events, int window = 100) {
+                    const std::vector<PersistentRepr>& events,
+                    int window = 100) {
   FilterRun run;
   ReplayFilterSettings settings;
   settings.mode = mode;
@@ -153,7 +161,8 @@ FilterRun RunFilter(ReplayFilterSettings::Mode mode,
   ReplayFilter filter(
       settings,
       [&](const PersistentRepr& e) {
-        run.delivered.push_back(absl::StrCat(e.sequence_nr, "/", e.writer_uuid));
+        run.delivered.push_back(
+            absl::StrCat(e.sequence_nr, "/", e.writer_uuid));
       },
       [&](const std::string& w) { run.warnings.push_back(w); });
   for (const auto& e : events) {
@@ -170,7 +179,8 @@ const std::vector<PersistentRepr> kTwoWriters = {
     E(1, "A"), E(2, "A"), E(3, "A"), E(3, "B"), E(4, "A"), E(4, "B")};
 
 TEST(ReplayFilterTest, RepairDiscardsTheOldWriter) {
-  FilterRun run = RunFilter(ReplayFilterSettings::Mode::kRepairByDiscardOld, kTwoWriters);
+  FilterRun run =
+      RunFilter(ReplayFilterSettings::Mode::kRepairByDiscardOld, kTwoWriters);
   ASSERT_TRUE(run.status.ok());
   EXPECT_THAT(run.delivered, ElementsAre("1/A", "2/A", "3/B", "4/B"));
   EXPECT_FALSE(run.warnings.empty());
@@ -179,7 +189,8 @@ TEST(ReplayFilterTest, RepairDiscardsTheOldWriter) {
 TEST(ReplayFilterTest, FailModeFails) {
   FilterRun run = RunFilter(ReplayFilterSettings::Mode::kFail, kTwoWriters);
   EXPECT_EQ(run.status.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(std::string(run.status.message()), HasSubstr("persistence id 'p'"));
+  EXPECT_THAT(std::string(run.status.message()),
+              HasSubstr("persistence id 'p'"));
 }
 
 TEST(ReplayFilterTest, WarnAndOffDeliverEverything) {

@@ -23,8 +23,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <memory>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 

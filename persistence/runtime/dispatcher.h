@@ -22,8 +22,8 @@
 #ifndef PERSISTENCE_RUNTIME_DISPATCHER_H_
 #define PERSISTENCE_RUNTIME_DISPATCHER_H_
 
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -62,9 +62,9 @@ class Dispatcher {
   std::condition_variable wake_;
   std::deque<std::function<void()>> tasks_;
   bool shutdown_ = false;
-  int sleepers_ = 0;                  // threads waiting on wake_ (under mu_)
-  std::atomic<int> queued_{0};        // tasks_.size(), readable without mu_
-  std::atomic<int> spinners_{0};      // threads polling queued_
+  int sleepers_ = 0;              // threads waiting on wake_ (under mu_)
+  std::atomic<int> queued_{0};    // tasks_.size(), readable without mu_
+  std::atomic<int> spinners_{0};  // threads polling queued_
   std::vector<std::thread> threads_;
 };
 
@@ -89,7 +89,8 @@ class Scheduler {
   std::mutex mu_;
   std::condition_variable wake_;
   std::multimap<Clock::time_point, TimerId> by_time_;
-  std::map<TimerId, std::pair<Clock::time_point, std::function<void()>>> timers_;
+  std::map<TimerId, std::pair<Clock::time_point, std::function<void()>>>
+      timers_;
   TimerId next_id_ = 1;
   bool shutdown_ = false;
   std::thread thread_;

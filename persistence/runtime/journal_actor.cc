@@ -22,7 +22,8 @@ absl::StatusOr<JournalSettings> JournalSettings::FromConfig(const Config& c) {
   s.circuit_breaker = *b;
   absl::StatusOr<Config> filter = c.GetConfig("replay-filter");
   if (!filter.ok()) return filter.status();
-  absl::StatusOr<ReplayFilterSettings> f = ReplayFilterSettings::FromConfig(*filter);
+  absl::StatusOr<ReplayFilterSettings> f =
+      ReplayFilterSettings::FromConfig(*filter);
   if (!f.ok()) return f.status();
   s.replay_filter = *f;
   absl::StatusOr<std::chrono::nanoseconds> timeout =
@@ -68,24 +69,26 @@ void JournalActor::Handle(WriteMessages request) {
   auto writes = std::make_shared<std::vector<AtomicWrite>>(request.writes);
   auto self = std::dynamic_pointer_cast<JournalActor>(shared_from_this());
   breaker_
-      ->Call<absl::StatusOr<WriteResults>>(
-          [&] { return plugin_->AsyncWriteMessages(std::move(request.writes)); })
-      .OnComplete([self, write_id, writes](const absl::StatusOr<WriteResults>& r) {
-        WriteMessagesResult result;
-        result.writes = std::move(*writes);
-        if (!r.ok()) {
-          result.status = r.status();
-        } else if (r->size() != result.writes.size()) {
-          result.status = absl::InternalError(absl::StrCat(
-              "journal returned ", r->size(), " results for ",
-              result.writes.size(), " atomic writes"));
-        } else {
-          result.results = *r;
-        }
-        // Straight from the completing thread: replying needs no hop
-        // through this actor's mailbox (order_mu_ keeps the order).
-        self->OnWriteDone(write_id, std::move(result));
-      });
+      ->Call<absl::StatusOr<WriteResults>>([&] {
+        return plugin_->AsyncWriteMessages(std::move(request.writes));
+      })
+      .OnComplete(
+          [self, write_id, writes](const absl::StatusOr<WriteResults>& r) {
+            WriteMessagesResult result;
+            result.writes = std::move(*writes);
+            if (!r.ok()) {
+              result.status = r.status();
+            } else if (r->size() != result.writes.size()) {
+              result.status = absl::InternalError(
+                  absl::StrCat("journal returned ", r->size(), " results for ",
+                               result.writes.size(), " atomic writes"));
+            } else {
+              result.results = *r;
+            }
+            // Straight from the completing thread: replying needs no hop
+            // through this actor's mailbox (order_mu_ keeps the order).
+            self->OnWriteDone(write_id, std::move(result));
+          });
 }
 
 void JournalActor::OnWriteDone(uint64_t write_id, WriteMessagesResult result) {
@@ -98,7 +101,8 @@ void JournalActor::OnWriteDone(uint64_t write_id, WriteMessagesResult result) {
     // reorder them; a reply only posts to its requester's mailbox.
     while (!pending_writes_.empty()) {
       auto head = pending_writes_.begin();
-      if (head->first != next_reply_id_ || !head->second.result.has_value()) break;
+      if (head->first != next_reply_id_ || !head->second.result.has_value())
+        break;
       PendingWrite done = std::move(head->second);
       pending_writes_.erase(head);
       ++next_reply_id_;
@@ -163,7 +167,8 @@ void JournalActor::Handle(ReplayMessages request) {
     breaker_
         ->Call<absl::StatusOr<int64_t>>([&] {
           return plugin_->AsyncReadHighestSequenceNr(
-              shared->persistence_id, std::max<int64_t>(0, shared->from_sequence_nr));
+              shared->persistence_id,
+              std::max<int64_t>(0, shared->from_sequence_nr));
         })
         .OnComplete([self, shared](const absl::StatusOr<int64_t>& highest) {
           if (!highest.ok()) {
@@ -171,7 +176,8 @@ void JournalActor::Handle(ReplayMessages request) {
             return;
           }
           const int64_t h = *highest;
-          self->Post([self, shared, h] { self->StartReplay(std::move(*shared), h); });
+          self->Post(
+              [self, shared, h] { self->StartReplay(std::move(*shared), h); });
         });
   });
 }
@@ -233,7 +239,8 @@ void Watch(Scheduler& scheduler, std::shared_ptr<ReplayState> state,
 
 void JournalActor::StartReplay(ReplayMessages request, int64_t highest) {
   const int64_t to = std::min(request.to_sequence_nr, highest);
-  if (request.max <= 0 || (request.from_sequence_nr > to && request.from_sequence_nr >= 0)) {
+  if (request.max <= 0 ||
+      (request.from_sequence_nr > to && request.from_sequence_nr >= 0)) {
     request.on_done(highest);
     return;
   }
@@ -243,22 +250,22 @@ void JournalActor::StartReplay(ReplayMessages request, int64_t highest) {
   state->filter = std::make_unique<ReplayFilter>(
       settings_.replay_filter, std::move(request.on_event),
       [id](const std::string& warning) {
-        std::cerr << "WARNING replay filter (" << id << "): " << warning << "\n";
+        std::cerr << "WARNING replay filter (" << id << "): " << warning
+                  << "\n";
       });
   Watch(system().scheduler(), state, settings_.recovery_event_timeout, id);
   plugin_
-      ->AsyncReplayMessages(
-          id, request.from_sequence_nr, to, request.max,
-          [state](const PersistentRepr& event) {
-            absl::Status s;
-            {
-              std::lock_guard<std::mutex> lock(state->mu);
-              if (!state->live) return;
-              ++state->progress;
-              s = state->filter->Add(event);
-            }
-            if (!s.ok()) state->Finish(s);
-          })
+      ->AsyncReplayMessages(id, request.from_sequence_nr, to, request.max,
+                            [state](const PersistentRepr& event) {
+                              absl::Status s;
+                              {
+                                std::lock_guard<std::mutex> lock(state->mu);
+                                if (!state->live) return;
+                                ++state->progress;
+                                s = state->filter->Add(event);
+                              }
+                              if (!s.ok()) state->Finish(s);
+                            })
       .OnComplete([state, highest](const absl::Status& s) {
         if (s.ok()) {
           state->Finish(highest);

@@ -60,8 +60,7 @@ void PersistentActorBase::PreStart() {
     snapshot_store_error_ = store.status();
   }
   state_ = State::kLoadingSnapshot;
-  if (!snapshot_store_.valid() ||
-      recovery.from_snapshot.max_sequence_nr == 0) {
+  if (!snapshot_store_.valid() || recovery.from_snapshot.max_sequence_nr == 0) {
     OnSnapshotLoaded(std::optional<SelectedSnapshot>());
     return;
   }
@@ -121,9 +120,10 @@ void PersistentActorBase::OnReplayDone(absl::StatusOr<int64_t> highest) {
 
 void PersistentActorBase::FailRecovery(const absl::Status& cause) {
   state_ = State::kLoadingSnapshot;
-  OnRecoveryFailure(absl::Status(
-      cause.code(), absl::StrCat("recovery of persistence id '",
-                                 persistence_id_, "' failed: ", cause.message())));
+  OnRecoveryFailure(
+      absl::Status(cause.code(),
+                   absl::StrCat("recovery of persistence id '", persistence_id_,
+                                "' failed: ", cause.message())));
   Stop();
 }
 
@@ -234,21 +234,23 @@ void PersistentActorBase::SaveSnapshot(Payload snapshot) {
 
 void PersistentActorBase::DeleteMessages(int64_t to_sequence_nr) {
   if (to_sequence_nr != kMaxSequenceNr && to_sequence_nr > last_sequence_nr_) {
-    OnMessagesDeleted(
-        absl::InvalidArgumentError(absl::StrCat(
-            "cannot delete events of '", persistence_id_, "' up to ",
-            to_sequence_nr, ": the last sequence number is ", last_sequence_nr_)),
-        to_sequence_nr);
+    OnMessagesDeleted(absl::InvalidArgumentError(absl::StrCat(
+                          "cannot delete events of '", persistence_id_,
+                          "' up to ", to_sequence_nr,
+                          ": the last sequence number is ", last_sequence_nr_)),
+                      to_sequence_nr);
     return;
   }
   journal_.Tell(DeleteMessagesTo{
       persistence_id_, to_sequence_nr,
-      InMailbox<absl::Status>([to_sequence_nr](PersistentActorBase* me, absl::Status s) {
-        me->OnMessagesDeleted(s, to_sequence_nr);
-      })});
+      InMailbox<absl::Status>(
+          [to_sequence_nr](PersistentActorBase* me, absl::Status s) {
+            me->OnMessagesDeleted(s, to_sequence_nr);
+          })});
 }
 
-void PersistentActorBase::DeleteSnapshots(const SnapshotSelectionCriteria& criteria) {
+void PersistentActorBase::DeleteSnapshots(
+    const SnapshotSelectionCriteria& criteria) {
   if (!snapshot_store_.valid()) {
     OnSnapshotsDeleted(snapshot_store_error_);
     return;

@@ -98,7 +98,8 @@ class PersistentActorBase : public virtual ActorBase {
                                 const PersistentRepr& event) {}
   virtual void OnPersistRejected(const absl::Status& cause,
                                  const PersistentRepr& event) {}
-  virtual void OnSnapshotSaved(const absl::StatusOr<SnapshotMetadata>& result) {}
+  virtual void OnSnapshotSaved(const absl::StatusOr<SnapshotMetadata>& result) {
+  }
   virtual void OnMessagesDeleted(const absl::Status& result,
                                  int64_t to_sequence_nr) {}
   virtual void OnSnapshotsDeleted(const absl::Status& result) {}
@@ -111,7 +112,8 @@ class PersistentActorBase : public virtual ActorBase {
     AddWrite(std::move(one), std::move(handler), /*stashing=*/true);
   }
   template <typename E>
-  void PersistAll(std::vector<E> events, std::function<void(const E&)> handler) {
+  void PersistAll(std::vector<E> events,
+                  std::function<void(const E&)> handler) {
     AddWrite(std::move(events), std::move(handler), /*stashing=*/true);
   }
   template <typename E>
@@ -133,7 +135,8 @@ class PersistentActorBase : public virtual ActorBase {
     if (pending_.empty()) {
       run();
     } else {
-      pending_.push_back(Invocation{/*deferred=*/true, false, std::move(run), {}});
+      pending_.push_back(
+          Invocation{/*deferred=*/true, false, std::move(run), {}});
     }
   }
 
@@ -195,7 +198,8 @@ class PersistentActorBase : public virtual ActorBase {
   void FailRecovery(const absl::Status& cause);
   // InMailbox builds a callback that runs `fn` in this actor's mailbox.
   template <typename T>
-  std::function<void(T)> InMailbox(std::function<void(PersistentActorBase*, T)> fn);
+  std::function<void(T)> InMailbox(
+      std::function<void(PersistentActorBase*, T)> fn);
 
   State state_ = State::kLoadingSnapshot;
   std::string persistence_id_;

@@ -33,7 +33,8 @@ class Log {
   std::vector<std::string> WaitFor(const std::string& entry) {
     std::unique_lock<std::mutex> lock(mu_);
     changed_.wait_for(lock, std::chrono::seconds(10), [&] {
-      return std::find(entries_.begin(), entries_.end(), entry) != entries_.end();
+      return std::find(entries_.begin(), entries_.end(), entry) !=
+             entries_.end();
     });
     return entries_;
   }
@@ -51,7 +52,8 @@ class Log {
 struct NotSerializable {};
 
 struct Cmd {
-  std::string op;  // persist, persist-all, async, defer, fail-event, snapshot, delete, log, bad
+  std::string op;  // persist, persist-all, async, defer, fail-event, snapshot,
+                   // delete, log, bad
   std::string arg;
 };
 
@@ -59,7 +61,10 @@ class Recorder : public PersistentActor<Cmd> {
  public:
   Recorder(std::string id, Log* log, Recovery recovery = Recovery(),
            std::string journal = "")
-      : id_(std::move(id)), log_(log), recovery_(recovery), journal_(std::move(journal)) {}
+      : id_(std::move(id)),
+        log_(log),
+        recovery_(recovery),
+        journal_(std::move(journal)) {}
 
   std::string PersistenceId() const override { return id_; }
   std::string JournalPluginId() const override { return journal_; }
@@ -71,18 +76,22 @@ class Recorder : public PersistentActor<Cmd> {
   }
   void ReceiveRecover(const Payload& event) override {
     state_ += *event.As<std::string>();
-    log_->Add(absl::StrCat("replayed ", *event.As<std::string>(), "@", LastSequenceNr()));
+    log_->Add(absl::StrCat("replayed ", *event.As<std::string>(), "@",
+                           LastSequenceNr()));
   }
   void OnRecoveryCompleted() override {
-    log_->Add(absl::StrCat("recovered state=", state_, " last=", LastSequenceNr()));
+    log_->Add(
+        absl::StrCat("recovered state=", state_, " last=", LastSequenceNr()));
   }
   void OnRecoveryFailure(const absl::Status& cause) override {
     log_->Add(absl::StrCat("recovery failed: ", cause.message()));
   }
-  void OnPersistFailure(const absl::Status& cause, const PersistentRepr& e) override {
+  void OnPersistFailure(const absl::Status& cause,
+                        const PersistentRepr& e) override {
     log_->Add(absl::StrCat("persist failed @", e.sequence_nr));
   }
-  void OnPersistRejected(const absl::Status& cause, const PersistentRepr& e) override {
+  void OnPersistRejected(const absl::Status& cause,
+                         const PersistentRepr& e) override {
     log_->Add(absl::StrCat("rejected @", e.sequence_nr));
   }
   void OnSnapshotSaved(const absl::StatusOr<SnapshotMetadata>& r) override {
@@ -107,13 +116,12 @@ class Recorder : public PersistentActor<Cmd> {
     } else if (c.op == "async") {
       PersistAsync<std::string>(c.arg, apply);
     } else if (c.op == "defer") {
-      DeferAsync<std::string>(c.arg, [this](const std::string& e) {
-        log_->Add("deferred " + e);
-      });
+      DeferAsync<std::string>(
+          c.arg, [this](const std::string& e) { log_->Add("deferred " + e); });
     } else if (c.op == "bad") {
-      Persist<NotSerializable>(NotSerializable{}, [this](const NotSerializable&) {
-        log_->Add("handled bad");
-      });
+      Persist<NotSerializable>(
+          NotSerializable{},
+          [this](const NotSerializable&) { log_->Add("handled bad"); });
     } else if (c.op == "snapshot") {
       SaveSnapshot(Payload::Of(state_));
     } else if (c.op == "delete") {
@@ -132,7 +140,8 @@ class Recorder : public PersistentActor<Cmd> {
 class PersistentActorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    system_ = testing::NewTestSystem(std::string(testing::kInMemoryPlugins) + R"(
+    system_ =
+        testing::NewTestSystem(std::string(testing::kInMemoryPlugins) + R"(
       failing-journal { class = "test.FailingJournal" }
       stuck-journal { class = "test.StuckJournal", recovery-event-timeout = 200ms }
       broken-start-journal { class = "test.BrokenStartJournal" }
@@ -173,8 +182,9 @@ TEST_F(PersistentActorTest, CommandsAreStashedWhilePersisting) {
   a.Tell({"persist-all", "x"});
   a.Tell({"log", "next"});
   auto entries = log.WaitFor("cmd log next");
-  EXPECT_THAT(entries, ElementsAre("recovered state= last=0", "cmd persist-all x",
-                                   "handled x1@1", "handled x2@2", "cmd log next"));
+  EXPECT_THAT(entries,
+              ElementsAre("recovered state= last=0", "cmd persist-all x",
+                          "handled x1@1", "handled x2@2", "cmd log next"));
 }
 
 TEST_F(PersistentActorTest, PersistAsyncDoesNotStashAndDeferRunsInOrder) {
@@ -189,7 +199,8 @@ TEST_F(PersistentActorTest, PersistAsyncDoesNotStashAndDeferRunsInOrder) {
   auto pos = [&](const std::string& s) {
     return std::find(tail.begin(), tail.end(), s) - tail.begin();
   };
-  EXPECT_LT(pos("cmd async b"), pos("handled a@1")) << ::testing::PrintToString(tail);
+  EXPECT_LT(pos("cmd async b"), pos("handled a@1"))
+      << ::testing::PrintToString(tail);
   EXPECT_LT(pos("handled a@1"), pos("deferred d"));
   EXPECT_LT(pos("deferred d"), pos("handled b@2"));
 }
@@ -206,7 +217,8 @@ TEST_F(PersistentActorTest, SnapshotThenRecoverFromItAndTheEventsAfter) {
   Log& second = NewLog();
   Start("snap-1", &second);
   EXPECT_THAT(second.WaitFor("recovered state=abc last=3"),
-              ElementsAre("snapshot@2=ab", "replayed c@3", "recovered state=abc last=3"));
+              ElementsAre("snapshot@2=ab", "replayed c@3",
+                          "recovered state=abc last=3"));
 }
 
 TEST_F(PersistentActorTest, RecoveryBoundsAndDeletesKeepTheSequence) {
@@ -241,7 +253,8 @@ TEST_F(PersistentActorTest, RejectedEventIsReportedAndTheActorGoesOn) {
 
 class FailingJournal : public SyncWriteJournal {
  public:
-  absl::StatusOr<WriteResults> WriteMessages(const std::vector<AtomicWrite>&) override {
+  absl::StatusOr<WriteResults> WriteMessages(
+      const std::vector<AtomicWrite>&) override {
     return absl::UnavailableError("disk on fire");
   }
   absl::Status DeleteMessagesTo(const std::string&, int64_t) override {
@@ -251,7 +264,8 @@ class FailingJournal : public SyncWriteJournal {
                               const ReplayCallback&) override {
     return absl::OkStatus();
   }
-  absl::StatusOr<int64_t> ReadHighestSequenceNr(const std::string&, int64_t) override {
+  absl::StatusOr<int64_t> ReadHighestSequenceNr(const std::string&,
+                                                int64_t) override {
     return 0;
   }
 };
@@ -260,16 +274,19 @@ PERSISTENCE_REGISTER_JOURNAL(FailingJournal, "test.FailingJournal");
 // StuckJournal never finishes a replay.
 class StuckJournal : public FailingJournal {
  public:
-  absl::StatusOr<int64_t> ReadHighestSequenceNr(const std::string&, int64_t) override {
+  absl::StatusOr<int64_t> ReadHighestSequenceNr(const std::string&,
+                                                int64_t) override {
     return 3;
   }
 };
 class StuckAsync : public AsyncWriteJournal {
  public:
-  Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(std::vector<AtomicWrite>) override {
+  Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(
+      std::vector<AtomicWrite>) override {
     return MakeReadyFuture(absl::StatusOr<WriteResults>(WriteResults{}));
   }
-  Future<absl::Status> AsyncDeleteMessagesTo(const std::string&, int64_t) override {
+  Future<absl::Status> AsyncDeleteMessagesTo(const std::string&,
+                                             int64_t) override {
     return MakeReadyFuture(absl::OkStatus());
   }
   Future<absl::Status> AsyncReplayMessages(const std::string&, int64_t, int64_t,
@@ -299,7 +316,8 @@ TEST_F(PersistentActorTest, PersistFailureStopsTheActor) {
   a.Tell({"persist", "never-run"});
   auto entries = log.WaitFor("stopped");
   EXPECT_THAT(entries, ::testing::Contains("persist failed @1"));
-  EXPECT_THAT(entries, ::testing::Not(::testing::Contains("cmd persist never-run")));
+  EXPECT_THAT(entries,
+              ::testing::Not(::testing::Contains("cmd persist never-run")));
 }
 
 TEST_F(PersistentActorTest, ReplayWithoutProgressFailsRecoveryWithinTimeout) {
@@ -316,13 +334,17 @@ TEST_F(PersistentActorTest, ReplayWithoutProgressFailsRecoveryWithinTimeout) {
 TEST_F(PersistentActorTest, PluginErrorsNameTheConfigPath) {
   Persistence& p = system_->Extension<Persistence>();
   auto unknown = p.Journal("classless-journal");
-  EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("classless-journal.class"));
-  EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("inmem.Journal"));
+  EXPECT_THAT(std::string(unknown.status().message()),
+              HasSubstr("classless-journal.class"));
+  EXPECT_THAT(std::string(unknown.status().message()),
+              HasSubstr("inmem.Journal"));
   auto missing = p.Journal("no-such-journal");
-  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("no-such-journal"));
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("no-such-journal"));
   auto broken = p.Journal("broken-start-journal");
   EXPECT_EQ(broken.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(std::string(broken.status().message()), HasSubstr("broken-start-journal"));
+  EXPECT_THAT(std::string(broken.status().message()),
+              HasSubstr("broken-start-journal"));
   EXPECT_THAT(std::string(broken.status().message()), HasSubstr("/nope/data"));
 }
 
@@ -357,7 +379,8 @@ class ReversingJournal : public AsyncWriteJournal {
     }
     return p.GetFuture();
   }
-  Future<absl::Status> AsyncDeleteMessagesTo(const std::string&, int64_t) override {
+  Future<absl::Status> AsyncDeleteMessagesTo(const std::string&,
+                                             int64_t) override {
     return MakeReadyFuture(absl::OkStatus());
   }
   Future<absl::Status> AsyncReplayMessages(const std::string&, int64_t, int64_t,
@@ -376,7 +399,8 @@ class ReversingJournal : public AsyncWriteJournal {
 PERSISTENCE_REGISTER_JOURNAL(ReversingJournal, "test.ReversingJournal");
 
 TEST(JournalActorTest, RepliesInRequestOrderWhenThePluginCompletesOutOfOrder) {
-  auto system = testing::NewTestSystem(R"(reversing { class = "test.ReversingJournal" })");
+  auto system = testing::NewTestSystem(
+      R"(reversing { class = "test.ReversingJournal" })");
   auto journal = system->Extension<Persistence>().Journal("reversing");
   ASSERT_TRUE(journal.ok()) << journal.status();
   std::mutex mu;

@@ -54,18 +54,22 @@ class StoresHalfOfRejectedWrite : public inmem::InMemoryJournal {
 class ReplaysBackwards : public inmem::InMemoryJournal {
  public:
   absl::Status ReplayMessages(const std::string& id, int64_t from, int64_t to,
-                              int64_t max, const ReplayCallback& callback) override {
+                              int64_t max,
+                              const ReplayCallback& callback) override {
     std::vector<PersistentRepr> events;
     absl::Status s = InMemoryJournal::ReplayMessages(
-        id, from, to, max, [&](const PersistentRepr& e) { events.push_back(e); });
+        id, from, to, max,
+        [&](const PersistentRepr& e) { events.push_back(e); });
     std::reverse(events.begin(), events.end());
     for (const PersistentRepr& e : events) callback(e);
     return s;
   }
 };
 
-PERSISTENCE_REGISTER_JOURNAL(ResetsHighestOnDelete, "broken.ResetsHighestOnDelete");
-PERSISTENCE_REGISTER_JOURNAL(StoresHalfOfRejectedWrite, "broken.StoresHalfOfRejectedWrite");
+PERSISTENCE_REGISTER_JOURNAL(ResetsHighestOnDelete,
+                             "broken.ResetsHighestOnDelete");
+PERSISTENCE_REGISTER_JOURNAL(StoresHalfOfRejectedWrite,
+                             "broken.StoresHalfOfRejectedWrite");
 PERSISTENCE_REGISTER_JOURNAL(ReplaysBackwards, "broken.ReplaysBackwards");
 
 }  // namespace
