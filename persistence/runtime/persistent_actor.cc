@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -24,6 +26,44 @@ int64_t NowMillis() {
 }
 
 }  // namespace
+
+// ReplayWindow bounds the replayed events posted to the actor's mailbox but
+// not yet handled: a journal that streams faster than the actor applies
+// events waits (on its own thread) instead of filling the mailbox, so
+// recovering a long log needs bounded memory. A wait gives up after a
+// second, so a dispatcher shared by the plugin and the actor cannot
+// deadlock, only slow down.
+class ReplayWindow {
+ public:
+  static constexpr int kSize = 4096;
+
+  void Acquire() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(1),
+                 [this] { return closed_ || outstanding_ < kSize; });
+    ++outstanding_;
+  }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --outstanding_;
+    }
+    cv_.notify_one();
+  }
+  void Close() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int outstanding_ = 0;
+  bool closed_ = false;
+};
 
 PersistentActorBase::PersistentActorBase() : writer_uuid_(NewWriterUuid()) {}
 
@@ -89,8 +129,15 @@ void PersistentActorBase::OnSnapshotLoaded(LoadResult result) {
   replay.from_sequence_nr = last_sequence_nr_ + 1;
   replay.to_sequence_nr = recovery.to_sequence_nr;
   replay.max = recovery.replay_max;
-  replay.on_event = InMailbox<PersistentRepr>(
-      [](PersistentActorBase* me, PersistentRepr e) { me->OnReplayed(e); });
+  replay_window_ = std::make_shared<ReplayWindow>();
+  replay.on_event = [self = shared_from_this(), me = this,
+                     window = replay_window_](const PersistentRepr& e) {
+    window->Acquire();
+    self->Post([me, window, e] {
+      window->Release();
+      me->OnReplayed(e);
+    });
+  };
   replay.on_done = InMailbox<absl::StatusOr<int64_t>>(
       [](PersistentActorBase* me, absl::StatusOr<int64_t> h) {
         me->OnReplayDone(std::move(h));
@@ -110,12 +157,17 @@ void PersistentActorBase::OnReplayDone(absl::StatusOr<int64_t> highest) {
     FailRecovery(highest.status());
     return;
   }
+  replay_window_->Close();
   sequence_nr_ = std::max(*highest, last_sequence_nr_);
   last_sequence_nr_ = sequence_nr_;
   state_ = State::kReady;
   OnRecoveryCompleted();
   AfterCommand();
   Unstash();
+}
+
+void PersistentActorBase::ReleaseOnStop() {
+  if (replay_window_ != nullptr) replay_window_->Close();
 }
 
 void PersistentActorBase::FailRecovery(const absl::Status& cause) {

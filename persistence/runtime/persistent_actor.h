@@ -154,6 +154,7 @@ class PersistentActorBase : public virtual ActorBase {
   void RunCommand(std::function<void()> command);
 
   void PreStart() override;
+  void ReleaseOnStop() override;
 
  private:
   enum class State { kLoadingSnapshot, kReplaying, kReady };
@@ -207,6 +208,9 @@ class PersistentActorBase : public virtual ActorBase {
   int64_t sequence_nr_ = 0;       // last number handed out
   int64_t last_sequence_nr_ = 0;  // last persisted or replayed
   int64_t snapshot_sequence_nr_ = 0;
+
+  // Bounds the replayed events queued in the mailbox (see OnSnapshotLoaded).
+  std::shared_ptr<class ReplayWindow> replay_window_;
 
   ActorRef<JournalRequest> journal_;
   ActorRef<SnapshotRequest> snapshot_store_;
