@@ -194,8 +194,10 @@ absl::Status Connection::Connect() {
 
 absl::Status Connection::Handshake(redisContext* context) {
   redisSetTimeout(context, ToTimeval(settings_.command_timeout));
-  redisEnableKeepAlive(context);
   if (settings_.unix_socket.empty()) {
+    // TCP only: on a unix socket keep-alive is not supported, and hiredis
+    // would mark the context failed.
+    redisEnableKeepAlive(context);
     int one = 1;
     setsockopt(context->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   }

@@ -269,4 +269,85 @@ std::string RedisServer::HoconOverlay() const {
   return overlay;
 }
 
+RawRedisClient::RawRedisClient(const RedisServer& server) {
+  const timeval timeout{5, 0};
+  context_ = redisConnectWithTimeout(server.host().c_str(), server.port(), timeout);
+  if (context_ != nullptr && context_->err == 0) {
+    redisSetTimeout(context_, timeout);
+    if (!server.password().empty()) (void)Run({"AUTH", server.password()});
+  }
+}
+
+RawRedisClient::~RawRedisClient() {
+  if (context_ != nullptr) redisFree(context_);
+}
+
+namespace {
+
+std::string ReplyAsText(const redisReply* r) {
+  switch (r->type) {
+    case REDIS_REPLY_INTEGER:
+      return absl::StrCat(r->integer);
+    case REDIS_REPLY_NIL:
+      return "(nil)";
+    case REDIS_REPLY_ARRAY: {
+      std::string out;
+      for (size_t i = 0; i < r->elements; ++i) {
+        if (i > 0) out += "\n";
+        out += ReplyAsText(r->element[i]);
+      }
+      return out;
+    }
+    default:
+      return std::string(r->str != nullptr ? r->str : "", r->len);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> RawRedisClient::Run(const std::vector<std::string>& argv) {
+  if (context_ == nullptr || context_->err != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("raw client: ", context_ == nullptr ? "no context" : context_->errstr));
+  }
+  std::vector<const char*> args;
+  std::vector<size_t> lengths;
+  for (const std::string& a : argv) {
+    args.push_back(a.data());
+    lengths.push_back(a.size());
+  }
+  auto* reply = static_cast<redisReply*>(
+      redisCommandArgv(context_, static_cast<int>(args.size()), args.data(), lengths.data()));
+  if (reply == nullptr) return absl::UnavailableError(absl::StrCat("raw client: ", context_->errstr));
+  const bool error = reply->type == REDIS_REPLY_ERROR;
+  std::string text = ReplyAsText(reply);
+  freeReplyObject(reply);
+  if (error) return absl::InternalError(text);
+  return text;
+}
+
+absl::StatusOr<std::vector<std::string>> RawRedisClient::Strings(
+    const std::vector<std::string>& argv) {
+  if (context_ == nullptr || context_->err != 0) return absl::UnavailableError("raw client");
+  std::vector<const char*> args;
+  std::vector<size_t> lengths;
+  for (const std::string& a : argv) {
+    args.push_back(a.data());
+    lengths.push_back(a.size());
+  }
+  auto* reply = static_cast<redisReply*>(
+      redisCommandArgv(context_, static_cast<int>(args.size()), args.data(), lengths.data()));
+  if (reply == nullptr) return absl::UnavailableError(absl::StrCat("raw client: ", context_->errstr));
+  std::vector<std::string> out;
+  absl::Status status;
+  if (reply->type != REDIS_REPLY_ARRAY) {
+    status = absl::InternalError(absl::StrCat("not an array: ", ReplyAsText(reply)));
+  } else {
+    for (size_t i = 0; i < reply->elements; ++i) out.push_back(ReplyAsText(reply->element[i]));
+  }
+  freeReplyObject(reply);
+  if (!status.ok()) return status;
+  return out;
+}
+
 }  // namespace persistence::redis_testing

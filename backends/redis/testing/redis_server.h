@@ -39,6 +39,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
+struct redisContext;  // hiredis
+
 namespace persistence::redis_testing {
 
 struct RedisServerOptions {
@@ -67,6 +69,7 @@ class RedisServer {
   int port() const { return port_; }
   const std::string& unix_socket() const { return unix_socket_; }
   const std::string& dir() const { return dir_; }
+  const std::string& password() const { return options_.password; }
   bool running() const { return pid_ > 0; }
 
   // Stop: SIGTERM and wait (a clean shutdown).
@@ -98,6 +101,29 @@ class RedisServer {
   std::string config_path_;
   std::string executable_;
   pid_t pid_ = -1;
+};
+
+// RawRedisClient: a blocking hiredis connection for tests that look at (or
+// damage) what the backend stored, behind its back.
+//
+//   RawRedisClient client(*server);
+//   absl::StatusOr<std::string> v = client.Run({"GET", key});
+class RawRedisClient {
+ public:
+  explicit RawRedisClient(const RedisServer& server);
+  ~RawRedisClient();
+  RawRedisClient(const RawRedisClient&) = delete;
+  RawRedisClient& operator=(const RawRedisClient&) = delete;
+
+  // Run sends one command. Its reply as text: a string or status as is, an
+  // integer in decimal, nil as "(nil)", an array as its elements joined by
+  // "\n"; an error reply (or a dead connection) is an error.
+  absl::StatusOr<std::string> Run(const std::vector<std::string>& argv);
+  // Strings runs a command whose reply is an array of strings.
+  absl::StatusOr<std::vector<std::string>> Strings(const std::vector<std::string>& argv);
+
+ private:
+  redisContext* context_ = nullptr;
 };
 
 }  // namespace persistence::redis_testing
