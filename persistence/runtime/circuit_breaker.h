@@ -21,7 +21,9 @@
 #ifndef PERSISTENCE_RUNTIME_CIRCUIT_BREAKER_H_
 #define PERSISTENCE_RUNTIME_CIRCUIT_BREAKER_H_
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -58,20 +60,26 @@ class CircuitBreaker {
     absl::Status refused = Admit();
     if (!refused.ok()) return MakeReadyFuture<T>(T(refused));
     Promise<T> result;
+    // The timer and the call race to claim the outcome. The winner records
+    // it in the breaker *before* completing the future: whoever waits on
+    // the future may destroy the breaker (and its owner) right away.
+    auto claimed = std::make_shared<std::atomic<bool>>(false);
     const auto timeout = settings_.call_timeout;
     Scheduler::TimerId timer =
-        scheduler_.ScheduleOnce(timeout, [this, result, timeout] {
-          if (result.TrySet(T(absl::DeadlineExceededError(absl::StrCat(
-                  name_, ": call did not complete within ",
-                  std::chrono::duration_cast<std::chrono::milliseconds>(timeout)
-                      .count(),
-                  " ms (call-timeout)"))))) {
-            OnResult(false);
-          }
+        scheduler_.ScheduleOnce(timeout, [this, result, timeout, claimed] {
+          if (claimed->exchange(true)) return;
+          OnResult(false);
+          result.Set(T(absl::DeadlineExceededError(absl::StrCat(
+              name_, ": call did not complete within ",
+              std::chrono::duration_cast<std::chrono::milliseconds>(timeout)
+                  .count(),
+              " ms (call-timeout)"))));
         });
-    body().OnComplete([this, result, timer](const T& value) {
+    body().OnComplete([this, result, timer, claimed](const T& value) {
       scheduler_.Cancel(timer);
-      if (result.TrySet(value)) OnResult(value.ok());
+      if (claimed->exchange(true)) return;
+      OnResult(value.ok());
+      result.Set(value);
     });
     return result.GetFuture();
   }
