@@ -5,6 +5,9 @@
 // persistent actor does. Optional cases skip, with the reason, when the
 // backend's capability flag is off.
 #include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -265,23 +268,34 @@ TEST_F(JournalSpec, XRepliesInRequestOrder) {
   constexpr int kWriters = 50;
   std::vector<std::string> ids;
   std::vector<Future<WriteMessagesResult>> futures;
-  std::mutex mu;
-  std::vector<int> order;
+  // A callback runs after the future's waiters wake (future.h), maybe after
+  // this test returned: it keeps what it touches alive, and the test waits
+  // for every callback, not only for every future.
+  struct Order {
+    std::mutex mu;
+    std::condition_variable all_in;
+    std::vector<int> seen;
+  };
+  auto order = std::make_shared<Order>();
   for (int i = 0; i < kWriters; ++i) {
     ids.push_back(UniqueId("order"));
     futures.push_back(client_->WriteAsync(
         {*AtomicWrite::Make({Event(ids.back(), 1, "x", writer_)})}));
-    futures.back().OnComplete([&mu, &order, i](const WriteMessagesResult&) {
-      std::lock_guard<std::mutex> lock(mu);
-      order.push_back(i);
+    futures.back().OnComplete([order, i](const WriteMessagesResult&) {
+      std::lock_guard<std::mutex> lock(order->mu);
+      order->seen.push_back(i);
+      order->all_in.notify_all();
     });
   }
   for (auto& f : futures) {
     ASSERT_TRUE(f.WaitFor(kReplyTimeout));
     EXPECT_TRUE(f.Get().status.ok()) << f.Get().status;
   }
-  std::lock_guard<std::mutex> lock(mu);
-  for (int i = 0; i < kWriters; ++i) EXPECT_EQ(order[i], i);
+  std::unique_lock<std::mutex> lock(order->mu);
+  ASSERT_TRUE(order->all_in.wait_for(lock, kReplyTimeout, [&] {
+    return order->seen.size() == static_cast<size_t>(kWriters);
+  }));
+  for (int i = 0; i < kWriters; ++i) EXPECT_EQ(order->seen[i], i);
 }
 
 TEST_F(JournalSpec, XHighestReadAfterInFlightWrites) {
