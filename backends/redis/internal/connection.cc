@@ -147,6 +147,9 @@ void Connection::Enqueue(const std::string& wire, Pending pending) {
     return;
   }
   pending.deadline = Clock::now() + settings_.command_timeout;
+  // `wire` may belong to pending.command, which the reader thread frees as
+  // soon as the reply is in: hold it until the write is done.
+  const std::shared_ptr<const Command> keep_alive = pending.command;
   {
     std::lock_guard<std::mutex> fifo_lock(fifo_mu_);
     fifo_.push_back(std::move(pending));
