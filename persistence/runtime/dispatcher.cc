@@ -114,7 +114,10 @@ void Scheduler::Run() {
     }
     auto first = by_time_.begin();
     if (first->first > Clock::now()) {
-      wake_.wait_until(lock, first->first);
+      // A copy: Cancel may erase the node while this waits (unlocked), and
+      // wait_until reads the time point again when it wakes.
+      const Clock::time_point when = first->first;
+      wake_.wait_until(lock, when);
       continue;
     }
     TimerId id = first->second;
