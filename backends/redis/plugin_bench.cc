@@ -64,7 +64,8 @@ PersistentRepr Event(const std::string& id, int64_t seq) {
 
 std::vector<perf::RawRecord> Records(const std::string& id, int n) {
   std::vector<perf::RawRecord> records;
-  for (int i = 1; i <= n; ++i) records.push_back({id, i, EncodeEvent(Event(id, i)).value()});
+  for (int i = 1; i <= n; ++i)
+    records.push_back({id, i, EncodeEvent(Event(id, i)).value()});
   return records;
 }
 
@@ -72,7 +73,8 @@ std::vector<AtomicWrite> Groups(const std::string& id, int n, int group) {
   std::vector<AtomicWrite> writes;
   for (int start = 1; start <= n; start += group) {
     std::vector<PersistentRepr> events;
-    for (int s = start; s < start + group && s <= n; ++s) events.push_back(Event(id, s));
+    for (int s = start; s < start + group && s <= n; ++s)
+      events.push_back(Event(id, s));
     writes.push_back(*AtomicWrite::Make(std::move(events)));
   }
   return writes;
@@ -86,7 +88,8 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", server.status().ToString().c_str());
     return 2;
   }
-  absl::StatusOr<Config> config = LoadConfigFromString((*server)->HoconOverlay(), "bench");
+  absl::StatusOr<Config> config =
+      LoadConfigFromString((*server)->HoconOverlay(), "bench");
   if (!config.ok()) return 2;
   Config section = config->GetConfig("persistence.journal.redis").value();
   RedisJournal journal(section, "persistence.journal.redis");
@@ -102,7 +105,8 @@ int Main(int argc, char** argv) {
   std::printf("N = %d, %d iterations, medians in events/s\n", n, iterations);
   std::vector<std::vector<double>> columns(12);
   for (int it = 0; it < iterations; ++it) {
-    const std::string tag = absl::StrCat(it, "-", Clock::now().time_since_epoch().count());
+    const std::string tag =
+        absl::StrCat(it, "-", Clock::now().time_since_epoch().count());
     int c = 0;
     // persist: one event per call, each waiting for its reply.
     {
@@ -126,7 +130,8 @@ int Main(int argc, char** argv) {
       auto writes = Groups("async-" + tag, n, 1);
       t = Clock::now();
       std::vector<Future<absl::StatusOr<WriteResults>>> futures;
-      for (AtomicWrite& w : writes) futures.push_back(journal.AsyncWriteMessages({w}));
+      for (AtomicWrite& w : writes)
+        futures.push_back(journal.AsyncWriteMessages({w}));
       for (auto& f : futures) {
         if (!f.Get().ok()) return 1;
       }
@@ -148,7 +153,8 @@ int Main(int argc, char** argv) {
       t = Clock::now();
       size_t bytes = 0;
       for (int k = 0; k < 3; ++k) {
-        for (const EncodedWrite& e : EncodeAtomicWrites(writes)) bytes += e.records.size();
+        for (const EncodedWrite& e : EncodeAtomicWrites(writes))
+          bytes += e.records.size();
       }
       columns[c++].push_back(Rate(3 * n, Clock::now() - t));
       (void)bytes;
@@ -161,18 +167,20 @@ int Main(int argc, char** argv) {
       columns[c++].push_back(Rate(n, Clock::now() - t));
       int64_t seen = 0;
       t = Clock::now();
-      absl::Status s = journal
-                           .AsyncReplayMessages("async-" + tag, 1, kMaxSequenceNr,
-                                                kMaxSequenceNr,
-                                                [&seen](const PersistentRepr&) { ++seen; })
-                           .Get();
+      absl::Status s =
+          journal
+              .AsyncReplayMessages("async-" + tag, 1, kMaxSequenceNr,
+                                   kMaxSequenceNr,
+                                   [&seen](const PersistentRepr&) { ++seen; })
+              .Get();
       if (!s.ok() || seen != n) return 1;
       columns[c++].push_back(Rate(n, Clock::now() - t));
       // Decoding alone.
       auto records = Records("decode-" + tag, n);
       t = Clock::now();
       for (const auto& r : records) {
-        if (!DecodeEvent(r.bytes, r.persistence_id, r.sequence_nr).ok()) return 1;
+        if (!DecodeEvent(r.bytes, r.persistence_id, r.sequence_nr).ok())
+          return 1;
       }
       columns[c++].push_back(Rate(n, Clock::now() - t));
     }
@@ -181,10 +189,10 @@ int Main(int argc, char** argv) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
   };
-  const char* names[] = {"persist          raw", "persist          plugin",
-                         "persist-async    raw", "persist-async    plugin",
-                         "persist-all(100) raw", "persist-all(100) plugin",
-                         "encode alone        ", "recover          raw",
+  const char* names[] = {"persist          raw",    "persist          plugin",
+                         "persist-async    raw",    "persist-async    plugin",
+                         "persist-all(100) raw",    "persist-all(100) plugin",
+                         "encode alone        ",    "recover          raw",
                          "recover          plugin", "decode alone        "};
   for (int c = 0; c < 10; ++c) {
     std::printf("  %-26s %10.0f\n", names[c], median(columns[c]));

@@ -14,6 +14,8 @@
 //
 // Its keys carry their own prefix (the journal's key-prefix plus
 // "raw-perf:"), so they never meet the journal's.
+#include "perf/raw_engine.h"
+
 #include <hiredis/hiredis.h>
 
 #include <memory>
@@ -24,7 +26,6 @@
 #include "backends/redis/internal/data_model.h"
 #include "backends/redis/internal/resp.h"
 #include "backends/redis/internal/settings.h"
-#include "perf/raw_engine.h"
 #include "persistence/api/codec.h"
 
 namespace persistence::redis_internal {
@@ -39,18 +40,21 @@ struct ContextDeleter {
 class RedisRawEngine : public perf::RawEngine {
  public:
   absl::Status Open(const Config& journal_config) override {
-    absl::StatusOr<RedisSettings> settings = RedisSettings::FromConfig(journal_config);
+    absl::StatusOr<RedisSettings> settings =
+        RedisSettings::FromConfig(journal_config);
     if (!settings.ok()) return settings.status();
     settings_ = *settings;
     keys_ = std::make_unique<KeySpace>(settings_.key_prefix + "raw-perf:");
     const timeval connect_timeout{
         static_cast<time_t>(settings_.connect_timeout.count() / 1000),
-        static_cast<suseconds_t>(settings_.connect_timeout.count() % 1000 * 1000)};
+        static_cast<suseconds_t>(settings_.connect_timeout.count() % 1000 *
+                                 1000)};
     context_.reset(settings_.unix_socket.empty()
-                       ? redisConnectWithTimeout(settings_.host.c_str(), settings_.port,
+                       ? redisConnectWithTimeout(settings_.host.c_str(),
+                                                 settings_.port,
                                                  connect_timeout)
-                       : redisConnectUnixWithTimeout(settings_.unix_socket.c_str(),
-                                                     connect_timeout));
+                       : redisConnectUnixWithTimeout(
+                             settings_.unix_socket.c_str(), connect_timeout));
     if (context_ == nullptr || context_->err != 0) {
       return absl::UnavailableError(absl::StrCat(
           "raw engine: cannot connect to ", settings_.Describe(), ": ",
@@ -60,7 +64,8 @@ class RedisRawEngine : public perf::RawEngine {
       absl::StatusOr<Reply> auth = Call({"AUTH", settings_.password});
       if (!auth.ok()) return auth.status();
     }
-    absl::StatusOr<Reply> select = Call({"SELECT", absl::StrCat(settings_.database)});
+    absl::StatusOr<Reply> select =
+        Call({"SELECT", absl::StrCat(settings_.database)});
     if (!select.ok()) return select.status();
     for (Script* script : scripts_.All()) {
       absl::StatusOr<Reply> loaded = Call({"SCRIPT", "LOAD", script->text});
@@ -72,35 +77,44 @@ class RedisRawEngine : public perf::RawEngine {
 
   absl::Status WriteEach(const std::vector<perf::RawRecord>& records) override {
     for (const perf::RawRecord& r : records) {
-      absl::Status s = Append(WriteOf(r.persistence_id, {{r.sequence_nr, &r.bytes}}));
-      if (s.ok()) s = CheckWrite(r.persistence_id, r.sequence_nr, r.sequence_nr);
+      absl::Status s =
+          Append(WriteOf(r.persistence_id, {{r.sequence_nr, &r.bytes}}));
+      if (s.ok())
+        s = CheckWrite(r.persistence_id, r.sequence_nr, r.sequence_nr);
       if (!s.ok()) return s;
     }
     return absl::OkStatus();
   }
 
-  absl::Status WriteAsync(const std::vector<perf::RawRecord>& records) override {
+  absl::Status WriteAsync(
+      const std::vector<perf::RawRecord>& records) override {
     for (const perf::RawRecord& r : records) {
-      absl::Status s = Append(WriteOf(r.persistence_id, {{r.sequence_nr, &r.bytes}}));
+      absl::Status s =
+          Append(WriteOf(r.persistence_id, {{r.sequence_nr, &r.bytes}}));
       if (!s.ok()) return s;
     }
     for (const perf::RawRecord& r : records) {
-      absl::Status s = CheckWrite(r.persistence_id, r.sequence_nr, r.sequence_nr);
+      absl::Status s =
+          CheckWrite(r.persistence_id, r.sequence_nr, r.sequence_nr);
       if (!s.ok()) return s;
     }
     return absl::OkStatus();
   }
 
-  absl::Status WriteGroups(const std::vector<perf::RawRecord>& records, int group) override {
+  absl::Status WriteGroups(const std::vector<perf::RawRecord>& records,
+                           int group) override {
     for (size_t start = 0; start < records.size(); start += group) {
-      const size_t end = std::min(records.size(), start + static_cast<size_t>(group));
+      const size_t end =
+          std::min(records.size(), start + static_cast<size_t>(group));
       std::vector<EventRecord> events;
       for (size_t i = start; i < end; ++i) {
         events.push_back({records[i].sequence_nr, &records[i].bytes});
       }
       const std::string& id = records[start].persistence_id;
       absl::Status s = Append(WriteOf(id, events));
-      if (s.ok()) s = CheckWrite(id, events.front().sequence_nr, events.back().sequence_nr);
+      if (s.ok())
+        s = CheckWrite(id, events.front().sequence_nr,
+                       events.back().sequence_nr);
       if (!s.ok()) return s;
     }
     return absl::OkStatus();
@@ -109,8 +123,10 @@ class RedisRawEngine : public perf::RawEngine {
   absl::StatusOr<int64_t> Scan(const std::string& persistence_id) override {
     int64_t read = 0;
     int64_t from = 1;
-    int64_t count = std::min<int64_t>(kFirstReplayPage, settings_.replay_page_size);
-    absl::Status s = Append(ReplayPageCommand(*keys_, persistence_id, from, kMaxSequenceNr, count));
+    int64_t count =
+        std::min<int64_t>(kFirstReplayPage, settings_.replay_page_size);
+    absl::Status s = Append(
+        ReplayPageCommand(*keys_, persistence_id, from, kMaxSequenceNr, count));
     if (!s.ok()) return s;
     std::vector<PageEntry> entries;
     while (true) {
@@ -121,9 +137,10 @@ class RedisRawEngine : public perf::RawEngine {
       const bool more = static_cast<int64_t>(entries.size()) == count;
       if (more) {
         from = entries.back().sequence_nr + 1;
-        count = NextReplayPageSize(settings_.replay_page_size, settings_.replay_page_bytes,
-                                   entries);
-        s = Append(ReplayPageCommand(*keys_, persistence_id, from, kMaxSequenceNr, count));
+        count = NextReplayPageSize(settings_.replay_page_size,
+                                   settings_.replay_page_bytes, entries);
+        s = Append(ReplayPageCommand(*keys_, persistence_id, from,
+                                     kMaxSequenceNr, count));
         if (s.ok()) s = Flush();
         if (!s.ok()) return s;
       }
@@ -138,14 +155,16 @@ class RedisRawEngine : public perf::RawEngine {
   }
 
  private:
-  Command WriteOf(const std::string& id, const std::vector<EventRecord>& events) {
+  Command WriteOf(const std::string& id,
+                  const std::vector<EventRecord>& events) {
     return JournalWriteCommand(scripts_, *keys_, id, events);
   }
 
   absl::Status Append(const Command& command) {
-    if (redisAppendFormattedCommand(context_.get(), command.wire.data(), command.wire.size()) !=
-        REDIS_OK) {
-      return absl::UnavailableError(absl::StrCat("raw engine: ", context_->errstr));
+    if (redisAppendFormattedCommand(context_.get(), command.wire.data(),
+                                    command.wire.size()) != REDIS_OK) {
+      return absl::UnavailableError(
+          absl::StrCat("raw engine: ", context_->errstr));
     }
     return absl::OkStatus();
   }
@@ -154,7 +173,8 @@ class RedisRawEngine : public perf::RawEngine {
     int done = 0;
     while (!done) {
       if (redisBufferWrite(context_.get(), &done) != REDIS_OK) {
-        return absl::UnavailableError(absl::StrCat("raw engine: ", context_->errstr));
+        return absl::UnavailableError(
+            absl::StrCat("raw engine: ", context_->errstr));
       }
     }
     return absl::OkStatus();
@@ -163,12 +183,14 @@ class RedisRawEngine : public perf::RawEngine {
   absl::StatusOr<Reply> Next() {
     void* reply = nullptr;
     if (redisGetReply(context_.get(), &reply) != REDIS_OK || reply == nullptr) {
-      return absl::UnavailableError(absl::StrCat("raw engine: ", context_->errstr));
+      return absl::UnavailableError(
+          absl::StrCat("raw engine: ", context_->errstr));
     }
     return Reply(static_cast<redisReply*>(reply));
   }
 
-  absl::Status CheckWrite(const std::string& id, int64_t lowest, int64_t highest) {
+  absl::Status CheckWrite(const std::string& id, int64_t lowest,
+                          int64_t highest) {
     absl::StatusOr<Reply> reply = Next();
     if (!reply.ok()) return reply.status();
     return CheckJournalWriteReply(reply->get(), id, lowest, highest);
@@ -181,7 +203,8 @@ class RedisRawEngine : public perf::RawEngine {
     if (!s.ok()) return s;
     absl::StatusOr<Reply> reply = Next();
     if (!reply.ok()) return reply.status();
-    if (IsError(reply->get())) return ErrorReplyStatus(reply->get(), "raw engine: " + argv[0]);
+    if (IsError(reply->get()))
+      return ErrorReplyStatus(reply->get(), "raw engine: " + argv[0]);
     return reply;
   }
 

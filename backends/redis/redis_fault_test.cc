@@ -52,7 +52,8 @@ PersistentRepr Event(const std::string& id, int64_t seq) {
 
 AtomicWrite Write(const std::string& id, int64_t first, int64_t count) {
   std::vector<PersistentRepr> events;
-  for (int64_t s = first; s < first + count; ++s) events.push_back(Event(id, s));
+  for (int64_t s = first; s < first + count; ++s)
+    events.push_back(Event(id, s));
   return *AtomicWrite::Make(std::move(events));
 }
 
@@ -69,7 +70,8 @@ Config Section(const RedisServer& server, const std::string& extra,
 TEST(RedisStartTest, WrongPasswordFailsStart) {
   auto server = RedisServer::Start({.password = "right"});
   ASSERT_TRUE(server.ok()) << server.status();
-  RedisJournal journal(Section(**server, "persistence.journal.redis.password = wrong\n"), "j");
+  RedisJournal journal(
+      Section(**server, "persistence.journal.redis.password = wrong\n"), "j");
   absl::Status s = journal.Start();
   EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated) << s;
   EXPECT_THAT(s.message(), HasSubstr("refused the password"));
@@ -80,7 +82,8 @@ TEST(RedisStartTest, MissingPasswordFailsStart) {
   auto server = RedisServer::Start({.password = "right"});
   ASSERT_TRUE(server.ok()) << server.status();
   // The overlay carries the password; take it away again.
-  RedisJournal journal(Section(**server, "persistence.journal.redis.password = \"\"\n"), "j");
+  RedisJournal journal(
+      Section(**server, "persistence.journal.redis.password = \"\"\n"), "j");
   absl::Status s = journal.Start();
   EXPECT_EQ(s.code(), absl::StatusCode::kUnauthenticated) << s;
   EXPECT_THAT(s.message(), HasSubstr("requires a password"));
@@ -114,19 +117,24 @@ TEST(RedisStartTest, UnreachableServerFailsStartThroughTheRuntime) {
     port = (*server)->port();
   }  // gone: nothing listens there now
   absl::StatusOr<Config> config = LoadConfigFromString(
-      absl::StrCat("persistence.journal.plugin = \"persistence.journal.redis\"\n",
-                   "persistence.journal.redis { port = ", port, ", connect-timeout = 500ms }\n"),
+      absl::StrCat(
+          "persistence.journal.plugin = \"persistence.journal.redis\"\n",
+          "persistence.journal.redis { port = ", port,
+          ", connect-timeout = 500ms }\n"),
       "fault-test");
   ASSERT_TRUE(config.ok()) << config.status();
   auto system = ActorSystem::Create("unreachable", *config);
   ASSERT_TRUE(system.ok()) << system.status();
   const auto start = Clock::now();
-  absl::StatusOr<ActorRef<JournalRequest>> journal = (*system)->Extension<Persistence>().Journal();
+  absl::StatusOr<ActorRef<JournalRequest>> journal =
+      (*system)->Extension<Persistence>().Journal();
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
   ASSERT_FALSE(journal.ok());
-  EXPECT_EQ(journal.status().code(), absl::StatusCode::kUnavailable) << journal.status();
+  EXPECT_EQ(journal.status().code(), absl::StatusCode::kUnavailable)
+      << journal.status();
   EXPECT_THAT(journal.status().message(), HasSubstr("failed to start"));
-  EXPECT_THAT(journal.status().message(), HasSubstr("cannot connect to redis at 127.0.0.1:"));
+  EXPECT_THAT(journal.status().message(),
+              HasSubstr("cannot connect to redis at 127.0.0.1:"));
 }
 
 // --- Crash mid-stream, through the runtime ---
@@ -135,12 +143,15 @@ TEST(RedisStartTest, UnreachableServerFailsStartThroughTheRuntime) {
 // longer than kHang.
 class JournalDriver {
  public:
-  explicit JournalDriver(ActorRef<JournalRequest> journal) : journal_(journal) {}
+  explicit JournalDriver(ActorRef<JournalRequest> journal)
+      : journal_(journal) {}
 
-  Future<WriteMessagesResult> WriteAsync(std::vector<AtomicWrite> writes) const {
+  Future<WriteMessagesResult> WriteAsync(
+      std::vector<AtomicWrite> writes) const {
     Promise<WriteMessagesResult> done;
-    journal_.Tell(WriteMessages{std::move(writes),
-                                [done](WriteMessagesResult r) { done.Set(std::move(r)); }});
+    journal_.Tell(WriteMessages{
+        std::move(writes),
+        [done](WriteMessagesResult r) { done.Set(std::move(r)); }});
     return done.GetFuture();
   }
 
@@ -148,7 +159,8 @@ class JournalDriver {
   absl::Status Write(std::vector<AtomicWrite> writes) const {
     Future<WriteMessagesResult> f = WriteAsync(std::move(writes));
     if (!f.WaitFor(kHang)) {
-      ADD_FAILURE() << "a write did not complete within " << kHang.count() << "s";
+      ADD_FAILURE() << "a write did not complete within " << kHang.count()
+                    << "s";
       return absl::DeadlineExceededError("hang");
     }
     const WriteMessagesResult& r = f.Get();
@@ -182,7 +194,8 @@ class JournalDriver {
   ActorRef<JournalRequest> journal_;
 };
 
-TEST(RedisCrashTest, KillMidStreamLosesNoAcknowledgedEventAndHalvesNoAtomicWrite) {
+TEST(RedisCrashTest,
+     KillMidStreamLosesNoAcknowledgedEventAndHalvesNoAtomicWrite) {
   auto started = RedisServer::Start({.append_only = true});
   ASSERT_TRUE(started.ok()) << started.status();
   RedisServer& server = **started;
@@ -192,13 +205,15 @@ TEST(RedisCrashTest, KillMidStreamLosesNoAcknowledgedEventAndHalvesNoAtomicWrite
           "persistence.journal.redis {\n"
           "  command-timeout = 1s\n"
           "  reconnect-max-backoff = 200ms\n"
-          "  circuit-breaker { max-failures = 3, call-timeout = 2s, reset-timeout = 1s }\n"
+          "  circuit-breaker { max-failures = 3, call-timeout = 2s, "
+          "reset-timeout = 1s }\n"
           "}\n",
       "fault-test");
   ASSERT_TRUE(config.ok()) << config.status();
   auto system = ActorSystem::Create("crash", *config);
   ASSERT_TRUE(system.ok()) << system.status();
-  absl::StatusOr<ActorRef<JournalRequest>> journal = (*system)->Extension<Persistence>().Journal();
+  absl::StatusOr<ActorRef<JournalRequest>> journal =
+      (*system)->Extension<Persistence>().Journal();
   ASSERT_TRUE(journal.ok()) << journal.status();
   JournalDriver driver(*journal);
 
@@ -209,7 +224,7 @@ TEST(RedisCrashTest, KillMidStreamLosesNoAcknowledgedEventAndHalvesNoAtomicWrite
   std::vector<std::string> ids;
   for (int i = 0; i < kIds; ++i) ids.push_back(absl::StrCat("crash-", i));
   std::map<std::string, int64_t> acknowledged;  // id -> highest acknowledged
-  std::map<std::string, bool> unknown;          // a write failed: outcome unknown
+  std::map<std::string, bool> unknown;  // a write failed: outcome unknown
   std::thread killer([&server] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     ASSERT_TRUE(server.Kill().ok());
@@ -219,7 +234,8 @@ TEST(RedisCrashTest, KillMidStreamLosesNoAcknowledgedEventAndHalvesNoAtomicWrite
     std::vector<std::pair<std::string, Future<WriteMessagesResult>>> inflight;
     for (const std::string& id : ids) {
       if (unknown[id]) continue;
-      inflight.emplace_back(id, driver.WriteAsync({Write(id, acknowledged[id] + 1, kPerWrite)}));
+      inflight.emplace_back(
+          id, driver.WriteAsync({Write(id, acknowledged[id] + 1, kPerWrite)}));
     }
     bool any_failed = false;
     for (auto& [id, f] : inflight) {
@@ -239,15 +255,16 @@ TEST(RedisCrashTest, KillMidStreamLosesNoAcknowledgedEventAndHalvesNoAtomicWrite
   int64_t total = 0;
   for (auto& [id, highest] : acknowledged) total += highest;
   EXPECT_GT(total, 0) << "nothing was written before the crash";
-  std::cout << "acknowledged before the crash: " << total << " events of " << kIds
-            << " ids\n";
+  std::cout << "acknowledged before the crash: " << total << " events of "
+            << kIds << " ids\n";
 
   // The server is down: requests fail quickly, and after max-failures the
   // breaker opens and fails them at once.
   bool breaker_opened = false;
   for (int i = 0; i < 20 && !breaker_opened; ++i) {
     const auto start = Clock::now();
-    absl::Status s = driver.Write({Write(absl::StrCat("probe-down-", i), 1, 1)});
+    absl::Status s =
+        driver.Write({Write(absl::StrCat("probe-down-", i), 1, 1)});
     EXPECT_FALSE(s.ok());
     EXPECT_LT(Clock::now() - start, std::chrono::seconds(3)) << s;
     breaker_opened = absl::StrContains(s.message(), "circuit breaker is open");
@@ -265,26 +282,32 @@ TEST(RedisCrashTest, KillMidStreamLosesNoAcknowledgedEventAndHalvesNoAtomicWrite
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_TRUE(last.ok()) << "no write succeeded after the restart: " << last;
-  EXPECT_TRUE(driver.Write({Write("probe-after", 1, 1)}).ok()) << "the breaker is closed again";
+  EXPECT_TRUE(driver.Write({Write("probe-after", 1, 1)}).ok())
+      << "the breaker is closed again";
 
   // Every acknowledged event is there, and every stored atomic write is
   // whole: three events, starting at 1 + 3k.
   RawRedisClient raw(server);
   const KeySpace keys("persistence:");
   for (const std::string& id : ids) {
-    absl::StatusOr<std::vector<std::string>> stored =
-        raw.Strings({"ZRANGEBYSCORE", keys.Events(id), "-inf", "+inf", "WITHSCORES"});
+    absl::StatusOr<std::vector<std::string>> stored = raw.Strings(
+        {"ZRANGEBYSCORE", keys.Events(id), "-inf", "+inf", "WITHSCORES"});
     ASSERT_TRUE(stored.ok()) << stored.status();
     std::vector<int64_t> seqs;
-    for (size_t i = 1; i < stored->size(); i += 2) seqs.push_back(std::stoll((*stored)[i]));
-    ASSERT_GE(static_cast<int64_t>(seqs.size()), acknowledged[id]) << id << " lost events";
+    for (size_t i = 1; i < stored->size(); i += 2)
+      seqs.push_back(std::stoll((*stored)[i]));
+    ASSERT_GE(static_cast<int64_t>(seqs.size()), acknowledged[id])
+        << id << " lost events";
     for (size_t i = 0; i < seqs.size(); ++i) {
-      ASSERT_EQ(seqs[i], static_cast<int64_t>(i) + 1) << id << ": a gap or a duplicate";
+      ASSERT_EQ(seqs[i], static_cast<int64_t>(i) + 1)
+          << id << ": a gap or a duplicate";
     }
-    EXPECT_EQ(seqs.size() % kPerWrite, 0u) << id << ": an atomic write is half-present";
+    EXPECT_EQ(seqs.size() % kPerWrite, 0u)
+        << id << ": an atomic write is half-present";
     EXPECT_LE(static_cast<int64_t>(seqs.size()), acknowledged[id] + kPerWrite)
         << id << ": more than the one unacknowledged write";
-    EXPECT_EQ(raw.Run({"GET", keys.Highest(id)}).value(), absl::StrCat(seqs.size()));
+    EXPECT_EQ(raw.Run({"GET", keys.Highest(id)}).value(),
+              absl::StrCat(seqs.size()));
     // And the journal replays exactly that.
     absl::StatusOr<std::vector<int64_t>> replayed = driver.Replay(id);
     ASSERT_TRUE(replayed.ok()) << replayed.status();
@@ -298,10 +321,11 @@ TEST(RedisHangTest, PausedServerFailsRequestsWithinTheTimeoutAndRecovers) {
   auto started = RedisServer::Start();
   ASSERT_TRUE(started.ok()) << started.status();
   RedisServer& server = **started;
-  RedisJournal journal(Section(server,
-                               "persistence.journal.redis { command-timeout = 300ms, "
-                               "reconnect-max-backoff = 100ms, connections = 1 }\n"),
-                       "j");
+  RedisJournal journal(
+      Section(server,
+              "persistence.journal.redis { command-timeout = 300ms, "
+              "reconnect-max-backoff = 100ms, connections = 1 }\n"),
+      "j");
   ASSERT_TRUE(journal.Start().ok());
   ASSERT_TRUE(journal.AsyncWriteMessages({Write("hang", 1, 1)}).Get().ok());
 
@@ -311,17 +335,21 @@ TEST(RedisHangTest, PausedServerFailsRequestsWithinTheTimeoutAndRecovers) {
   const auto start = Clock::now();
   auto write = journal.AsyncWriteMessages({Write("hang", 2, 1)});
   auto highest = journal.AsyncReadHighestSequenceNr("hang", 0);
-  auto replay = journal.AsyncReplayMessages("hang", 1, kInf, kInf, [](const PersistentRepr&) {});
+  auto replay = journal.AsyncReplayMessages("hang", 1, kInf, kInf,
+                                            [](const PersistentRepr&) {});
   ASSERT_TRUE(write.WaitFor(std::chrono::seconds(5)));
   ASSERT_TRUE(highest.WaitFor(std::chrono::seconds(5)));
   ASSERT_TRUE(replay.WaitFor(std::chrono::seconds(5)));
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(2));
-  EXPECT_EQ(write.Get().status().code(), absl::StatusCode::kDeadlineExceeded) << write.Get().status();
+  EXPECT_EQ(write.Get().status().code(), absl::StatusCode::kDeadlineExceeded)
+      << write.Get().status();
   EXPECT_THAT(write.Get().status().message(), HasSubstr("command-timeout"));
-  EXPECT_THAT(write.Get().status().message(), HasSubstr("persistence id 'hang'"));
+  EXPECT_THAT(write.Get().status().message(),
+              HasSubstr("persistence id 'hang'"));
   EXPECT_FALSE(highest.Get().ok());
   EXPECT_FALSE(replay.Get().ok());
-  EXPECT_THAT(replay.Get().message(), HasSubstr("persistence id 'hang' at sequence number 1"));
+  EXPECT_THAT(replay.Get().message(),
+              HasSubstr("persistence id 'hang' at sequence number 1"));
   // While it reconnects, requests fail at once.
   const auto fast = Clock::now();
   EXPECT_FALSE(journal.AsyncReadHighestSequenceNr("hang", 0).Get().ok());
@@ -345,13 +373,15 @@ TEST(RedisHangTest, StoppingThePluginCancelsRequestsInFlight) {
   auto started = RedisServer::Start();
   ASSERT_TRUE(started.ok()) << started.status();
   auto journal = std::make_unique<RedisJournal>(
-      Section(**started, "persistence.journal.redis.command-timeout = 30s\n"), "j");
+      Section(**started, "persistence.journal.redis.command-timeout = 30s\n"),
+      "j");
   ASSERT_TRUE(journal->Start().ok());
   ASSERT_TRUE((*started)->Pause().ok());
   auto write = journal->AsyncWriteMessages({Write("cancel", 1, 1)});
   journal.reset();
   ASSERT_TRUE(write.IsReady());
-  EXPECT_EQ(write.Get().status().code(), absl::StatusCode::kCancelled) << write.Get().status();
+  EXPECT_EQ(write.Get().status().code(), absl::StatusCode::kCancelled)
+      << write.Get().status();
   ASSERT_TRUE((*started)->Resume().ok());
 }
 
@@ -370,8 +400,9 @@ class RedisBadDataTest : public ::testing::Test {
 
   absl::Status Replay(const std::string& id, std::vector<int64_t>* seqs) {
     return journal_
-        ->AsyncReplayMessages(id, 1, kInf, kInf,
-                              [seqs](const PersistentRepr& e) { seqs->push_back(e.sequence_nr); })
+        ->AsyncReplayMessages(
+            id, 1, kInf, kInf,
+            [seqs](const PersistentRepr& e) { seqs->push_back(e.sequence_nr); })
         .Get();
   }
 
@@ -383,18 +414,22 @@ class RedisBadDataTest : public ::testing::Test {
 
 TEST_F(RedisBadDataTest, GarbageEventNamesIdAndSequenceNumber) {
   ASSERT_TRUE(journal_->AsyncWriteMessages({Write("bad", 1, 5)}).Get().ok());
-  ASSERT_TRUE(raw_->Run({"ZREMRANGEBYSCORE", keys_.Events("bad"), "3", "3"}).ok());
+  ASSERT_TRUE(
+      raw_->Run({"ZREMRANGEBYSCORE", keys_.Events("bad"), "3", "3"}).ok());
   ASSERT_TRUE(raw_->Run({"ZADD", keys_.Events("bad"), "3", "garbage"}).ok());
   std::vector<int64_t> seqs;
   absl::Status s = Replay("bad", &seqs);
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
-  EXPECT_THAT(s.message(), HasSubstr("persistence id 'bad' at sequence number 3"));
-  EXPECT_EQ(seqs, (std::vector<int64_t>{1, 2})) << "events before the bad one arrive";
+  EXPECT_THAT(s.message(),
+              HasSubstr("persistence id 'bad' at sequence number 3"));
+  EXPECT_EQ(seqs, (std::vector<int64_t>{1, 2}))
+      << "events before the bad one arrive";
 }
 
 TEST_F(RedisBadDataTest, ScoreThatIsNotASequenceNumber) {
   ASSERT_TRUE(journal_->AsyncWriteMessages({Write("score", 1, 2)}).Get().ok());
-  ASSERT_TRUE(raw_->Run({"ZADD", keys_.Events("score"), "2.5", "intruder"}).ok());
+  ASSERT_TRUE(
+      raw_->Run({"ZADD", keys_.Events("score"), "2.5", "intruder"}).ok());
   std::vector<int64_t> seqs;
   absl::Status s = Replay("score", &seqs);
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
@@ -403,31 +438,41 @@ TEST_F(RedisBadDataTest, ScoreThatIsNotASequenceNumber) {
 }
 
 TEST_F(RedisBadDataTest, KeyOfTheWrongType) {
-  ASSERT_TRUE(raw_->Run({"SET", keys_.Events("wrongtype"), "a string, not a sorted set"}).ok());
+  ASSERT_TRUE(raw_->Run({"SET", keys_.Events("wrongtype"),
+                         "a string, not a sorted set"})
+                  .ok());
   std::vector<int64_t> seqs;
   absl::Status s = Replay("wrongtype", &seqs);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
-  EXPECT_THAT(s.message(), HasSubstr("persistence id 'wrongtype' at sequence number 1"));
+  EXPECT_THAT(s.message(),
+              HasSubstr("persistence id 'wrongtype' at sequence number 1"));
   EXPECT_THAT(s.message(), HasSubstr("WRONGTYPE"));
   // A write fails too, and stores nothing (not even the highest).
-  absl::StatusOr<WriteResults> w = journal_->AsyncWriteMessages({Write("wrongtype", 1, 2)}).Get();
-  EXPECT_EQ(w.status().code(), absl::StatusCode::kFailedPrecondition) << w.status();
-  EXPECT_THAT(w.status().message(), HasSubstr("persistence id 'wrongtype', sequence numbers 1..2"));
+  absl::StatusOr<WriteResults> w =
+      journal_->AsyncWriteMessages({Write("wrongtype", 1, 2)}).Get();
+  EXPECT_EQ(w.status().code(), absl::StatusCode::kFailedPrecondition)
+      << w.status();
+  EXPECT_THAT(w.status().message(),
+              HasSubstr("persistence id 'wrongtype', sequence numbers 1..2"));
   EXPECT_EQ(raw_->Run({"EXISTS", keys_.Highest("wrongtype")}).value(), "0");
 }
 
 TEST_F(RedisBadDataTest, HighestThatIsNotANumber) {
   ASSERT_TRUE(raw_->Run({"SET", keys_.Highest("nan"), "twelve"}).ok());
-  absl::StatusOr<int64_t> h = journal_->AsyncReadHighestSequenceNr("nan", 0).Get();
+  absl::StatusOr<int64_t> h =
+      journal_->AsyncReadHighestSequenceNr("nan", 0).Get();
   EXPECT_EQ(h.status().code(), absl::StatusCode::kDataLoss) << h.status();
   EXPECT_THAT(h.status().message(), HasSubstr("persistence id 'nan'"));
-  absl::StatusOr<WriteResults> w = journal_->AsyncWriteMessages({Write("nan", 1, 1)}).Get();
+  absl::StatusOr<WriteResults> w =
+      journal_->AsyncWriteMessages({Write("nan", 1, 1)}).Get();
   EXPECT_EQ(w.status().code(), absl::StatusCode::kDataLoss) << w.status();
-  EXPECT_THAT(w.status().message(), HasSubstr("persistence id 'nan', sequence numbers 1..1"));
+  EXPECT_THAT(w.status().message(),
+              HasSubstr("persistence id 'nan', sequence numbers 1..1"));
   ASSERT_TRUE(raw_->Run({"DEL", keys_.Highest("nan")}).ok());
   ASSERT_TRUE(raw_->Run({"RPUSH", keys_.Highest("nan"), "x"}).ok());
   h = journal_->AsyncReadHighestSequenceNr("nan", 0).Get();
-  EXPECT_EQ(h.status().code(), absl::StatusCode::kFailedPrecondition) << h.status();
+  EXPECT_EQ(h.status().code(), absl::StatusCode::kFailedPrecondition)
+      << h.status();
   EXPECT_THAT(h.status().message(), HasSubstr("persistence id 'nan'"));
 }
 

@@ -23,7 +23,8 @@ using redis_internal::PageEntry;
 using redis_internal::Reply;
 
 absl::Status WithContext(const absl::Status& status, const std::string& what) {
-  return absl::Status(status.code(), absl::StrCat(what, ": ", status.message()));
+  return absl::Status(status.code(),
+                      absl::StrCat(what, ": ", status.message()));
 }
 
 // WriteCall gathers the replies of one AsyncWriteMessages (one script per
@@ -41,7 +42,8 @@ struct WriteCall {
       std::lock_guard<std::mutex> lock(mu);
       // The most telling failure wins: a refused stale writer over a
       // connection error of another id of the same call.
-      if (!status.ok() && (failure.ok() || absl::IsFailedPrecondition(status))) {
+      if (!status.ok() &&
+          (failure.ok() || absl::IsFailedPrecondition(status))) {
         failure = status;
       }
       last = --outstanding == 0;
@@ -63,8 +65,9 @@ struct WriteCall {
 class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
  public:
   ReplayRun(Connection& connection, const KeySpace& keys,
-            const redis_internal::RedisSettings& settings, std::string persistence_id,
-            int64_t to, int64_t max, ReplayCallback callback)
+            const redis_internal::RedisSettings& settings,
+            std::string persistence_id, int64_t to, int64_t max,
+            ReplayCallback callback)
       : connection_(connection),
         keys_(keys),
         page_size_(settings.replay_page_size),
@@ -79,7 +82,8 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
     if (from < 0) {
       LocateLast();
     } else {
-      Ask(from, std::min<int64_t>(redis_internal::kFirstReplayPage, page_size_));
+      Ask(from,
+          std::min<int64_t>(redis_internal::kFirstReplayPage, page_size_));
     }
     return done;
   }
@@ -89,21 +93,24 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
   void LocateLast() {
     auto self = shared_from_this();
     connection_.Send(
-        redis_internal::LastEventsStartCommand(keys_, persistence_id_, to_, left_to_ask_),
+        redis_internal::LastEventsStartCommand(keys_, persistence_id_, to_,
+                                               left_to_ask_),
         [self](absl::StatusOr<Reply> reply) {
           if (!reply.ok()) {
             self->Finish(WithContext(reply.status(), self->What(-1)));
             return;
           }
           std::vector<PageEntry> entries;
-          absl::Status parsed =
-              redis_internal::ParseReplayPage(reply->get(), self->persistence_id_, 0, &entries);
+          absl::Status parsed = redis_internal::ParseReplayPage(
+              reply->get(), self->persistence_id_, 0, &entries);
           if (!parsed.ok()) {
             self->Finish(parsed);
             return;
           }
-          const int64_t from = entries.empty() ? 0 : entries.front().sequence_nr;
-          self->Ask(from, std::min<int64_t>(redis_internal::kFirstReplayPage, self->page_size_));
+          const int64_t from =
+              entries.empty() ? 0 : entries.front().sequence_nr;
+          self->Ask(from, std::min<int64_t>(redis_internal::kFirstReplayPage,
+                                            self->page_size_));
         });
   }
 
@@ -111,11 +118,11 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
     count = std::min(count, left_to_ask_);
     left_to_ask_ -= count;
     auto self = shared_from_this();
-    connection_.Send(
-        redis_internal::ReplayPageCommand(keys_, persistence_id_, from, to_, count),
-        [self, from, count](absl::StatusOr<Reply> reply) {
-          self->OnPage(from, count, std::move(reply));
-        });
+    connection_.Send(redis_internal::ReplayPageCommand(keys_, persistence_id_,
+                                                       from, to_, count),
+                     [self, from, count](absl::StatusOr<Reply> reply) {
+                       self->OnPage(from, count, std::move(reply));
+                     });
   }
 
   void OnPage(int64_t from, int64_t count, absl::StatusOr<Reply> reply) {
@@ -124,8 +131,8 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
       Finish(WithContext(reply.status(), What(from)));
       return;
     }
-    absl::Status parsed =
-        redis_internal::ParseReplayPage(reply->get(), persistence_id_, from, &entries_);
+    absl::Status parsed = redis_internal::ParseReplayPage(
+        reply->get(), persistence_id_, from, &entries_);
     if (!parsed.ok()) {
       Finish(parsed);
       return;
@@ -134,7 +141,8 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
                       left_to_ask_ > 0 && entries_.back().sequence_nr < to_;
     if (more) {
       Ask(entries_.back().sequence_nr + 1,
-          redis_internal::NextReplayPageSize(page_size_, page_bytes_, entries_));
+          redis_internal::NextReplayPageSize(page_size_, page_bytes_,
+                                             entries_));
     }
     for (const PageEntry& entry : entries_) {
       absl::StatusOr<PersistentRepr> event =
@@ -152,10 +160,11 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
   }
 
   std::string What(int64_t from) const {
-    return from < 0 ? absl::StrCat("replay of persistence id '", persistence_id_,
-                                   "' (locating its last events)")
-                    : absl::StrCat("replay of persistence id '", persistence_id_,
-                                   "' at sequence number ", from);
+    return from < 0
+               ? absl::StrCat("replay of persistence id '", persistence_id_,
+                              "' (locating its last events)")
+               : absl::StrCat("replay of persistence id '", persistence_id_,
+                              "' at sequence number ", from);
   }
 
   void Finish(absl::Status status) {
@@ -205,13 +214,15 @@ absl::Status RedisJournal::Start() {
 
 absl::Status RedisJournal::NotStarted() const {
   return absl::FailedPreconditionError(absl::StrCat(
-      "redis journal '", config_path_, "' is not started (Start failed or was not called)",
+      "redis journal '", config_path_,
+      "' is not started (Start failed or was not called)",
       config_status_.ok() ? "" : absl::StrCat(": ", config_status_.message())));
 }
 
 Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
     std::vector<AtomicWrite> writes) {
-  if (pool_ == nullptr) return MakeReadyFuture<absl::StatusOr<WriteResults>>(NotStarted());
+  if (pool_ == nullptr)
+    return MakeReadyFuture<absl::StatusOr<WriteResults>>(NotStarted());
   // Serialize everything before anything is sent: a rejected atomic write
   // then sends nothing at all.
   std::vector<EncodedWrite> encoded = EncodeAtomicWrites(writes);
@@ -228,10 +239,12 @@ Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
     call->results[i] = encoded[i].status;
     if (!encoded[i].status.ok()) continue;
     if (write.highest_sequence_nr() > redis_internal::kMaxStoredSequenceNr) {
-      call->results[i] = absl::OutOfRangeError(absl::StrCat(
-          "persistence id '", write.persistence_id(), "': sequence number ",
-          write.highest_sequence_nr(), " is above 2^53, the largest a Redis "
-          "sorted-set score holds exactly; nothing of this atomic write was stored"));
+      call->results[i] = absl::OutOfRangeError(
+          absl::StrCat("persistence id '", write.persistence_id(),
+                       "': sequence number ", write.highest_sequence_nr(),
+                       " is above 2^53, the largest a Redis "
+                       "sorted-set score holds exactly; nothing of this atomic "
+                       "write was stored"));
       continue;
     }
     auto step = std::find_if(steps.begin(), steps.end(), [&](const Step& s) {
@@ -241,24 +254,27 @@ Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
       steps.push_back({&write.persistence_id(), {}});
       step = steps.end() - 1;
     } else if (write.lowest_sequence_nr() <= step->events.back().sequence_nr) {
-      return MakeReadyFuture<absl::StatusOr<WriteResults>>(absl::InvalidArgumentError(
-          absl::StrCat("persistence id '", write.persistence_id(),
-                       "': the call writes sequence number ", write.lowest_sequence_nr(),
-                       " after ", step->events.back().sequence_nr,
-                       "; nothing of the call was stored")));
+      return MakeReadyFuture<absl::StatusOr<WriteResults>>(
+          absl::InvalidArgumentError(absl::StrCat(
+              "persistence id '", write.persistence_id(),
+              "': the call writes sequence number ", write.lowest_sequence_nr(),
+              " after ", step->events.back().sequence_nr,
+              "; nothing of the call was stored")));
     }
     for (size_t j = 0; j < write.size(); ++j) {
-      step->events.push_back({write.payload()[j].sequence_nr, &encoded[i].records[j]});
+      step->events.push_back(
+          {write.payload()[j].sequence_nr, &encoded[i].records[j]});
     }
   }
   if (steps.empty()) {
-    return MakeReadyFuture<absl::StatusOr<WriteResults>>(std::move(call->results));
+    return MakeReadyFuture<absl::StatusOr<WriteResults>>(
+        std::move(call->results));
   }
   std::vector<Command> commands;
   commands.reserve(steps.size());
   for (const Step& step : steps) {
-    commands.push_back(redis_internal::JournalWriteCommand(scripts_, keys_,
-                                                           *step.persistence_id, step.events));
+    commands.push_back(redis_internal::JournalWriteCommand(
+        scripts_, keys_, *step.persistence_id, step.events));
   }
   call->outstanding = steps.size();
   Future<absl::StatusOr<WriteResults>> result = call->promise.GetFuture();
@@ -271,35 +287,38 @@ Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
         [call, id, lowest, highest](absl::StatusOr<Reply> reply) {
           if (!reply.ok()) {
             call->Done(WithContext(
-                reply.status(), absl::StrCat("write of persistence id '", id,
-                                             "', sequence numbers ", lowest, "..", highest)));
+                reply.status(),
+                absl::StrCat("write of persistence id '", id,
+                             "', sequence numbers ", lowest, "..", highest)));
             return;
           }
-          call->Done(redis_internal::CheckJournalWriteReply(reply->get(), id, lowest, highest));
+          call->Done(redis_internal::CheckJournalWriteReply(reply->get(), id,
+                                                            lowest, highest));
         });
   }
   return result;
 }
 
-Future<absl::Status> RedisJournal::AsyncDeleteMessagesTo(const std::string& persistence_id,
-                                                         int64_t to_sequence_nr) {
+Future<absl::Status> RedisJournal::AsyncDeleteMessagesTo(
+    const std::string& persistence_id, int64_t to_sequence_nr) {
   if (pool_ == nullptr) return MakeReadyFuture<absl::Status>(NotStarted());
   if (to_sequence_nr < 1) return MakeReadyFuture(absl::OkStatus());
   Promise<absl::Status> done;
-  const std::string what = absl::StrCat("deleting the events of persistence id '",
-                                        persistence_id, "' up to sequence number ",
-                                        to_sequence_nr);
+  const std::string what =
+      absl::StrCat("deleting the events of persistence id '", persistence_id,
+                   "' up to sequence number ", to_sequence_nr);
   pool_->For(persistence_id)
-      .Send(redis_internal::DeleteToCommand(keys_, persistence_id, to_sequence_nr),
+      .Send(redis_internal::DeleteToCommand(keys_, persistence_id,
+                                            to_sequence_nr),
             [done, what](absl::StatusOr<Reply> reply) {
               if (!reply.ok()) {
                 done.Set(WithContext(reply.status(), what));
               } else if (redis_internal::IsError(reply->get())) {
                 done.Set(redis_internal::ErrorReplyStatus(reply->get(), what));
               } else if ((*reply)->type != REDIS_REPLY_INTEGER) {
-                done.Set(absl::InternalError(
-                    absl::StrCat(what, ": unexpected reply from redis (",
-                                 redis_internal::DescribeReply(reply->get()), ")")));
+                done.Set(absl::InternalError(absl::StrCat(
+                    what, ": unexpected reply from redis (",
+                    redis_internal::DescribeReply(reply->get()), ")")));
               } else {
                 done.Set(absl::OkStatus());
               }
@@ -307,36 +326,38 @@ Future<absl::Status> RedisJournal::AsyncDeleteMessagesTo(const std::string& pers
   return done.GetFuture();
 }
 
-Future<absl::Status> RedisJournal::AsyncReplayMessages(const std::string& persistence_id,
-                                                       int64_t from_sequence_nr,
-                                                       int64_t to_sequence_nr, int64_t max,
-                                                       ReplayCallback callback) {
+Future<absl::Status> RedisJournal::AsyncReplayMessages(
+    const std::string& persistence_id, int64_t from_sequence_nr,
+    int64_t to_sequence_nr, int64_t max, ReplayCallback callback) {
   if (pool_ == nullptr) return MakeReadyFuture<absl::Status>(NotStarted());
   if (max <= 0 || to_sequence_nr < 0 ||
       (from_sequence_nr >= 0 && from_sequence_nr > to_sequence_nr)) {
     return MakeReadyFuture(absl::OkStatus());
   }
-  auto run = std::make_shared<ReplayRun>(pool_->For(persistence_id), keys_, settings_,
-                                         persistence_id, to_sequence_nr, max,
-                                         std::move(callback));
+  auto run = std::make_shared<ReplayRun>(
+      pool_->For(persistence_id), keys_, settings_, persistence_id,
+      to_sequence_nr, max, std::move(callback));
   return run->Start(from_sequence_nr);
 }
 
 Future<absl::StatusOr<int64_t>> RedisJournal::AsyncReadHighestSequenceNr(
     const std::string& persistence_id, int64_t from_sequence_nr) {
-  if (pool_ == nullptr) return MakeReadyFuture<absl::StatusOr<int64_t>>(NotStarted());
+  if (pool_ == nullptr)
+    return MakeReadyFuture<absl::StatusOr<int64_t>>(NotStarted());
   Promise<absl::StatusOr<int64_t>> done;
   pool_->For(persistence_id)
       .Send(redis_internal::HighestCommand(keys_, persistence_id),
             [done, persistence_id](absl::StatusOr<Reply> reply) {
               if (!reply.ok()) {
                 done.Set(WithContext(
-                    reply.status(), absl::StrCat("reading the highest sequence number of "
-                                                 "persistence id '",
-                                                 persistence_id, "'")));
+                    reply.status(),
+                    absl::StrCat("reading the highest sequence number of "
+                                 "persistence id '",
+                                 persistence_id, "'")));
                 return;
               }
-              done.Set(redis_internal::ParseHighestReply(reply->get(), persistence_id));
+              done.Set(redis_internal::ParseHighestReply(reply->get(),
+                                                         persistence_id));
             });
   return done.GetFuture();
 }

@@ -8,8 +8,9 @@
 //
 //   persistence.journal.plugin = "persistence.journal.redis"
 //   persistence.snapshot-store.plugin = "persistence.snapshot-store.redis"
-//   persistence.journal.redis { host = "10.0.0.7", port = 6379, password = "..." }
-//   # the snapshot store takes the journal's connection settings by default
+//   persistence.journal.redis { host = "10.0.0.7", port = 6379, password =
+//   "..." } # the snapshot store takes the journal's connection settings by
+//   default
 //
 // What they guarantee (the data model is in internal/data_model.h, the
 // rest in README.md):
@@ -91,8 +92,9 @@ class RedisSnapshotStore : public SnapshotStore {
 
   absl::Status Start() override;
 
-  Future<LoadResult> LoadAsync(const std::string& persistence_id,
-                               const SnapshotSelectionCriteria& criteria) override;
+  Future<LoadResult> LoadAsync(
+      const std::string& persistence_id,
+      const SnapshotSelectionCriteria& criteria) override;
   Future<absl::Status> SaveAsync(const SnapshotMetadata& metadata,
                                  const Payload& snapshot) override;
   Future<absl::Status> DeleteAsync(const SnapshotMetadata& metadata) override;

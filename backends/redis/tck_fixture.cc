@@ -10,7 +10,8 @@
 // PERSISTENCE_REDIS_ADDRESS=host:port (the fixture then starts nothing and
 // the cases that stop the server skip):
 //
-//   PERSISTENCE_REDIS_ADDRESS=127.0.0.1:6379 bazel run -c opt //backends/redis:perf
+//   PERSISTENCE_REDIS_ADDRESS=127.0.0.1:6379 bazel run -c opt
+//   //backends/redis:perf
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -38,7 +39,8 @@ class RedisTckFixture : public tck::TckFixture {
         return absl::InvalidArgumentError(absl::StrCat(
             kAddressVariable, "='", address, "': expected host:port"));
       }
-      return absl::StrCat("persistence.journal.redis.host = \"", address.substr(0, colon),
+      return absl::StrCat("persistence.journal.redis.host = \"",
+                          address.substr(0, colon),
                           "\"\npersistence.journal.redis.port = ", port, "\n");
     }
     absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Start();
@@ -51,15 +53,16 @@ class RedisTckFixture : public tck::TckFixture {
 
   absl::Status StopServer() override {
     if (server_ == nullptr) {
-      return absl::UnimplementedError(absl::StrCat(
-          "the kit runs against the server in ", kAddressVariable,
-          ", which is not the kit's to stop"));
+      return absl::UnimplementedError(
+          absl::StrCat("the kit runs against the server in ", kAddressVariable,
+                       ", which is not the kit's to stop"));
     }
     return server_->Stop();
   }
 
   absl::Status StartServer() override {
-    if (server_ == nullptr) return absl::UnimplementedError("no server of the kit's own");
+    if (server_ == nullptr)
+      return absl::UnimplementedError("no server of the kit's own");
     return server_->Restart();
   }
 

@@ -81,19 +81,21 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
 
 }  // namespace
 
-Connection::Connection(const RedisSettings& settings, Scripts* scripts, int index)
+Connection::Connection(const RedisSettings& settings, Scripts* scripts,
+                       int index)
     : settings_(settings),
       scripts_(scripts),
       description_(absl::StrCat(settings.Describe(), " (connection ", index + 1,
                                 " of ", settings.connections, ")")),
-      tick_(std::clamp<std::chrono::milliseconds>(settings.command_timeout / 4,
-                                                  std::chrono::milliseconds(5),
-                                                  std::chrono::milliseconds(100))),
+      tick_(std::clamp<std::chrono::milliseconds>(
+          settings.command_timeout / 4, std::chrono::milliseconds(5),
+          std::chrono::milliseconds(100))),
       buffer_(kReadBuffer) {}
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     const RedisSettings& settings, Scripts* scripts, int index) {
-  std::unique_ptr<Connection> connection(new Connection(settings, scripts, index));
+  std::unique_ptr<Connection> connection(
+      new Connection(settings, scripts, index));
   connection->wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (connection->wake_fd_ < 0) {
     return absl::ResourceExhaustedError(
@@ -139,9 +141,9 @@ void Connection::Send(Command command, ReplyHandler handler) {
 void Connection::Enqueue(const std::string& wire, Pending pending) {
   std::unique_lock<std::mutex> lock(send_mu_);
   if (!connected_) {
-    absl::Status down = absl::UnavailableError(absl::StrCat(
-        description_, " is not connected (", last_error_,
-        "); it reconnects in the background"));
+    absl::Status down = absl::UnavailableError(
+        absl::StrCat(description_, " is not connected (", last_error_,
+                     "); it reconnects in the background"));
     lock.unlock();
     pending.handler(std::move(down));
     return;
@@ -157,7 +159,8 @@ void Connection::Enqueue(const std::string& wire, Pending pending) {
   if (!WriteAll(fd_, wire.data(), wire.size())) {
     // The request is in the FIFO: the reader thread sees the broken socket
     // and fails it with everything else in flight.
-    last_error_ = absl::StrCat("writing to the socket failed: ", ErrnoText(errno));
+    last_error_ =
+        absl::StrCat("writing to the socket failed: ", ErrnoText(errno));
     ::shutdown(fd_, SHUT_RDWR);
   }
 }
@@ -166,8 +169,10 @@ absl::Status Connection::Connect() {
   const timeval connect_timeout = ToTimeval(settings_.connect_timeout);
   redisContext* context =
       settings_.unix_socket.empty()
-          ? redisConnectWithTimeout(settings_.host.c_str(), settings_.port, connect_timeout)
-          : redisConnectUnixWithTimeout(settings_.unix_socket.c_str(), connect_timeout);
+          ? redisConnectWithTimeout(settings_.host.c_str(), settings_.port,
+                                    connect_timeout)
+          : redisConnectUnixWithTimeout(settings_.unix_socket.c_str(),
+                                        connect_timeout);
   absl::Status status;
   if (context == nullptr) {
     status = absl::ResourceExhaustedError(
@@ -214,8 +219,8 @@ absl::Status Connection::Handshake(redisContext* context) {
       args.push_back(a.data());
       lengths.push_back(a.size());
     }
-    void* reply = redisCommandArgv(context, static_cast<int>(args.size()), args.data(),
-                                   lengths.data());
+    void* reply = redisCommandArgv(context, static_cast<int>(args.size()),
+                                   args.data(), lengths.data());
     if (reply == nullptr) {
       const bool timed_out = context->err == REDIS_ERR_IO &&
                              (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -239,8 +244,11 @@ absl::Status Connection::Handshake(redisContext* context) {
     if (IsError(reply->get())) {
       return absl::UnauthenticatedError(absl::StrCat(
           server, " refused the password",
-          settings_.username.empty() ? "" : absl::StrCat(" of user '", settings_.username, "'"),
-          " (config key 'password'): AUTH answered '", ToAbsl(ReplyText(reply->get())), "'"));
+          settings_.username.empty()
+              ? ""
+              : absl::StrCat(" of user '", settings_.username, "'"),
+          " (config key 'password'): AUTH answered '",
+          ToAbsl(ReplyText(reply->get())), "'"));
     }
   }
   {
@@ -251,8 +259,10 @@ absl::Status Connection::Handshake(redisContext* context) {
     if (IsError(reply->get())) {
       if (StartsWith(text, "NOAUTH")) {
         return absl::UnauthenticatedError(absl::StrCat(
-            server, " requires a password and none is configured (config key "
-                    "'password'): ", ToAbsl(text)));
+            server,
+            " requires a password and none is configured (config key "
+            "'password'): ",
+            ToAbsl(text)));
       }
       return absl::InvalidArgumentError(absl::StrCat(
           server, ": cannot select database ", settings_.database,
@@ -262,28 +272,31 @@ absl::Status Connection::Handshake(redisContext* context) {
   }
   {
     // Only for operators (CLIENT LIST); a server that refuses it is fine.
-    absl::StatusOr<Reply> reply = run({"CLIENT", "SETNAME", settings_.client_name},
-                                      "CLIENT SETNAME");
+    absl::StatusOr<Reply> reply =
+        run({"CLIENT", "SETNAME", settings_.client_name}, "CLIENT SETNAME");
     if (!reply.ok()) return reply.status();
   }
   for (Script* script : scripts_->All()) {
     absl::StatusOr<Reply> reply =
-        run({"SCRIPT", "LOAD", script->text}, absl::StrCat("SCRIPT LOAD of ", script->name));
+        run({"SCRIPT", "LOAD", script->text},
+            absl::StrCat("SCRIPT LOAD of ", script->name));
     if (!reply.ok()) return reply.status();
     const redisReply* r = reply->get();
     if (IsError(r)) {
-      return ErrorReplyStatus(r, absl::StrCat(server, ": SCRIPT LOAD of ", script->name));
+      return ErrorReplyStatus(
+          r, absl::StrCat(server, ": SCRIPT LOAD of ", script->name));
     }
     if (r->type != REDIS_REPLY_STRING) {
-      return absl::InternalError(absl::StrCat(server, ": SCRIPT LOAD of ", script->name,
-                                              " answered ", DescribeReply(r)));
+      return absl::InternalError(absl::StrCat(server, ": SCRIPT LOAD of ",
+                                              script->name, " answered ",
+                                              DescribeReply(r)));
     }
     if (script->sha.empty()) {
       script->sha = std::string(ReplyText(r));
     } else if (script->sha != ReplyText(r)) {
-      return absl::InternalError(absl::StrCat(
-          server, ": SCRIPT LOAD of ", script->name, " gave SHA ", ToAbsl(ReplyText(r)),
-          ", expected ", script->sha));
+      return absl::InternalError(
+          absl::StrCat(server, ": SCRIPT LOAD of ", script->name, " gave SHA ",
+                       ToAbsl(ReplyText(r)), ", expected ", script->sha));
     }
   }
   return absl::OkStatus();
@@ -310,10 +323,11 @@ void Connection::Run(std::function<void(absl::Status)> opened) {
     }
   }
   if (live) {
-    Teardown(absl::CancelledError(absl::StrCat(
-                 description_, ": the plugin stopped before the reply arrived")),
-             absl::CancelledError(absl::StrCat(
-                 description_, ": the plugin stopped before the reply arrived")));
+    Teardown(
+        absl::CancelledError(absl::StrCat(
+            description_, ": the plugin stopped before the reply arrived")),
+        absl::CancelledError(absl::StrCat(
+            description_, ": the plugin stopped before the reply arrived")));
   }
   if (reader_ != nullptr) {
     redisReaderFree(reader_);
@@ -341,15 +355,17 @@ bool Connection::Serve() {
         timeout_ms = -1;
       } else {
         const auto left_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(left).count() + 1;
+            std::chrono::duration_cast<std::chrono::milliseconds>(left)
+                .count() +
+            1;
         timeout_ms = static_cast<int>(std::min<int64_t>(timeout_ms, left_ms));
       }
     }
   }
   if (timeout_ms < 0) {
     const std::string why =
-        absl::StrCat("no reply within command-timeout (", settings_.command_timeout.count(),
-                     " ms)");
+        absl::StrCat("no reply within command-timeout (",
+                     settings_.command_timeout.count(), " ms)");
     Teardown(absl::DeadlineExceededError(absl::StrCat(
                  description_, ": ", why, "; the connection is reset")),
              absl::UnavailableError(absl::StrCat(
@@ -359,7 +375,8 @@ bool Connection::Serve() {
   }
   pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
   const int n = ::poll(fds, 2, timeout_ms);
-  if (n <= 0) return true;  // timeout (deadlines are checked next time) or EINTR
+  if (n <= 0)
+    return true;  // timeout (deadlines are checked next time) or EINTR
   if (fds[1].revents != 0) {
     uint64_t value;
     (void)!::read(wake_fd_, &value, sizeof(value));
@@ -368,20 +385,25 @@ bool Connection::Serve() {
   if (fds[0].revents == 0) return true;
   const ssize_t got = ::recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
   if (got > 0) {
-    if (redisReaderFeed(reader_, buffer_.data(), static_cast<size_t>(got)) != REDIS_OK) {
-      Teardown(absl::InternalError(absl::StrCat(description_, ": protocol error")),
-               absl::UnavailableError(absl::StrCat(description_, ": protocol error")));
+    if (redisReaderFeed(reader_, buffer_.data(), static_cast<size_t>(got)) !=
+        REDIS_OK) {
+      Teardown(
+          absl::InternalError(absl::StrCat(description_, ": protocol error")),
+          absl::UnavailableError(
+              absl::StrCat(description_, ": protocol error")));
       return false;
     }
     return DeliverReplies();
   }
-  if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return true;
+  if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return true;
   std::string why;
   {
     std::lock_guard<std::mutex> lock(send_mu_);
     why = got == 0 ? "the server closed the connection"
                    : absl::StrCat("connection lost: ", ErrnoText(errno));
-    if (last_error_.rfind("writing", 0) == 0) absl::StrAppend(&why, " (", last_error_, ")");
+    if (last_error_.rfind("writing", 0) == 0)
+      absl::StrAppend(&why, " (", last_error_, ")");
   }
   const absl::Status lost = absl::UnavailableError(absl::StrCat(
       description_, ": ", why, "; the outcome of the request is unknown"));
@@ -393,7 +415,8 @@ bool Connection::DeliverReplies() {
   while (true) {
     void* raw = nullptr;
     if (redisReaderGetReply(reader_, &raw) != REDIS_OK) {
-      const std::string why = absl::StrCat(description_, ": protocol error: ", reader_->errstr);
+      const std::string why =
+          absl::StrCat(description_, ": protocol error: ", reader_->errstr);
       Teardown(absl::InternalError(why), absl::UnavailableError(why));
       return false;
     }
@@ -410,12 +433,13 @@ bool Connection::DeliverReplies() {
       }
     }
     if (!pending.handler) {
-      const std::string why =
-          absl::StrCat(description_, ": a reply arrived that no request waits for");
+      const std::string why = absl::StrCat(
+          description_, ": a reply arrived that no request waits for");
       Teardown(absl::InternalError(why), absl::InternalError(why));
       return false;
     }
-    if (pending.command != nullptr && !pending.is_fallback && IsError(reply.get()) &&
+    if (pending.command != nullptr && !pending.is_fallback &&
+        IsError(reply.get()) &&
         StartsWith(ReplyText(reply.get()), "NOSCRIPT")) {
       // The server lost its script cache (SCRIPT FLUSH, a fail-over):
       // send the same call with the script's text.
@@ -461,7 +485,8 @@ absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Open(
     const RedisSettings& settings, Scripts* scripts) {
   auto pool = std::make_unique<ConnectionPool>();
   for (int i = 0; i < settings.connections; ++i) {
-    absl::StatusOr<std::unique_ptr<Connection>> c = Connection::Open(settings, scripts, i);
+    absl::StatusOr<std::unique_ptr<Connection>> c =
+        Connection::Open(settings, scripts, i);
     if (!c.ok()) return c.status();
     pool->connections_.push_back(*std::move(c));
   }

@@ -35,7 +35,8 @@
 //
 //   absl::StatusOr<std::unique_ptr<ConnectionPool>> pool =
 //       ConnectionPool::Open(settings, &scripts);
-//   if (!pool.ok()) return pool.status();   // says what failed: connect, AUTH, SELECT
+//   if (!pool.ok()) return pool.status();   // says what failed: connect, AUTH,
+//   SELECT
 //   (*pool)->For("account-17").Send(HighestCommand(keys, "account-17"),
 //       [](absl::StatusOr<Reply> reply) { ... });
 #ifndef BACKENDS_REDIS_INTERNAL_CONNECTION_H_

@@ -147,10 +147,18 @@ std::string KeySpace::Key(char kind, std::string_view persistence_id,
   return key;
 }
 
-std::string KeySpace::Events(std::string_view id) const { return Key('j', id, 'e'); }
-std::string KeySpace::Highest(std::string_view id) const { return Key('j', id, 'h'); }
-std::string KeySpace::SnapshotIndex(std::string_view id) const { return Key('s', id, 'i'); }
-std::string KeySpace::SnapshotRecords(std::string_view id) const { return Key('s', id, 'r'); }
+std::string KeySpace::Events(std::string_view id) const {
+  return Key('j', id, 'e');
+}
+std::string KeySpace::Highest(std::string_view id) const {
+  return Key('j', id, 'h');
+}
+std::string KeySpace::SnapshotIndex(std::string_view id) const {
+  return Key('s', id, 'i');
+}
+std::string KeySpace::SnapshotRecords(std::string_view id) const {
+  return Key('s', id, 'r');
+}
 std::string KeySpace::SnapshotTimestamps(std::string_view id) const {
   return Key('s', id, 't');
 }
@@ -160,7 +168,8 @@ Scripts::Scripts()
       snapshot_save{"snapshot-save", kSnapshotSave, ""},
       snapshot_load{"snapshot-load", kSnapshotLoad, ""},
       snapshot_delete_one{"snapshot-delete-one", kSnapshotDeleteOne, ""},
-      snapshot_delete_matching{"snapshot-delete-matching", kSnapshotDeleteMatching, ""} {}
+      snapshot_delete_matching{"snapshot-delete-matching",
+                               kSnapshotDeleteMatching, ""} {}
 
 std::vector<Script*> Scripts::All() {
   return {&journal_write, &snapshot_save, &snapshot_load, &snapshot_delete_one,
@@ -182,8 +191,9 @@ Command JournalWriteCommand(const Scripts& scripts, const KeySpace& keys,
   for (const EventRecord& e : events) bytes += e.record->size() + 40;
   const std::string events_key = keys.Events(persistence_id);
   const std::string highest_key = keys.Highest(persistence_id);
-  CommandBuilder b = ScriptCall(scripts.journal_write, {events_key, highest_key},
-                                2 + 2 * events.size(), bytes);
+  CommandBuilder b =
+      ScriptCall(scripts.journal_write, {events_key, highest_key},
+                 2 + 2 * events.size(), bytes);
   b.Add(events.front().sequence_nr).Add(events.back().sequence_nr);
   for (const EventRecord& e : events) b.Add(e.sequence_nr).Add(*e.record);
   return FinishScriptCall(scripts.journal_write, std::move(b));
@@ -193,8 +203,8 @@ absl::Status CheckJournalWriteReply(const redisReply* reply,
                                     std::string_view persistence_id,
                                     int64_t lowest, int64_t highest) {
   const std::string what =
-      absl::StrCat("write of ", IdContext(persistence_id), ", sequence numbers ",
-                   lowest, "..", highest);
+      absl::StrCat("write of ", IdContext(persistence_id),
+                   ", sequence numbers ", lowest, "..", highest);
   if (reply != nullptr && reply->type == REDIS_REPLY_INTEGER &&
       reply->integer == highest) {
     return absl::OkStatus();
@@ -210,9 +220,9 @@ absl::Status CheckJournalWriteReply(const redisReply* reply,
           "writing?); nothing of this write was stored"));
     }
     if (StartsWith(text, "CORRUPT_HIGHEST")) {
-      return absl::DataLossError(absl::StrCat(
-          what, " refused: the highest sequence number key of ",
-          IdContext(persistence_id), " does not hold a number"));
+      return absl::DataLossError(
+          absl::StrCat(what, " refused: the highest sequence number key of ",
+                       IdContext(persistence_id), " does not hold a number"));
     }
     return ErrorReplyStatus(reply, what);
   }
@@ -224,8 +234,14 @@ absl::Status CheckJournalWriteReply(const redisReply* reply,
 Command ReplayPageCommand(const KeySpace& keys, std::string_view persistence_id,
                           int64_t from, int64_t to, int64_t limit) {
   CommandBuilder b(8);
-  b.Add("ZRANGEBYSCORE").Add(keys.Events(persistence_id)).Add(ScoreBound(from))
-      .Add(ScoreBound(to)).Add("WITHSCORES").Add("LIMIT").Add(int64_t{0}).Add(limit);
+  b.Add("ZRANGEBYSCORE")
+      .Add(keys.Events(persistence_id))
+      .Add(ScoreBound(from))
+      .Add(ScoreBound(to))
+      .Add("WITHSCORES")
+      .Add("LIMIT")
+      .Add(int64_t{0})
+      .Add(limit);
   return std::move(b).Build();
 }
 
@@ -233,8 +249,13 @@ Command LastEventsStartCommand(const KeySpace& keys,
                                std::string_view persistence_id, int64_t to,
                                int64_t count) {
   CommandBuilder b(8);
-  b.Add("ZREVRANGEBYSCORE").Add(keys.Events(persistence_id)).Add(ScoreBound(to))
-      .Add("-inf").Add("WITHSCORES").Add("LIMIT").Add(std::max<int64_t>(0, count - 1))
+  b.Add("ZREVRANGEBYSCORE")
+      .Add(keys.Events(persistence_id))
+      .Add(ScoreBound(to))
+      .Add("-inf")
+      .Add("WITHSCORES")
+      .Add("LIMIT")
+      .Add(std::max<int64_t>(0, count - 1))
       .Add(int64_t{1});
   return std::move(b).Build();
 }
@@ -246,7 +267,8 @@ absl::Status ParseReplayPage(const redisReply* reply,
   const std::string what = absl::StrCat("replay of ", IdContext(persistence_id),
                                         " at sequence number ", from);
   if (IsError(reply)) return ErrorReplyStatus(reply, what);
-  if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements % 2 != 0) {
+  if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY ||
+      reply->elements % 2 != 0) {
     return absl::InternalError(absl::StrCat(
         what, ": unexpected reply from redis (", DescribeReply(reply),
         "), expected pairs of event and sequence number"));
@@ -256,10 +278,12 @@ absl::Status ParseReplayPage(const redisReply* reply,
   for (size_t i = 0; i < reply->elements; i += 2) {
     const redisReply* member = reply->element[i];
     const redisReply* score = reply->element[i + 1];
-    if (member->type != REDIS_REPLY_STRING || score->type != REDIS_REPLY_STRING) {
+    if (member->type != REDIS_REPLY_STRING ||
+        score->type != REDIS_REPLY_STRING) {
       return absl::InternalError(absl::StrCat(
-          what, ": unexpected reply from redis after sequence number ", previous,
-          " (", DescribeReply(member), ", ", DescribeReply(score), ")"));
+          what, ": unexpected reply from redis after sequence number ",
+          previous, " (", DescribeReply(member), ", ", DescribeReply(score),
+          ")"));
     }
     std::optional<int64_t> seq = ParseInt64(ReplyText(score));
     if (!seq.has_value() || *seq <= previous) {
@@ -278,8 +302,10 @@ int64_t NextReplayPageSize(int64_t page_size, int64_t page_bytes,
                            const std::vector<PageEntry>& previous) {
   if (previous.empty()) return page_size;
   int64_t bytes = 0;
-  for (const PageEntry& e : previous) bytes += static_cast<int64_t>(e.record.size());
-  const int64_t average = std::max<int64_t>(1, bytes / static_cast<int64_t>(previous.size()));
+  for (const PageEntry& e : previous)
+    bytes += static_cast<int64_t>(e.record.size());
+  const int64_t average =
+      std::max<int64_t>(1, bytes / static_cast<int64_t>(previous.size()));
   return std::clamp<int64_t>(page_bytes / average, 1, page_size);
 }
 
@@ -291,24 +317,28 @@ Command HighestCommand(const KeySpace& keys, std::string_view persistence_id) {
 
 absl::StatusOr<int64_t> ParseHighestReply(const redisReply* reply,
                                           std::string_view persistence_id) {
-  const std::string what =
-      absl::StrCat("reading the highest sequence number of ", IdContext(persistence_id));
+  const std::string what = absl::StrCat(
+      "reading the highest sequence number of ", IdContext(persistence_id));
   if (IsError(reply)) return ErrorReplyStatus(reply, what);
   if (reply != nullptr && reply->type == REDIS_REPLY_NIL) return 0;
   if (reply != nullptr && reply->type == REDIS_REPLY_STRING) {
     std::optional<int64_t> highest = ParseInt64(ReplyText(reply));
     if (highest.has_value() && *highest >= 0) return *highest;
-    return absl::DataLossError(absl::StrCat(
-        what, ": its key holds ", DescribeReply(reply), ", not a sequence number"));
+    return absl::DataLossError(absl::StrCat(what, ": its key holds ",
+                                            DescribeReply(reply),
+                                            ", not a sequence number"));
   }
-  return absl::InternalError(
-      absl::StrCat(what, ": unexpected reply from redis (", DescribeReply(reply), ")"));
+  return absl::InternalError(absl::StrCat(
+      what, ": unexpected reply from redis (", DescribeReply(reply), ")"));
 }
 
 Command DeleteToCommand(const KeySpace& keys, std::string_view persistence_id,
                         int64_t to) {
   CommandBuilder b(4);
-  b.Add("ZREMRANGEBYSCORE").Add(keys.Events(persistence_id)).Add("-inf").Add(ScoreBound(to));
+  b.Add("ZREMRANGEBYSCORE")
+      .Add(keys.Events(persistence_id))
+      .Add("-inf")
+      .Add(ScoreBound(to));
   return std::move(b).Build();
 }
 
@@ -318,10 +348,11 @@ Command SnapshotSaveCommand(const Scripts& scripts, const KeySpace& keys,
                             const SnapshotMetadata& metadata,
                             const std::string& record) {
   const std::string& id = metadata.persistence_id;
-  const std::string index = keys.SnapshotIndex(id), records = keys.SnapshotRecords(id),
+  const std::string index = keys.SnapshotIndex(id),
+                    records = keys.SnapshotRecords(id),
                     stamps = keys.SnapshotTimestamps(id);
-  CommandBuilder b =
-      ScriptCall(scripts.snapshot_save, {index, records, stamps}, 3, record.size());
+  CommandBuilder b = ScriptCall(scripts.snapshot_save, {index, records, stamps},
+                                3, record.size());
   b.Add(metadata.sequence_nr).Add(metadata.timestamp).Add(record);
   return FinishScriptCall(scripts.snapshot_save, std::move(b));
 }
@@ -353,18 +384,21 @@ Command SnapshotLoadCommand(const Scripts& scripts, const KeySpace& keys,
 Command SnapshotDeleteOneCommand(const Scripts& scripts, const KeySpace& keys,
                                  const SnapshotMetadata& metadata) {
   const std::string& id = metadata.persistence_id;
-  const std::string index = keys.SnapshotIndex(id), records = keys.SnapshotRecords(id),
+  const std::string index = keys.SnapshotIndex(id),
+                    records = keys.SnapshotRecords(id),
                     stamps = keys.SnapshotTimestamps(id);
-  CommandBuilder b = ScriptCall(scripts.snapshot_delete_one, {index, records, stamps}, 2);
+  CommandBuilder b =
+      ScriptCall(scripts.snapshot_delete_one, {index, records, stamps}, 2);
   b.Add(metadata.sequence_nr).Add(metadata.timestamp);
   return FinishScriptCall(scripts.snapshot_delete_one, std::move(b));
 }
 
-Command SnapshotDeleteMatchingCommand(const Scripts& scripts,
-                                      const KeySpace& keys,
-                                      std::string_view persistence_id,
-                                      const SnapshotSelectionCriteria& criteria) {
-  return CriteriaCall(scripts.snapshot_delete_matching, keys, persistence_id, criteria);
+Command SnapshotDeleteMatchingCommand(
+    const Scripts& scripts, const KeySpace& keys,
+    std::string_view persistence_id,
+    const SnapshotSelectionCriteria& criteria) {
+  return CriteriaCall(scripts.snapshot_delete_matching, keys, persistence_id,
+                      criteria);
 }
 
 }  // namespace persistence::redis_internal

@@ -166,10 +166,9 @@ Command SnapshotLoadCommand(const Scripts& scripts, const KeySpace& keys,
                             const SnapshotSelectionCriteria& criteria);
 Command SnapshotDeleteOneCommand(const Scripts& scripts, const KeySpace& keys,
                                  const SnapshotMetadata& metadata);
-Command SnapshotDeleteMatchingCommand(const Scripts& scripts,
-                                      const KeySpace& keys,
-                                      std::string_view persistence_id,
-                                      const SnapshotSelectionCriteria& criteria);
+Command SnapshotDeleteMatchingCommand(
+    const Scripts& scripts, const KeySpace& keys,
+    std::string_view persistence_id, const SnapshotSelectionCriteria& criteria);
 
 }  // namespace persistence::redis_internal
 

@@ -1,8 +1,8 @@
 // Copyright 2026 The eventpersist Authors.
 #include "backends/redis/internal/resp.h"
 
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
@@ -28,7 +28,8 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
 
 }  // namespace
 
-CommandBuilder::CommandBuilder(size_t argc, size_t reserve_bytes) : argc_(argc) {
+CommandBuilder::CommandBuilder(size_t argc, size_t reserve_bytes)
+    : argc_(argc) {
   wire_.reserve(reserve_bytes + 16 * argc + 16);
   absl::StrAppend(&wire_, "*", argc, "\r\n");
 }
@@ -44,7 +45,8 @@ CommandBuilder& CommandBuilder::Add(std::string_view arg) {
 
 CommandBuilder& CommandBuilder::Add(int64_t n) {
   char digits[24];
-  const std::to_chars_result r = std::to_chars(digits, digits + sizeof(digits), n);
+  const std::to_chars_result r =
+      std::to_chars(digits, digits + sizeof(digits), n);
   return Add(std::string_view(digits, r.ptr - digits));
 }
 
@@ -67,7 +69,10 @@ CommandBuilder ScriptCall(const Script& script,
                           std::initializer_list<std::string_view> keys,
                           size_t args, size_t reserve_bytes) {
   CommandBuilder b(3 + keys.size() + args, reserve_bytes);
-  b.Add("EVALSHA").Add(script.sha).MarkTail().Add(static_cast<int64_t>(keys.size()));
+  b.Add("EVALSHA")
+      .Add(script.sha)
+      .MarkTail()
+      .Add(static_cast<int64_t>(keys.size()));
   for (std::string_view key : keys) b.Add(key);
   return b;
 }
@@ -83,7 +88,8 @@ std::string EvalFallback(const Command& command) {
   // "*<n>\r\n" stays, "EVALSHA" and the SHA become "EVAL" and the text.
   const size_t header_end = command.wire.find("\r\n") + 2;
   std::string wire(command.wire, 0, header_end);
-  absl::StrAppend(&wire, "$4\r\nEVAL\r\n$", command.script->text.size(), "\r\n");
+  absl::StrAppend(&wire, "$4\r\nEVAL\r\n$", command.script->text.size(),
+                  "\r\n");
   wire.append(command.script->text);
   wire.append("\r\n");
   wire.append(command.wire, command.tail_offset, std::string::npos);
@@ -114,9 +120,11 @@ std::string DescribeReply(const redisReply* reply) {
   return absl::StrCat("a reply of unknown type ", reply->type);
 }
 
-absl::Status ErrorReplyStatus(const redisReply* reply, std::string_view context) {
+absl::Status ErrorReplyStatus(const redisReply* reply,
+                              std::string_view context) {
   const std::string_view text = ReplyText(reply);
-  const std::string message = absl::StrCat(ToAbsl(context), ": redis answered ", Cut(text));
+  const std::string message =
+      absl::StrCat(ToAbsl(context), ": redis answered ", Cut(text));
   struct Prefix {
     const char* word;
     absl::StatusCode code;

@@ -118,7 +118,8 @@ std::string_view ReplyText(const redisReply* reply);
 // LOADING/BUSY/READONLY/MASTERDOWN/TRYAGAIN Unavailable, WRONGTYPE
 // FailedPrecondition, MOVED/ASK/CROSSSLOT Unimplemented (no Cluster
 // redirection in this client), anything else Internal.
-absl::Status ErrorReplyStatus(const redisReply* reply, std::string_view context);
+absl::Status ErrorReplyStatus(const redisReply* reply,
+                              std::string_view context);
 
 // Abseil here is older than C++17 string_view support: absl::StrCat takes
 // absl::string_view, a type of its own. ToAbsl bridges the two.

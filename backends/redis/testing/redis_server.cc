@@ -30,18 +30,20 @@ using Clock = std::chrono::steady_clock;
 
 absl::StatusOr<std::string> FindOnPath(const std::string& name) {
   const char* path = std::getenv("PATH");
-  const std::string dirs = path != nullptr && *path != '\0' ? path : "/usr/local/bin:/usr/bin:/bin";
+  const std::string dirs =
+      path != nullptr && *path != '\0' ? path : "/usr/local/bin:/usr/bin:/bin";
   for (absl::string_view dir : absl::StrSplit(dirs, ':')) {
     if (dir.empty()) continue;
     std::string candidate = absl::StrCat(dir, "/", name);
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
   }
-  return absl::NotFoundError(absl::StrCat(
-      "'", name, "' is not on PATH (", dirs,
-      "); install the Debian package redis-server (bazelw does)"));
+  return absl::NotFoundError(
+      absl::StrCat("'", name, "' is not on PATH (", dirs,
+                   "); install the Debian package redis-server (bazelw does)"));
 }
 
-absl::StatusOr<std::string> MakeTempDir(const std::string& base, const std::string& stem) {
+absl::StatusOr<std::string> MakeTempDir(const std::string& base,
+                                        const std::string& stem) {
   std::string pattern = absl::StrCat(base, "/", stem, "-XXXXXX");
   if (::mkdtemp(pattern.data()) == nullptr) {
     return absl::InternalError(
@@ -52,7 +54,8 @@ absl::StatusOr<std::string> MakeTempDir(const std::string& base, const std::stri
 
 absl::StatusOr<int> FreeLoopbackPort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
+  if (fd < 0)
+    return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -62,7 +65,8 @@ absl::StatusOr<int> FreeLoopbackPort() {
       ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
     const int error = errno;
     ::close(fd);
-    return absl::InternalError(absl::StrCat("binding a loopback port: ", std::strerror(error)));
+    return absl::InternalError(
+        absl::StrCat("binding a loopback port: ", std::strerror(error)));
   }
   ::close(fd);
   return ntohs(address.sin_port);
@@ -88,7 +92,8 @@ std::string LogTail(const std::string& dir) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(RedisServerOptions options) {
+absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(
+    RedisServerOptions options) {
   std::unique_ptr<RedisServer> server(new RedisServer(std::move(options)));
   absl::StatusOr<std::string> executable = FindOnPath("redis-server");
   if (!executable.ok()) return executable.status();
@@ -149,7 +154,8 @@ absl::Status RedisServer::Launch() {
     } else {
       conf << "appendonly no\n";
     }
-    if (!options_.password.empty()) conf << "requirepass " << Quote(options_.password) << "\n";
+    if (!options_.password.empty())
+      conf << "requirepass " << Quote(options_.password) << "\n";
     if (!unix_socket_.empty()) {
       conf << "unixsocket " << Quote(unix_socket_) << "\nunixsocketperm 700\n";
     }
@@ -165,7 +171,8 @@ absl::Status RedisServer::Launch() {
   char* argv[] = {arg0.data(), arg1.data(), nullptr};
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
-  if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
+  if (pid < 0)
+    return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(1);
@@ -202,7 +209,8 @@ absl::Status RedisServer::WaitUntilReady() {
         if (auth != nullptr) freeReplyObject(auth);
       }
       auto* reply = static_cast<redisReply*>(redisCommand(c, "PING"));
-      const bool ready = reply != nullptr && reply->type == REDIS_REPLY_STATUS &&
+      const bool ready = reply != nullptr &&
+                         reply->type == REDIS_REPLY_STATUS &&
                          std::string(reply->str, reply->len) == "PONG";
       if (reply != nullptr) {
         last = std::string(reply->str != nullptr ? reply->str : "", reply->len);
@@ -219,15 +227,16 @@ absl::Status RedisServer::WaitUntilReady() {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return absl::DeadlineExceededError(absl::StrCat(
-      "redis-server on port ", port_, " did not answer PING within 15s (last: ", last,
-      "); its log:\n", LogTail(dir_)));
+      "redis-server on port ", port_, " did not answer PING within 15s (last: ",
+      last, "); its log:\n", LogTail(dir_)));
 }
 
 absl::Status RedisServer::Signal(int signal, bool wait) {
-  if (pid_ <= 0) return absl::FailedPreconditionError("redis-server is not running");
+  if (pid_ <= 0)
+    return absl::FailedPreconditionError("redis-server is not running");
   if (::kill(pid_, signal) != 0) {
-    return absl::InternalError(absl::StrCat("kill(", pid_, ", ", signal, "): ",
-                                            std::strerror(errno)));
+    return absl::InternalError(
+        absl::StrCat("kill(", pid_, ", ", signal, "): ", std::strerror(errno)));
   }
   if (!wait) return absl::OkStatus();
   const auto deadline = Clock::now() + std::chrono::seconds(10);
@@ -241,7 +250,8 @@ absl::Status RedisServer::Signal(int signal, bool wait) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return absl::DeadlineExceededError(
-      absl::StrCat("redis-server (pid ", pid_, ") did not exit within 10s of signal ", signal));
+      absl::StrCat("redis-server (pid ", pid_,
+                   ") did not exit within 10s of signal ", signal));
 }
 
 absl::Status RedisServer::Stop() { return Signal(SIGTERM, true); }
@@ -249,7 +259,8 @@ absl::Status RedisServer::Stop() { return Signal(SIGTERM, true); }
 absl::Status RedisServer::Kill() { return Signal(SIGKILL, true); }
 
 absl::Status RedisServer::Restart() {
-  if (pid_ > 0) return absl::FailedPreconditionError("redis-server is still running");
+  if (pid_ > 0)
+    return absl::FailedPreconditionError("redis-server is still running");
   absl::Status launched = Launch();
   if (!launched.ok()) return launched;
   return WaitUntilReady();
@@ -260,8 +271,9 @@ absl::Status RedisServer::Pause() { return Signal(SIGSTOP, false); }
 absl::Status RedisServer::Resume() { return Signal(SIGCONT, false); }
 
 std::string RedisServer::HoconOverlay() const {
-  std::string overlay = absl::StrCat("persistence.journal.redis.host = ", Quote(host_),
-                                     "\npersistence.journal.redis.port = ", port_, "\n");
+  std::string overlay =
+      absl::StrCat("persistence.journal.redis.host = ", Quote(host_),
+                   "\npersistence.journal.redis.port = ", port_, "\n");
   if (!options_.password.empty()) {
     absl::StrAppend(&overlay, "persistence.journal.redis.password = ",
                     Quote(options_.password), "\n");
@@ -271,7 +283,8 @@ std::string RedisServer::HoconOverlay() const {
 
 RawRedisClient::RawRedisClient(const RedisServer& server) {
   const timeval timeout{5, 0};
-  context_ = redisConnectWithTimeout(server.host().c_str(), server.port(), timeout);
+  context_ =
+      redisConnectWithTimeout(server.host().c_str(), server.port(), timeout);
   if (context_ != nullptr && context_->err == 0) {
     redisSetTimeout(context_, timeout);
     if (!server.password().empty()) (void)Run({"AUTH", server.password()});
@@ -305,10 +318,11 @@ std::string ReplyAsText(const redisReply* r) {
 
 }  // namespace
 
-absl::StatusOr<std::string> RawRedisClient::Run(const std::vector<std::string>& argv) {
+absl::StatusOr<std::string> RawRedisClient::Run(
+    const std::vector<std::string>& argv) {
   if (context_ == nullptr || context_->err != 0) {
-    return absl::UnavailableError(
-        absl::StrCat("raw client: ", context_ == nullptr ? "no context" : context_->errstr));
+    return absl::UnavailableError(absl::StrCat(
+        "raw client: ", context_ == nullptr ? "no context" : context_->errstr));
   }
   std::vector<const char*> args;
   std::vector<size_t> lengths;
@@ -316,9 +330,11 @@ absl::StatusOr<std::string> RawRedisClient::Run(const std::vector<std::string>& 
     args.push_back(a.data());
     lengths.push_back(a.size());
   }
-  auto* reply = static_cast<redisReply*>(
-      redisCommandArgv(context_, static_cast<int>(args.size()), args.data(), lengths.data()));
-  if (reply == nullptr) return absl::UnavailableError(absl::StrCat("raw client: ", context_->errstr));
+  auto* reply = static_cast<redisReply*>(redisCommandArgv(
+      context_, static_cast<int>(args.size()), args.data(), lengths.data()));
+  if (reply == nullptr)
+    return absl::UnavailableError(
+        absl::StrCat("raw client: ", context_->errstr));
   const bool error = reply->type == REDIS_REPLY_ERROR;
   std::string text = ReplyAsText(reply);
   freeReplyObject(reply);
@@ -328,22 +344,27 @@ absl::StatusOr<std::string> RawRedisClient::Run(const std::vector<std::string>& 
 
 absl::StatusOr<std::vector<std::string>> RawRedisClient::Strings(
     const std::vector<std::string>& argv) {
-  if (context_ == nullptr || context_->err != 0) return absl::UnavailableError("raw client");
+  if (context_ == nullptr || context_->err != 0)
+    return absl::UnavailableError("raw client");
   std::vector<const char*> args;
   std::vector<size_t> lengths;
   for (const std::string& a : argv) {
     args.push_back(a.data());
     lengths.push_back(a.size());
   }
-  auto* reply = static_cast<redisReply*>(
-      redisCommandArgv(context_, static_cast<int>(args.size()), args.data(), lengths.data()));
-  if (reply == nullptr) return absl::UnavailableError(absl::StrCat("raw client: ", context_->errstr));
+  auto* reply = static_cast<redisReply*>(redisCommandArgv(
+      context_, static_cast<int>(args.size()), args.data(), lengths.data()));
+  if (reply == nullptr)
+    return absl::UnavailableError(
+        absl::StrCat("raw client: ", context_->errstr));
   std::vector<std::string> out;
   absl::Status status;
   if (reply->type != REDIS_REPLY_ARRAY) {
-    status = absl::InternalError(absl::StrCat("not an array: ", ReplyAsText(reply)));
+    status =
+        absl::InternalError(absl::StrCat("not an array: ", ReplyAsText(reply)));
   } else {
-    for (size_t i = 0; i < reply->elements; ++i) out.push_back(ReplyAsText(reply->element[i]));
+    for (size_t i = 0; i < reply->elements; ++i)
+      out.push_back(ReplyAsText(reply->element[i]));
   }
   freeReplyObject(reply);
   if (!status.ok()) return status;

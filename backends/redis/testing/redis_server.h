@@ -87,7 +87,8 @@ class RedisServer {
   std::string HoconOverlay() const;
 
  private:
-  explicit RedisServer(RedisServerOptions options) : options_(std::move(options)) {}
+  explicit RedisServer(RedisServerOptions options)
+      : options_(std::move(options)) {}
   absl::Status Launch();
   absl::Status WaitUntilReady();
   absl::Status Signal(int signal, bool wait);
@@ -120,7 +121,8 @@ class RawRedisClient {
   // "\n"; an error reply (or a dead connection) is an error.
   absl::StatusOr<std::string> Run(const std::vector<std::string>& argv);
   // Strings runs a command whose reply is an array of strings.
-  absl::StatusOr<std::vector<std::string>> Strings(const std::vector<std::string>& argv);
+  absl::StatusOr<std::vector<std::string>> Strings(
+      const std::vector<std::string>& argv);
 
  private:
   redisContext* context_ = nullptr;
