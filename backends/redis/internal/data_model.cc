@@ -202,13 +202,13 @@ Command JournalWriteCommand(const Scripts& scripts, const KeySpace& keys,
 absl::Status CheckJournalWriteReply(const redisReply* reply,
                                     std::string_view persistence_id,
                                     int64_t lowest, int64_t highest) {
-  const std::string what =
-      absl::StrCat("write of ", IdContext(persistence_id),
-                   ", sequence numbers ", lowest, "..", highest);
   if (reply != nullptr && reply->type == REDIS_REPLY_INTEGER &&
       reply->integer == highest) {
     return absl::OkStatus();
   }
+  const std::string what =
+      absl::StrCat("write of ", IdContext(persistence_id),
+                   ", sequence numbers ", lowest, "..", highest);
   if (IsError(reply)) {
     const std::string_view text = ReplyText(reply);
     if (StartsWith(text, kStaleWriterError)) {
@@ -317,13 +317,15 @@ Command HighestCommand(const KeySpace& keys, std::string_view persistence_id) {
 
 absl::StatusOr<int64_t> ParseHighestReply(const redisReply* reply,
                                           std::string_view persistence_id) {
-  const std::string what = absl::StrCat(
-      "reading the highest sequence number of ", IdContext(persistence_id));
-  if (IsError(reply)) return ErrorReplyStatus(reply, what);
   if (reply != nullptr && reply->type == REDIS_REPLY_NIL) return 0;
   if (reply != nullptr && reply->type == REDIS_REPLY_STRING) {
     std::optional<int64_t> highest = ParseInt64(ReplyText(reply));
     if (highest.has_value() && *highest >= 0) return *highest;
+  }
+  const std::string what = absl::StrCat(
+      "reading the highest sequence number of ", IdContext(persistence_id));
+  if (IsError(reply)) return ErrorReplyStatus(reply, what);
+  if (reply != nullptr && reply->type == REDIS_REPLY_STRING) {
     return absl::DataLossError(absl::StrCat(what, ": its key holds ",
                                             DescribeReply(reply),
                                             ", not a sequence number"));
