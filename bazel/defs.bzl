@@ -20,14 +20,11 @@ def persistence_cc_library(name, copts = [], **kwargs):
 def persistence_cc_binary(name, copts = [], **kwargs):
     native.cc_binary(name = name, copts = PROJECT_COPTS + copts, **kwargs)
 
-TSAN_SUPPRESSIONS = "//bazel:tsan_suppressions.cc"
-
-def persistence_cc_test(name, srcs = [], copts = [], deps = [], **kwargs):
+def persistence_cc_test(name, copts = [], deps = [], **kwargs):
     native.cc_test(
         name = name,
-        srcs = srcs + [TSAN_SUPPRESSIONS],
         copts = PROJECT_COPTS + copts,
-        deps = deps + ["//third_party:gtest_main"],
+        deps = deps + ["//third_party:gtest_main", "//bazel:tsan_suppressions"],
         **kwargs
     )
 

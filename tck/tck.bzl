@@ -70,13 +70,11 @@ def persistence_backend_tck(
         "--%s=%s" % (flag, _bool(values[flag]))
         for flag in _FLAGS
     ]
-    common = [plugin] + ([fixture] if fixture else [])
-    suppressions = [str(Label("//bazel:tsan_suppressions.cc"))]
+    common = [plugin, str(Label("//bazel:tsan_suppressions"))] + ([fixture] if fixture else [])
     test_data = [config] + data
 
     native.cc_test(
         name = "journal_tck_test",
-        srcs = suppressions,
         deps = common + [str(Label("//tck:journal_spec")), str(Label("//tck:tck_main"))],
         args = args,
         data = test_data,
@@ -85,7 +83,6 @@ def persistence_backend_tck(
     )
     native.cc_test(
         name = "snapshot_store_tck_test",
-        srcs = suppressions,
         deps = common + [str(Label("//tck:snapshot_store_spec")), str(Label("//tck:tck_main"))],
         args = args,
         data = test_data,
@@ -102,7 +99,6 @@ def persistence_backend_tck(
     )
     native.cc_test(
         name = "perf_smoke_test",
-        srcs = suppressions,
         deps = perf_deps,
         args = args + _SMOKE_ARGS,
         data = test_data,
