@@ -24,7 +24,7 @@ def persistence_cc_test(name, copts = [], deps = [], **kwargs):
     native.cc_test(
         name = name,
         copts = PROJECT_COPTS + copts,
-        deps = deps + ["//third_party:gtest_main"],
+        deps = deps + ["//third_party:gtest_main", "//bazel:tsan_suppressions"],
         **kwargs
     )
 

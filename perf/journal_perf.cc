@@ -18,11 +18,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
+#include "perf/raw_engine.h"
 #include "persistence/api/codec.h"
 #include "persistence/runtime/actor_system.h"
 #include "persistence/runtime/persistence.h"
 #include "persistence/runtime/persistent_actor.h"
-#include "perf/raw_engine.h"
 #include "tck/tck.h"
 
 namespace persistence::perf {
@@ -72,7 +72,8 @@ class PerfActor : public PersistentActor<PerfCommand> {
   void OnRecoveryFailure(const absl::Status& cause) override {
     recovered_.Set(cause);
   }
-  void OnPersistFailure(const absl::Status& cause, const PersistentRepr&) override {
+  void OnPersistFailure(const absl::Status& cause,
+                        const PersistentRepr&) override {
     failure_ = cause;
   }
   void PostStop() override {
@@ -91,11 +92,13 @@ class PerfActor : public PersistentActor<PerfCommand> {
         PersistAsync<std::string>(EventPayload(), noop);
         break;
       case PerfCommand::Kind::kPersistAll:
-        PersistAll<std::string>(std::vector<std::string>(c.group, EventPayload()), noop);
+        PersistAll<std::string>(
+            std::vector<std::string>(c.group, EventPayload()), noop);
         break;
       case PerfCommand::Kind::kDone:
         waiting_.push_back(c.done);
-        DeferAsync<int>(0, [done = c.done](const int&) { done.Set(absl::OkStatus()); });
+        DeferAsync<int>(
+            0, [done = c.done](const int&) { done.Set(absl::OkStatus()); });
         break;
     }
   }
@@ -163,8 +166,8 @@ class PerfSuite {
 
   // Journal side of persist / persist-async / persist-all; returns ev/s and
   // leaves `id` holding n events (the recover row reads them back).
-  absl::StatusOr<double> JournalWrite(const std::string& id, PerfCommand::Kind kind,
-                                      int group) {
+  absl::StatusOr<double> JournalWrite(const std::string& id,
+                                      PerfCommand::Kind kind, int group) {
     Spawned s = SpawnPerfActor(system_, id);
     absl::StatusOr<int64_t> recovered = s.recovered.Get();
     if (!recovered.ok()) return recovered.status();
@@ -191,8 +194,8 @@ class PerfSuite {
     s.actor->Stop();
     if (!recovered.ok()) return recovered.status();
     if (*recovered != settings_.perf_events) {
-      return absl::DataLossError(absl::StrCat("recovered ", *recovered, " of ",
-                                              settings_.perf_events, " events"));
+      return absl::DataLossError(absl::StrCat(
+          "recovered ", *recovered, " of ", settings_.perf_events, " events"));
     }
     return Rate(*recovered, took);
   }
@@ -254,20 +257,26 @@ class PerfSuite {
   absl::Status Run() {
     const int n = settings_.perf_events;
     const int iterations = settings_.perf_iterations;
-    std::vector<Row> rows = {{"persist"}, {"persist-async"}, {"persist-all(10)"},
-                             {"persist-all(100)"}, {"recover"}, {"many-actors"}};
-    std::printf("perf: N = %d events of %zu bytes, %d measured iterations after "
-                "one warm-up\n", n, EventPayload().size(), iterations);
+    std::vector<Row> rows = {{"persist"},         {"persist-async"},
+                             {"persist-all(10)"}, {"persist-all(100)"},
+                             {"recover"},         {"many-actors"}};
+    std::printf(
+        "perf: N = %d events of %zu bytes, %d measured iterations after "
+        "one warm-up\n",
+        n, EventPayload().size(), iterations);
     for (int it = 0; it <= iterations; ++it) {
       const bool warmup = it == 0;
       const std::string tag = absl::StrCat(run_, "-", it);
       auto record = [&](Row& row, absl::StatusOr<double> journal,
                         absl::StatusOr<double> raw) -> absl::Status {
-        if (!journal.ok()) return Check(journal.status(), row.work + " (journal)");
+        if (!journal.ok())
+          return Check(journal.status(), row.work + " (journal)");
         if (!raw.ok()) return Check(raw.status(), row.work + " (raw)");
-        std::printf("  %-17s %s journal %10.0f ev/s   raw %10.0f ev/s\n",
-                    row.work.c_str(), warmup ? "warm-up" : absl::StrFormat("iter %2d", it).c_str(),
-                    *journal, *raw);
+        std::printf(
+            "  %-17s %s journal %10.0f ev/s   raw %10.0f ev/s\n",
+            row.work.c_str(),
+            warmup ? "warm-up" : absl::StrFormat("iter %2d", it).c_str(),
+            *journal, *raw);
         std::fflush(stdout);
         if (!warmup) {
           row.journal.push_back(*journal);
@@ -279,7 +288,8 @@ class PerfSuite {
       {
         auto records = Records("raw-persist-" + tag, n);
         auto raw = Raw(n, [&] { return raw_.WriteEach(records); });
-        auto journal = JournalWrite("persist-" + tag, PerfCommand::Kind::kPersist, 1);
+        auto journal =
+            JournalWrite("persist-" + tag, PerfCommand::Kind::kPersist, 1);
         if (auto s = record(rows[0], journal, raw); !s.ok()) return s;
       }
       // persist-async (its events are what the recover row reads back)
@@ -288,7 +298,8 @@ class PerfSuite {
       {
         auto records = Records(raw_async_id, n);
         auto raw = Raw(n, [&] { return raw_.WriteAsync(records); });
-        auto journal = JournalWrite(async_id, PerfCommand::Kind::kPersistAsync, 1);
+        auto journal =
+            JournalWrite(async_id, PerfCommand::Kind::kPersistAsync, 1);
         if (auto s = record(rows[1], journal, raw); !s.ok()) return s;
       }
       // persist-all
@@ -310,7 +321,8 @@ class PerfSuite {
           return absl::OkStatus();
         });
         if (raw.ok() && scanned != n) {
-          raw = absl::DataLossError(absl::StrCat("raw scan read ", scanned, " of ", n));
+          raw = absl::DataLossError(
+              absl::StrCat("raw scan read ", scanned, " of ", n));
         }
         auto journal = JournalRecover(async_id);
         if (auto s = record(rows[4], journal, raw); !s.ok()) return s;
@@ -319,12 +331,14 @@ class PerfSuite {
       {
         const int durable_n = std::max(1, std::min(n, 2000));
         auto records = Records("raw-durable-" + tag, durable_n);
-        auto raw = Raw(durable_n, [&] { return raw_.WriteEachDurable(records); });
+        auto raw =
+            Raw(durable_n, [&] { return raw_.WriteEachDurable(records); });
         auto journal = JournalManyActors("many-" + tag);
         if (auto s = record(rows[5], journal, raw); !s.ok()) return s;
       }
     }
-    std::printf("\nsummary (medians of %d iterations; ratio = journal / raw)\n", iterations);
+    std::printf("\nsummary (medians of %d iterations; ratio = journal / raw)\n",
+                iterations);
     for (const Row& row : rows) {
       std::printf("  %s\n", row.work.c_str());
       PrintStats("journal", row.journal);
@@ -333,9 +347,10 @@ class PerfSuite {
     std::printf("\n");
     for (const Row& row : rows) {
       const double j = Median(row.journal), r = Median(row.raw);
-      std::printf("%s: journal %.0f ev/s, raw %.0f ev/s, ratio %.2f%s\n",
-                  row.work.c_str(), j, r, r > 0 ? j / r : 0.0,
-                  row.work == "many-actors" ? " (raw = durable single writer)" : "");
+      std::printf(
+          "%s: journal %.0f ev/s, raw %.0f ev/s, ratio %.2f%s\n",
+          row.work.c_str(), j, r, r > 0 ? j / r : 0.0,
+          row.work == "many-actors" ? " (raw = durable single writer)" : "");
     }
     return absl::OkStatus();
   }
@@ -368,7 +383,8 @@ int main(int argc, char** argv) {
       return result;
     }
   }
-  std::unique_ptr<persistence::perf::RawEngine> raw = persistence::perf::NewRawEngine();
+  std::unique_ptr<persistence::perf::RawEngine> raw =
+      persistence::perf::NewRawEngine();
   if (raw == nullptr) {
     std::cerr << "no raw engine registered (PERSISTENCE_REGISTER_RAW_ENGINE)\n";
     persistence::tck::ShutdownTck();
@@ -377,8 +393,9 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::string> journal_path =
       settings.config.GetString("persistence.journal.plugin");
   absl::StatusOr<persistence::Config> journal_config =
-      journal_path.ok() ? settings.config.GetConfig(*journal_path)
-                        : absl::StatusOr<persistence::Config>(journal_path.status());
+      journal_path.ok()
+          ? settings.config.GetConfig(*journal_path)
+          : absl::StatusOr<persistence::Config>(journal_path.status());
   absl::Status opened = journal_config.ok() ? raw->Open(*journal_config)
                                             : journal_config.status();
   if (!opened.ok()) {

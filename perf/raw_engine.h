@@ -72,11 +72,11 @@ std::unique_ptr<RawEngine> NewRawEngine();
 
 #define PERSISTENCE_PERF_CONCAT_INNER(a, b) a##b
 #define PERSISTENCE_PERF_CONCAT(a, b) PERSISTENCE_PERF_CONCAT_INNER(a, b)
-#define PERSISTENCE_REGISTER_RAW_ENGINE(Class)                                  \
-  static const bool PERSISTENCE_PERF_CONCAT(persistence_raw_engine_,           \
-                                            __COUNTER__) =                     \
-      ::persistence::perf::RegisterRawEngine(                                  \
-          [] { return std::unique_ptr<::persistence::perf::RawEngine>(         \
-                   new Class()); })
+#define PERSISTENCE_REGISTER_RAW_ENGINE(Class)                               \
+  static const bool PERSISTENCE_PERF_CONCAT(persistence_raw_engine_,         \
+                                            __COUNTER__) =                   \
+      ::persistence::perf::RegisterRawEngine([] {                            \
+        return std::unique_ptr<::persistence::perf::RawEngine>(new Class()); \
+      })
 
 #endif  // PERSISTENCE_PERF_RAW_ENGINE_H_

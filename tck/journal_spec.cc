@@ -28,9 +28,10 @@ std::vector<int64_t> Seqs(const std::vector<PersistentRepr>& events) {
   return seqs;
 }
 
-#define SKIP_UNLESS(flag)                                               \
-  if (!Settings().capabilities.flag)                                    \
-  GTEST_SKIP() << "capability flag " #flag " is off for this backend; " \
+#define SKIP_UNLESS(flag)                      \
+  if (!Settings().capabilities.flag)           \
+  GTEST_SKIP() << "capability flag " #flag     \
+                  " is off for this backend; " \
                   "the case does not apply"
 
 class JournalSpec : public ::testing::Test {
@@ -104,7 +105,9 @@ ActorSystem* JournalSpec::system_ = nullptr;
 
 // --- Mandatory cases ---
 
-TEST_F(JournalSpec, C01ReplayAll) { ExpectReplay(1, kInf, kInf, {1, 2, 3, 4, 5}); }
+TEST_F(JournalSpec, C01ReplayAll) {
+  ExpectReplay(1, kInf, kInf, {1, 2, 3, 4, 5});
+}
 TEST_F(JournalSpec, C02LowerBound) { ExpectReplay(3, kInf, kInf, {3, 4, 5}); }
 TEST_F(JournalSpec, C03UpperBound) { ExpectReplay(1, 3, kInf, {1, 2, 3}); }
 TEST_F(JournalSpec, C04CountLimit) { ExpectReplay(1, kInf, 3, {1, 2, 3}); }
@@ -269,12 +272,14 @@ TEST_F(JournalSpec, XRepliesInRequestOrder) {
   std::vector<int> order;
   for (int i = 0; i < kWriters; ++i) {
     ids.push_back(UniqueId("order"));
+    // The order is taken in the journal's reply itself, as a requester
+    // receives it.
     futures.push_back(client_->WriteAsync(
-        {*AtomicWrite::Make({Event(ids.back(), 1, "x", writer_)})}));
-    futures.back().OnComplete([&mu, &order, i](const WriteMessagesResult&) {
-      std::lock_guard<std::mutex> lock(mu);
-      order.push_back(i);
-    });
+        {*AtomicWrite::Make({Event(ids.back(), 1, "x", writer_)})},
+        [&mu, &order, i](const WriteMessagesResult&) {
+          std::lock_guard<std::mutex> lock(mu);
+          order.push_back(i);
+        }));
   }
   for (auto& f : futures) {
     ASSERT_TRUE(f.WaitFor(kReplyTimeout));
@@ -304,9 +309,11 @@ TEST_F(JournalSpec, XTwoWritersOnOneId) {
   ASSERT_TRUE(replay.highest.ok()) << replay.highest.status();
   if (Settings().capabilities.prevents_concurrent_writers) {
     EXPECT_FALSE(a.status.ok() && a.results[0].ok())
-        << "a journal that prevents concurrent writers must refuse the stale write";
+        << "a journal that prevents concurrent writers must refuse the stale "
+           "write";
     ASSERT_THAT(Seqs(replay.events), ElementsAre(1, 2, 3, 4, 5, 6));
-    EXPECT_EQ(replay.events.back().writer_uuid, writer_b) << "the log stays clean";
+    EXPECT_EQ(replay.events.back().writer_uuid, writer_b)
+        << "the log stays clean";
   } else {
     EXPECT_TRUE(a.status.ok()) << a.status;
     ASSERT_FALSE(replay.events.empty());
@@ -333,7 +340,8 @@ TEST_F(JournalSpec, XManyEventsReplayInOrder) {
   for (int start = 1; start <= kEvents; start += kPerRequest) {
     std::vector<AtomicWrite> writes;
     for (int seq = start; seq < start + kPerRequest; ++seq) {
-      writes.push_back(*AtomicWrite::Make({Event(id, seq, absl::StrCat("e", seq), writer_)}));
+      writes.push_back(*AtomicWrite::Make(
+          {Event(id, seq, absl::StrCat("e", seq), writer_)}));
     }
     pending.push_back(client_->WriteAsync(std::move(writes)));
   }
@@ -354,7 +362,8 @@ TEST_F(JournalSpec, XReplayFailsWithinTimeoutWhenServerIsGone) {
   TckFixture* fixture = Settings().fixture;
   absl::Status stopped = fixture->StopServer();
   if (absl::IsUnimplemented(stopped)) {
-    GTEST_SKIP() << "the backend has no server to take away: " << stopped.message();
+    GTEST_SKIP() << "the backend has no server to take away: "
+                 << stopped.message();
   }
   ASSERT_TRUE(stopped.ok()) << stopped;
   const auto start = std::chrono::steady_clock::now();

@@ -14,9 +14,10 @@
 namespace persistence::tck {
 namespace {
 
-#define SKIP_UNLESS(flag)                                               \
-  if (!Settings().capabilities.flag)                                    \
-  GTEST_SKIP() << "capability flag " #flag " is off for this backend; " \
+#define SKIP_UNLESS(flag)                      \
+  if (!Settings().capabilities.flag)           \
+  GTEST_SKIP() << "capability flag " #flag     \
+                  " is off for this backend; " \
                   "the case does not apply"
 
 class SnapshotStoreSpec : public ::testing::Test {
@@ -56,8 +57,8 @@ class SnapshotStoreSpec : public ::testing::Test {
                      const std::string& id = "") const {
     LoadResult r = client_->Load(id.empty() ? pid_ : id, c);
     ASSERT_TRUE(r.ok()) << r.status();
-    EXPECT_FALSE(r->has_value()) << "found the snapshot at "
-                                 << (*r)->metadata.sequence_nr;
+    EXPECT_FALSE(r->has_value())
+        << "found the snapshot at " << (*r)->metadata.sequence_nr;
   }
 
   void ExpectSnapshot(const SnapshotSelectionCriteria& c, int k,
@@ -74,7 +75,8 @@ class SnapshotStoreSpec : public ::testing::Test {
               text.empty() ? absl::StrCat("s-", k) : text);
   }
 
-  static SnapshotSelectionCriteria Upto(int64_t seq, int64_t ts = kMaxSequenceNr) {
+  static SnapshotSelectionCriteria Upto(int64_t seq,
+                                        int64_t ts = kMaxSequenceNr) {
     SnapshotSelectionCriteria c;
     c.max_sequence_nr = seq;
     c.max_timestamp = ts;
@@ -108,7 +110,9 @@ TEST_F(SnapshotStoreSpec, S04MostRecent) {
   ExpectSnapshot(SnapshotSelectionCriteria::Latest(), 5);
 }
 
-TEST_F(SnapshotStoreSpec, S05UpperSequenceBound) { ExpectSnapshot(Upto(13), 3); }
+TEST_F(SnapshotStoreSpec, S05UpperSequenceBound) {
+  ExpectSnapshot(Upto(13), 3);
+}
 
 TEST_F(SnapshotStoreSpec, S06UpperSequenceAndTimestampBound) {
   ExpectSnapshot(Upto(13, Md(3).timestamp), 3);

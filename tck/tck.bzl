@@ -70,7 +70,7 @@ def persistence_backend_tck(
         "--%s=%s" % (flag, _bool(values[flag]))
         for flag in _FLAGS
     ]
-    common = [plugin] + ([fixture] if fixture else [])
+    common = [plugin, str(Label("//bazel:tsan_suppressions"))] + ([fixture] if fixture else [])
     test_data = [config] + data
 
     native.cc_test(

@@ -1,11 +1,11 @@
 // Copyright 2026 The eventpersist Authors.
-#include "persistence/api/reference_conf.h"
 #include "tck/tck.h"
 
 #include <cstring>
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "persistence/api/reference_conf.h"
 
 namespace persistence::tck {
 namespace {
@@ -72,11 +72,14 @@ absl::Status InitTck(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0) {
-      return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", arg, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unexpected argument '", arg, "'"));
     }
     const size_t eq = arg.find('=');
-    const std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-    const std::string value = eq == std::string::npos ? "true" : arg.substr(eq + 1);
+    const std::string name =
+        arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    const std::string value =
+        eq == std::string::npos ? "true" : arg.substr(eq + 1);
     if (name == "config") {
       s.config_path = value;
     } else if (auto b = bools.find(name); b != bools.end()) {
@@ -92,7 +95,8 @@ absl::Status InitTck(int argc, char** argv) {
     }
   }
   if (s.config_path.empty()) {
-    return absl::InvalidArgumentError("missing --config=<backend's HOCON file>");
+    return absl::InvalidArgumentError(
+        "missing --config=<backend's HOCON file>");
   }
   std::string overlay;
   if (FixtureFactory()) {
@@ -110,7 +114,8 @@ absl::Status InitTck(int argc, char** argv) {
   s.fixture = FixtureInstance().get();
   absl::StatusOr<Config> file = Config::ParseFile(s.config_path);
   if (!file.ok()) return file.status();
-  absl::StatusOr<Config> extra = Config::ParseString(overlay, "backend fixture");
+  absl::StatusOr<Config> extra =
+      Config::ParseString(overlay, "backend fixture");
   if (!extra.ok()) return extra.status();
   absl::StatusOr<Config> loaded = LoadConfig(extra->WithFallback(*file));
   if (!loaded.ok()) return loaded.status();

@@ -45,6 +45,7 @@ struct Capabilities {
   bool prevents_concurrent_writers = false;
 };
 
+// [START tck-fixture]
 class TckFixture {
  public:
   virtual ~TckFixture() = default;
@@ -60,6 +61,7 @@ class TckFixture {
     return absl::UnimplementedError("this backend has no server to start");
   }
 };
+// [END tck-fixture]
 
 bool RegisterTckFixture(std::function<std::unique_ptr<TckFixture>()> factory);
 
@@ -89,11 +91,11 @@ void ShutdownTck();
 
 #define PERSISTENCE_TCK_CONCAT_INNER(a, b) a##b
 #define PERSISTENCE_TCK_CONCAT(a, b) PERSISTENCE_TCK_CONCAT_INNER(a, b)
-#define PERSISTENCE_REGISTER_TCK_FIXTURE(Class)                            \
-  static const bool PERSISTENCE_TCK_CONCAT(persistence_tck_fixture_,      \
-                                           __COUNTER__) =                 \
-      ::persistence::tck::RegisterTckFixture(                             \
-          [] { return std::unique_ptr<::persistence::tck::TckFixture>(    \
-                   new Class()); })
+#define PERSISTENCE_REGISTER_TCK_FIXTURE(Class)                              \
+  static const bool PERSISTENCE_TCK_CONCAT(persistence_tck_fixture_,         \
+                                           __COUNTER__) =                    \
+      ::persistence::tck::RegisterTckFixture([] {                            \
+        return std::unique_ptr<::persistence::tck::TckFixture>(new Class()); \
+      })
 
 #endif  // PERSISTENCE_TCK_TCK_H_

@@ -54,13 +54,16 @@ std::unique_ptr<ActorSystem> NewSystem(const std::string& name) {
 
 std::string UniqueId(const std::string& prefix) {
   static std::atomic<int> counter{0};
-  static const int64_t run = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::system_clock::now().time_since_epoch()).count();
+  static const int64_t run =
+      std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
   return absl::StrCat(prefix, "-", run, "-", ++counter);
 }
 
 PersistentRepr Event(const std::string& persistence_id, int64_t sequence_nr,
-                     const std::string& payload, const std::string& writer_uuid) {
+                     const std::string& payload,
+                     const std::string& writer_uuid) {
   PersistentRepr e;
   e.persistence_id = persistence_id;
   e.sequence_nr = sequence_nr;
@@ -70,14 +73,19 @@ PersistentRepr Event(const std::string& persistence_id, int64_t sequence_nr,
 }
 
 Future<WriteMessagesResult> JournalClient::WriteAsync(
-    std::vector<AtomicWrite> writes) const {
+    std::vector<AtomicWrite> writes,
+    std::function<void(const WriteMessagesResult&)> on_reply) const {
   Promise<WriteMessagesResult> done;
-  journal_.Tell(WriteMessages{std::move(writes),
-                              [done](WriteMessagesResult r) { done.Set(std::move(r)); }});
+  journal_.Tell(
+      WriteMessages{std::move(writes), [done, on_reply](WriteMessagesResult r) {
+                      if (on_reply) on_reply(r);
+                      done.Set(std::move(r));
+                    }});
   return done.GetFuture();
 }
 
-WriteMessagesResult JournalClient::Write(std::vector<AtomicWrite> writes) const {
+WriteMessagesResult JournalClient::Write(
+    std::vector<AtomicWrite> writes) const {
   absl::StatusOr<WriteMessagesResult> r = Await(WriteAsync(std::move(writes)));
   if (!r.ok()) {
     WriteMessagesResult timeout;
@@ -88,7 +96,8 @@ WriteMessagesResult JournalClient::Write(std::vector<AtomicWrite> writes) const 
 }
 
 ReplayOutcome JournalClient::Replay(const std::string& persistence_id,
-                                    int64_t from, int64_t to, int64_t max) const {
+                                    int64_t from, int64_t to,
+                                    int64_t max) const {
   struct Shared {
     std::mutex mu;
     std::vector<PersistentRepr> events;
@@ -104,7 +113,9 @@ ReplayOutcome JournalClient::Replay(const std::string& persistence_id,
     std::lock_guard<std::mutex> lock(shared->mu);
     shared->events.push_back(e);
   };
-  request.on_done = [done](absl::StatusOr<int64_t> h) { done.Set(std::move(h)); };
+  request.on_done = [done](absl::StatusOr<int64_t> h) {
+    done.Set(std::move(h));
+  };
   journal_.Tell(std::move(request));
   ReplayOutcome outcome;
   absl::StatusOr<absl::StatusOr<int64_t>> highest = Await(done.GetFuture());
@@ -135,8 +146,9 @@ absl::StatusOr<int64_t> JournalClient::Highest(
 absl::StatusOr<SnapshotMetadata> SnapshotClient::Save(
     const SnapshotMetadata& metadata, const Payload& snapshot) const {
   Promise<absl::StatusOr<SnapshotMetadata>> done;
-  store_.Tell(SaveSnapshot{metadata, snapshot,
-                           [done](absl::StatusOr<SnapshotMetadata> m) { done.Set(m); }});
+  store_.Tell(SaveSnapshot{
+      metadata, snapshot,
+      [done](absl::StatusOr<SnapshotMetadata> m) { done.Set(m); }});
   absl::StatusOr<absl::StatusOr<SnapshotMetadata>> r = Await(done.GetFuture());
   return r.ok() ? *r : r.status();
 }
@@ -153,13 +165,15 @@ LoadResult SnapshotClient::Load(const std::string& persistence_id,
 
 absl::Status SnapshotClient::Delete(const SnapshotMetadata& metadata) const {
   Promise<absl::Status> done;
-  store_.Tell(DeleteSnapshot{metadata, [done](absl::Status s) { done.Set(s); }});
+  store_.Tell(
+      DeleteSnapshot{metadata, [done](absl::Status s) { done.Set(s); }});
   absl::StatusOr<absl::Status> r = Await(done.GetFuture());
   return r.ok() ? *r : r.status();
 }
 
-absl::Status SnapshotClient::Delete(const std::string& persistence_id,
-                                    const SnapshotSelectionCriteria& criteria) const {
+absl::Status SnapshotClient::Delete(
+    const std::string& persistence_id,
+    const SnapshotSelectionCriteria& criteria) const {
   Promise<absl::Status> done;
   store_.Tell(DeleteSnapshots{persistence_id, criteria,
                               [done](absl::Status s) { done.Set(s); }});

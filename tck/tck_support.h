@@ -48,7 +48,8 @@ std::string UniqueId(const std::string& prefix);
 
 // Event builds an event of `persistence_id` with a string payload.
 PersistentRepr Event(const std::string& persistence_id, int64_t sequence_nr,
-                     const std::string& payload, const std::string& writer_uuid);
+                     const std::string& payload,
+                     const std::string& writer_uuid);
 
 struct ReplayOutcome {
   std::vector<PersistentRepr> events;
@@ -62,8 +63,11 @@ class JournalClient {
 
   // Write sends one WriteMessages and waits for its result.
   WriteMessagesResult Write(std::vector<AtomicWrite> writes) const;
-  // WriteAsync sends it and returns the future result.
-  Future<WriteMessagesResult> WriteAsync(std::vector<AtomicWrite> writes) const;
+  // WriteAsync sends it and returns the future result; `on_reply`, if
+  // given, runs first, on the thread the journal replies from.
+  Future<WriteMessagesResult> WriteAsync(
+      std::vector<AtomicWrite> writes,
+      std::function<void(const WriteMessagesResult&)> on_reply = nullptr) const;
   ReplayOutcome Replay(const std::string& persistence_id, int64_t from,
                        int64_t to, int64_t max) const;
   absl::Status Delete(const std::string& persistence_id, int64_t to) const;

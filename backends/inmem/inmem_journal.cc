@@ -2,18 +2,20 @@
 //
 // The in-memory journal and snapshot store: for tests and for running an
 // application without storage. Nothing survives the process.
+#include "backends/inmem/inmem_journal.h"
+
 #include <map>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
-#include "backends/inmem/inmem_journal.h"
 #include "persistence/api/codec.h"
 #include "persistence/api/plugin_registry.h"
 
 namespace persistence::inmem {
 
+// [START write-messages]
 absl::StatusOr<WriteResults> InMemoryJournal::WriteMessages(
     const std::vector<AtomicWrite>& writes) {
   // Serialize everything first: a rejected write then leaves nothing.
@@ -26,10 +28,11 @@ absl::StatusOr<WriteResults> InMemoryJournal::WriteMessages(
     auto [it, fresh] = highest.try_emplace(id, 0);
     if (fresh) it->second = store_.Highest(id);
     if (writes[i].lowest_sequence_nr() <= it->second) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "persistence id '", id, "': write of sequence number ",
-          writes[i].lowest_sequence_nr(), " refused, ", it->second,
-          " is already stored (is another incarnation of this actor writing?)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("persistence id '", id, "': write of sequence number ",
+                       writes[i].lowest_sequence_nr(), " refused, ", it->second,
+                       " is already stored (is another incarnation of this "
+                       "actor writing?)"));
     }
     it->second = writes[i].highest_sequence_nr();
   }
@@ -46,16 +49,18 @@ absl::StatusOr<WriteResults> InMemoryJournal::WriteMessages(
   }
   return results;
 }
+// [END write-messages]
 
-absl::Status InMemoryJournal::DeleteMessagesTo(const std::string& persistence_id,
-                                               int64_t to_sequence_nr) {
+absl::Status InMemoryJournal::DeleteMessagesTo(
+    const std::string& persistence_id, int64_t to_sequence_nr) {
   store_.DeleteTo(persistence_id, to_sequence_nr);
   return absl::OkStatus();
 }
 
 absl::Status InMemoryJournal::ReplayMessages(const std::string& persistence_id,
                                              int64_t from_sequence_nr,
-                                             int64_t to_sequence_nr, int64_t max,
+                                             int64_t to_sequence_nr,
+                                             int64_t max,
                                              const ReplayCallback& callback) {
   absl::Status status;
   store_.Scan(persistence_id, from_sequence_nr, to_sequence_nr, max,
@@ -80,8 +85,9 @@ absl::StatusOr<int64_t> InMemoryJournal::ReadHighestSequenceNr(
 InMemorySnapshotStore::InMemorySnapshotStore(const Config& config)
     : max_load_attempts_(config.GetIntOr("max-load-attempts", 3).value_or(3)) {}
 
-LoadResult InMemorySnapshotStore::Load(const std::string& persistence_id,
-                                       const SnapshotSelectionCriteria& criteria) {
+LoadResult InMemorySnapshotStore::Load(
+    const std::string& persistence_id,
+    const SnapshotSelectionCriteria& criteria) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = snapshots_.find(persistence_id);
   if (it == snapshots_.end()) return std::optional<SelectedSnapshot>();
@@ -90,14 +96,16 @@ LoadResult InMemorySnapshotStore::Load(const std::string& persistence_id,
   int64_t attempts = 0;
   // Youngest first; a snapshot that cannot be decoded gives way to the
   // next older match, up to max-load-attempts.
-  for (auto r = std::make_reverse_iterator(by_seq.upper_bound(criteria.max_sequence_nr));
+  for (auto r = std::make_reverse_iterator(
+           by_seq.upper_bound(criteria.max_sequence_nr));
        r != by_seq.rend(); ++r) {
     absl::StatusOr<SnapshotMetadata> metadata =
         DecodeSnapshotMetadata(r->second, persistence_id);
     if (metadata.ok() && !criteria.Matches(*metadata)) continue;
     absl::StatusOr<SelectedSnapshot> selected =
         DecodeSnapshot(r->second, persistence_id);
-    if (selected.ok()) return std::optional<SelectedSnapshot>(*std::move(selected));
+    if (selected.ok())
+      return std::optional<SelectedSnapshot>(*std::move(selected));
     last_error = selected.status();
     if (++attempts >= max_load_attempts_) break;
   }
@@ -110,7 +118,8 @@ absl::Status InMemorySnapshotStore::Save(const SnapshotMetadata& metadata,
   absl::StatusOr<std::string> record = EncodeSnapshot(metadata, snapshot);
   if (!record.ok()) return record.status();
   std::lock_guard<std::mutex> lock(mu_);
-  snapshots_[metadata.persistence_id][metadata.sequence_nr] = *std::move(record);
+  snapshots_[metadata.persistence_id][metadata.sequence_nr] =
+      *std::move(record);
   return absl::OkStatus();
 }
 
@@ -128,8 +137,9 @@ absl::Status InMemorySnapshotStore::Delete(const SnapshotMetadata& metadata) {
   return absl::OkStatus();
 }
 
-absl::Status InMemorySnapshotStore::Delete(const std::string& persistence_id,
-                                           const SnapshotSelectionCriteria& criteria) {
+absl::Status InMemorySnapshotStore::Delete(
+    const std::string& persistence_id,
+    const SnapshotSelectionCriteria& criteria) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = snapshots_.find(persistence_id);
   if (it == snapshots_.end()) return absl::OkStatus();
@@ -145,7 +155,10 @@ absl::Status InMemorySnapshotStore::Delete(const std::string& persistence_id,
   return absl::OkStatus();
 }
 
+// [START register]
 PERSISTENCE_REGISTER_JOURNAL(InMemoryJournal, "inmem.Journal");
-PERSISTENCE_REGISTER_SNAPSHOT_STORE(InMemorySnapshotStore, "inmem.SnapshotStore");
+PERSISTENCE_REGISTER_SNAPSHOT_STORE(InMemorySnapshotStore,
+                                    "inmem.SnapshotStore");
+// [END register]
 
 }  // namespace persistence::inmem

@@ -40,9 +40,10 @@ class InMemoryJournal : public SyncWriteJournal {
                                 int64_t to_sequence_nr) override;
   absl::Status ReplayMessages(const std::string& persistence_id,
                               int64_t from_sequence_nr, int64_t to_sequence_nr,
-                              int64_t max, const ReplayCallback& callback) override;
-  absl::StatusOr<int64_t> ReadHighestSequenceNr(const std::string& persistence_id,
-                                                int64_t from_sequence_nr) override;
+                              int64_t max,
+                              const ReplayCallback& callback) override;
+  absl::StatusOr<int64_t> ReadHighestSequenceNr(
+      const std::string& persistence_id, int64_t from_sequence_nr) override;
 
  protected:
   InMemoryEventStore& store() { return store_; }

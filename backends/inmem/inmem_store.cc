@@ -18,7 +18,8 @@ void InMemoryEventStore::Append(const std::string& persistence_id,
   log.highest = std::max(log.highest, sequence_nr);
 }
 
-void InMemoryEventStore::DeleteTo(const std::string& persistence_id, int64_t to) {
+void InMemoryEventStore::DeleteTo(const std::string& persistence_id,
+                                  int64_t to) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = logs_.find(persistence_id);
   if (it == logs_.end()) return;
@@ -43,7 +44,8 @@ void InMemoryEventStore::Scan(
     if (it == logs_.end()) return;
     auto end = it->second.records.upper_bound(to);
     auto begin = end;
-    for (int64_t n = 0; n < max && begin != it->second.records.begin(); ++n) --begin;
+    for (int64_t n = 0; n < max && begin != it->second.records.begin(); ++n)
+      --begin;
     from = begin == end ? to + 1 : begin->first;
   }
   int64_t next = from;

@@ -81,14 +81,14 @@ TEST(AtomicWriteTest, ChecksInvariants) {
   EXPECT_TRUE(AtomicWrite::Make({Event("a", 1), Event("a", 2)}).ok());
   EXPECT_EQ(AtomicWrite::Make({}).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(AtomicWrite::Make({Event("a", 1), Event("b", 2)})
-                              .status()
-                              .message()),
-              HasSubstr("one persistence id"));
-  EXPECT_THAT(std::string(AtomicWrite::Make({Event("a", 1), Event("a", 3)})
-                              .status()
-                              .message()),
-              HasSubstr("contiguous"));
+  EXPECT_THAT(
+      std::string(
+          AtomicWrite::Make({Event("a", 1), Event("b", 2)}).status().message()),
+      HasSubstr("one persistence id"));
+  EXPECT_THAT(
+      std::string(
+          AtomicWrite::Make({Event("a", 1), Event("a", 3)}).status().message()),
+      HasSubstr("contiguous"));
 }
 
 struct NoSerializer {};
@@ -97,7 +97,8 @@ TEST(SerializationTest, StringsAndProtobufsWorkOutOfTheBox) {
   Serialization serialization;
   auto s = serialization.Serialize(Payload::Of(std::string("hi")));
   ASSERT_TRUE(s.ok());
-  auto back = serialization.Deserialize(s->serializer_id, s->manifest, s->bytes);
+  auto back =
+      serialization.Deserialize(s->serializer_id, s->manifest, s->bytes);
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*back->As<std::string>(), "hi");
 
@@ -147,10 +148,21 @@ class ShapeA : public SyncWriteJournal {
  public:
   ShapeA(const Config&, const std::string& path) : path_(path) {}
   std::string path_;
-  absl::StatusOr<WriteResults> WriteMessages(const std::vector<AtomicWrite>&) override { return WriteResults{}; }
-  absl::Status DeleteMessagesTo(const std::string&, int64_t) override { return absl::OkStatus(); }
-  absl::Status ReplayMessages(const std::string&, int64_t, int64_t, int64_t, const ReplayCallback&) override { return absl::OkStatus(); }
-  absl::StatusOr<int64_t> ReadHighestSequenceNr(const std::string&, int64_t) override { return 1; }
+  absl::StatusOr<WriteResults> WriteMessages(
+      const std::vector<AtomicWrite>&) override {
+    return WriteResults{};
+  }
+  absl::Status DeleteMessagesTo(const std::string&, int64_t) override {
+    return absl::OkStatus();
+  }
+  absl::Status ReplayMessages(const std::string&, int64_t, int64_t, int64_t,
+                              const ReplayCallback&) override {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<int64_t> ReadHighestSequenceNr(const std::string&,
+                                                int64_t) override {
+    return 1;
+  }
 };
 class ShapeB : public ShapeA {
  public:

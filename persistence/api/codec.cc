@@ -38,20 +38,21 @@ absl::StatusOr<std::string> EncodeEvent(const PersistentRepr& event,
                                         const Serialization& serialization) {
   stored::StoredEvent record;
   record.set_sequence_nr(event.sequence_nr);
-  absl::Status s = Serialize(event.payload, serialization, record.mutable_payload());
+  absl::Status s =
+      Serialize(event.payload, serialization, record.mutable_payload());
   if (!s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "event of persistence id '", event.persistence_id,
-        "' at sequence number ", event.sequence_nr,
-        " cannot be serialized: ", s.message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("event of persistence id '", event.persistence_id,
+                     "' at sequence number ", event.sequence_nr,
+                     " cannot be serialized: ", s.message()));
   }
   if (event.metadata.has_value()) {
     s = Serialize(*event.metadata, serialization, record.mutable_metadata());
     if (!s.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "metadata of persistence id '", event.persistence_id,
-          "' at sequence number ", event.sequence_nr,
-          " cannot be serialized: ", s.message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("metadata of persistence id '", event.persistence_id,
+                       "' at sequence number ", event.sequence_nr,
+                       " cannot be serialized: ", s.message()));
     }
   }
   record.set_manifest(event.manifest);
@@ -74,7 +75,8 @@ absl::StatusOr<PersistentRepr> DecodeEvent(std::string_view bytes,
                                    record.sequence_nr()));
   }
   PersistentRepr event;
-  absl::StatusOr<Payload> payload = Deserialize(record.payload(), serialization);
+  absl::StatusOr<Payload> payload =
+      Deserialize(record.payload(), serialization);
   if (!payload.ok()) {
     return EventError(persistence_id, sequence_nr,
                       std::string(payload.status().message()));
@@ -122,15 +124,16 @@ absl::StatusOr<std::string> EncodeSnapshot(const SnapshotMetadata& metadata,
   stored::StoredSnapshot record;
   record.set_sequence_nr(metadata.sequence_nr);
   record.set_timestamp(metadata.timestamp);
-  absl::Status s = Serialize(snapshot, serialization, record.mutable_snapshot());
+  absl::Status s =
+      Serialize(snapshot, serialization, record.mutable_snapshot());
   if (s.ok() && metadata.metadata.has_value()) {
     s = Serialize(*metadata.metadata, serialization, record.mutable_metadata());
   }
   if (!s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "snapshot of persistence id '", metadata.persistence_id,
-        "' at sequence number ", metadata.sequence_nr,
-        " cannot be serialized: ", s.message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("snapshot of persistence id '", metadata.persistence_id,
+                     "' at sequence number ", metadata.sequence_nr,
+                     " cannot be serialized: ", s.message()));
   }
   return record.SerializeAsString();
 }
@@ -141,9 +144,9 @@ absl::StatusOr<stored::StoredSnapshot> ParseSnapshot(
     std::string_view bytes, const std::string& persistence_id) {
   stored::StoredSnapshot record;
   if (!record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::DataLossError(absl::StrCat(
-        "cannot decode a snapshot of persistence id '", persistence_id,
-        "': the record does not parse"));
+    return absl::DataLossError(
+        absl::StrCat("cannot decode a snapshot of persistence id '",
+                     persistence_id, "': the record does not parse"));
   }
   return record;
 }
@@ -177,7 +180,8 @@ absl::StatusOr<SelectedSnapshot> DecodeSnapshot(
         "cannot decode the snapshot of persistence id '", persistence_id,
         "' at sequence number ", record->sequence_nr(), ": ", s.message()));
   };
-  absl::StatusOr<Payload> snapshot = Deserialize(record->snapshot(), serialization);
+  absl::StatusOr<Payload> snapshot =
+      Deserialize(record->snapshot(), serialization);
   if (!snapshot.ok()) return fail(snapshot.status());
   selected.snapshot = *std::move(snapshot);
   if (record->has_metadata()) {

@@ -11,8 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "hocon/config.hpp"
 #include "hocon/config_exception.hpp"
-#include "hocon/config_parse_options.hpp"
 #include "hocon/config_object.hpp"
+#include "hocon/config_parse_options.hpp"
 #include "hocon/config_value.hpp"
 
 namespace persistence {
@@ -42,10 +42,9 @@ absl::StatusOr<T> Guarded(const hocon::config* config, const std::string& key,
     return get();
   } catch (const std::exception& e) {
     std::string origin = OriginOf(*config, key);
-    return absl::InvalidArgumentError(
-        absl::StrCat("config key '", full_key, "'",
-                     origin.empty() ? "" : absl::StrCat(" (", origin, ")"),
-                     ": ", e.what()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config key '", full_key, "'",
+        origin.empty() ? "" : absl::StrCat(" (", origin, ")"), ": ", e.what()));
   }
 }
 

@@ -48,9 +48,15 @@ class SharedState {
       value_.emplace(std::move(value));
       callbacks.swap(callbacks_);
     }
-    ready_.notify_all();
     // value_ never changes once set, so reading it unlocked is safe.
     for (auto& callback : callbacks) callback(*value_);
+    {
+      // Waiters wake after the callbacks ran, so a thread that waited
+      // sees their effects (and may then free what they captured).
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    ready_.notify_all();
     return true;
   }
 
@@ -72,19 +78,20 @@ class SharedState {
 
   const T& Wait() {
     std::unique_lock<std::mutex> lock(mu_);
-    ready_.wait(lock, [this] { return value_.has_value(); });
+    ready_.wait(lock, [this] { return done_; });
     return *value_;
   }
 
   bool WaitFor(std::chrono::nanoseconds timeout) {
     std::unique_lock<std::mutex> lock(mu_);
-    return ready_.wait_for(lock, timeout, [this] { return value_.has_value(); });
+    return ready_.wait_for(lock, timeout, [this] { return done_; });
   }
 
  private:
   mutable std::mutex mu_;
   std::condition_variable ready_;
   std::optional<T> value_;
+  bool done_ = false;  // value_ set and the callbacks registered before ran
   std::vector<std::function<void(const T&)>> callbacks_;
 };
 
@@ -100,7 +107,8 @@ class Future {
   bool Valid() const { return state_ != nullptr; }
   bool IsReady() const { return state_->IsReady(); }
 
-  // Get blocks until the value is set and returns it.
+  // Get blocks until the value is set and the callbacks registered before
+  // it was set have run; it returns the value.
   const T& Get() const { return state_->Wait(); }
 
   // WaitFor blocks up to `timeout`; true when the value is there.

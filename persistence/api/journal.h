@@ -57,6 +57,7 @@ using ReplayCallback = std::function<void(const PersistentRepr&)>;
 // WriteResults: one status per atomic write of the request, in order.
 using WriteResults = std::vector<absl::Status>;
 
+// [START async-write-journal]
 class AsyncWriteJournal {
  public:
   virtual ~AsyncWriteJournal() = default;
@@ -92,10 +93,12 @@ class AsyncWriteJournal {
   virtual Future<absl::StatusOr<int64_t>> AsyncReadHighestSequenceNr(
       const std::string& persistence_id, int64_t from_sequence_nr) = 0;
 };
+// [END async-write-journal]
 
 // SyncWriteJournal: the variant for backends with blocking clients. The
 // runtime calls these on the plugin dispatcher, so blocking is fine there
 // and never starves actors on the default dispatcher.
+// [START sync-write-journal]
 class SyncWriteJournal : public AsyncWriteJournal {
  public:
   virtual absl::StatusOr<WriteResults> WriteMessages(
@@ -108,6 +111,8 @@ class SyncWriteJournal : public AsyncWriteJournal {
                                       const ReplayCallback& callback) = 0;
   virtual absl::StatusOr<int64_t> ReadHighestSequenceNr(
       const std::string& persistence_id, int64_t from_sequence_nr) = 0;
+  // (The Async* overrides below are final: they call these.)
+  // [END sync-write-journal]
 
   Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(
       std::vector<AtomicWrite> writes) final {

@@ -62,9 +62,8 @@ absl::StatusOr<std::unique_ptr<Plugin>> PluginRegistry<Plugin>::Create(
   }
   if (!factory) {
     return absl::NotFoundError(absl::StrCat(
-        "unknown plugin class '", class_name, "' at config path '",
-        config_path, ".class'; registered classes: [",
-        absl::StrJoin(ClassNames(), ", "),
+        "unknown plugin class '", class_name, "' at config path '", config_path,
+        ".class'; registered classes: [", absl::StrJoin(ClassNames(), ", "),
         "] (is the backend's library linked in?)"));
   }
   return factory(config, config_path);

@@ -61,6 +61,7 @@ using JournalRegistry = PluginRegistry<AsyncWriteJournal>;
 using SnapshotStoreRegistry = PluginRegistry<SnapshotStore>;
 
 // ConstructPlugin calls whichever of the three constructor shapes T has.
+// [START constructor-shapes]
 template <typename T>
 std::unique_ptr<T> ConstructPlugin(const Config& config,
                                    const std::string& config_path) {
@@ -75,6 +76,7 @@ std::unique_ptr<T> ConstructPlugin(const Config& config,
     return std::make_unique<T>();
   }
 }
+// [END constructor-shapes]
 
 }  // namespace persistence
 
@@ -82,23 +84,23 @@ std::unique_ptr<T> ConstructPlugin(const Config& config,
 #define PERSISTENCE_PLUGIN_CONCAT(a, b) PERSISTENCE_PLUGIN_CONCAT_INNER(a, b)
 
 // PERSISTENCE_REGISTER_JOURNAL(Class, "name") registers a journal class.
-#define PERSISTENCE_REGISTER_JOURNAL(Class, name)                             \
-  static const bool PERSISTENCE_PLUGIN_CONCAT(persistence_journal_,          \
-                                              __COUNTER__) =                 \
-      ::persistence::JournalRegistry::Global().Register(                     \
-          name, [](const ::persistence::Config& c, const std::string& p) {   \
-            return std::unique_ptr<::persistence::AsyncWriteJournal>(        \
-                ::persistence::ConstructPlugin<Class>(c, p));                \
+#define PERSISTENCE_REGISTER_JOURNAL(Class, name)                          \
+  static const bool PERSISTENCE_PLUGIN_CONCAT(persistence_journal_,        \
+                                              __COUNTER__) =               \
+      ::persistence::JournalRegistry::Global().Register(                   \
+          name, [](const ::persistence::Config& c, const std::string& p) { \
+            return std::unique_ptr<::persistence::AsyncWriteJournal>(      \
+                ::persistence::ConstructPlugin<Class>(c, p));              \
           })
 
 // PERSISTENCE_REGISTER_SNAPSHOT_STORE(Class, "name") registers a store.
-#define PERSISTENCE_REGISTER_SNAPSHOT_STORE(Class, name)                      \
-  static const bool PERSISTENCE_PLUGIN_CONCAT(persistence_snapshot_store_,   \
-                                              __COUNTER__) =                 \
-      ::persistence::SnapshotStoreRegistry::Global().Register(               \
-          name, [](const ::persistence::Config& c, const std::string& p) {   \
-            return std::unique_ptr<::persistence::SnapshotStore>(            \
-                ::persistence::ConstructPlugin<Class>(c, p));                \
+#define PERSISTENCE_REGISTER_SNAPSHOT_STORE(Class, name)                   \
+  static const bool PERSISTENCE_PLUGIN_CONCAT(persistence_snapshot_store_, \
+                                              __COUNTER__) =               \
+      ::persistence::SnapshotStoreRegistry::Global().Register(             \
+          name, [](const ::persistence::Config& c, const std::string& p) { \
+            return std::unique_ptr<::persistence::SnapshotStore>(          \
+                ::persistence::ConstructPlugin<Class>(c, p));              \
           })
 
 #endif  // PERSISTENCE_API_PLUGIN_REGISTRY_H_

@@ -50,9 +50,9 @@ absl::StatusOr<Config> LoadConfigFromString(const std::string& application,
 
 // PERSISTENCE_REGISTER_REFERENCE_CONF(origin, text): used by the generated
 // file of `embedded_reference_conf`; not meant to be written by hand.
-#define PERSISTENCE_REGISTER_REFERENCE_CONF(origin, text)                   \
+#define PERSISTENCE_REGISTER_REFERENCE_CONF(origin, text)                \
   static const bool PERSISTENCE_CONF_CONCAT(persistence_reference_conf_, \
-                                            __COUNTER__) =                 \
+                                            __COUNTER__) =               \
       ::persistence::RegisterReferenceConf(origin, text)
 
 #endif  // PERSISTENCE_API_REFERENCE_CONF_H_

@@ -56,7 +56,8 @@ class ProtobufSerializer : public Serializer {
         google::protobuf::MessageFactory::generated_factory()->GetPrototype(
             descriptor);
     std::shared_ptr<google::protobuf::Message> message(prototype->New());
-    if (!message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    if (!message->ParseFromArray(bytes.data(),
+                                 static_cast<int>(bytes.size()))) {
       return absl::DataLossError(
           absl::StrCat("bytes do not parse as protobuf '", name, "'"));
     }
@@ -74,7 +75,8 @@ class ProtobufSerializer : public Serializer {
 
 }  // namespace
 
-Serialization::Serialization() : protobuf_(std::make_shared<ProtobufSerializer>()) {
+Serialization::Serialization()
+    : protobuf_(std::make_shared<ProtobufSerializer>()) {
   auto strings = std::make_shared<StringSerializer>();
   by_type_[std::type_index(typeid(std::string))] = strings;
   by_id_[strings->Identifier()] = strings;
@@ -98,9 +100,9 @@ absl::Status Serialization::Register(
   auto by_type = by_type_.find(type);
   if (by_type != by_type_.end() &&
       typeid(*by_type->second) != typeid(*serializer)) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "type ", type.name(), " already has a serializer (id ",
-        by_type->second->Identifier(), ")"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("type ", type.name(), " already has a serializer (id ",
+                     by_type->second->Identifier(), ")"));
   }
   by_type_[type] = serializer;
   by_id_[id] = serializer;
@@ -120,9 +122,8 @@ absl::StatusOr<SerializedPayload> Serialization::Serialize(
   if (payload.empty()) return absl::InvalidArgumentError("empty payload");
   const Serializer* serializer = FindFor(payload);
   if (serializer == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("no serializer registered for type ",
-                     payload.type().name()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no serializer registered for type ", payload.type().name()));
   }
   absl::StatusOr<std::string> bytes = serializer->ToBinary(payload);
   if (!bytes.ok()) return bytes.status();

@@ -21,7 +21,8 @@
 //     int32_t Identifier() const override { return 1000; }
 //     absl::StatusOr<std::string> ToBinary(const Payload& p) const override;
 //     absl::StatusOr<Payload> FromBinary(std::string_view bytes,
-//                                        std::string_view manifest) const override;
+//                                        std::string_view manifest) const
+//                                        override;
 //   };
 //   Serialization::Global().Register<Money>(std::make_shared<MoneySerializer>());
 #ifndef PERSISTENCE_API_SERIALIZATION_H_
@@ -61,7 +62,8 @@ class Serializer {
   virtual int32_t Identifier() const = 0;
   // Manifest tells FromBinary what to build; empty when there is one type.
   virtual std::string Manifest(const Payload& payload) const { return ""; }
-  virtual absl::StatusOr<std::string> ToBinary(const Payload& payload) const = 0;
+  virtual absl::StatusOr<std::string> ToBinary(
+      const Payload& payload) const = 0;
   virtual absl::StatusOr<Payload> FromBinary(
       std::string_view bytes, std::string_view manifest) const = 0;
 };

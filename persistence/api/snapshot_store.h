@@ -38,6 +38,7 @@ namespace persistence {
 
 using LoadResult = absl::StatusOr<std::optional<SelectedSnapshot>>;
 
+// [START snapshot-store]
 class SnapshotStore {
  public:
   virtual ~SnapshotStore() = default;
@@ -53,12 +54,14 @@ class SnapshotStore {
   virtual Future<absl::Status> SaveAsync(const SnapshotMetadata& metadata,
                                          const Payload& snapshot) = 0;
   // DeleteAsync(metadata) deletes the one snapshot DeleteByMetadataMatches.
-  virtual Future<absl::Status> DeleteAsync(const SnapshotMetadata& metadata) = 0;
+  virtual Future<absl::Status> DeleteAsync(
+      const SnapshotMetadata& metadata) = 0;
   // DeleteAsync(id, criteria) deletes every snapshot matching `criteria`.
   virtual Future<absl::Status> DeleteAsync(
       const std::string& persistence_id,
       const SnapshotSelectionCriteria& criteria) = 0;
 };
+// [END snapshot-store]
 
 // SyncSnapshotStore: the variant for backends with blocking clients.
 class SyncSnapshotStore : public SnapshotStore {

@@ -21,7 +21,8 @@ ActorSystem::ActorSystem(std::string name, Config config)
 
 ActorSystem::~ActorSystem() { Terminate(); }
 
-absl::StatusOr<Dispatcher*> ActorSystem::GetDispatcher(const std::string& path) {
+absl::StatusOr<Dispatcher*> ActorSystem::GetDispatcher(
+    const std::string& path) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = dispatchers_.find(path);
   if (it != dispatchers_.end()) return it->second.get();
@@ -30,8 +31,8 @@ absl::StatusOr<Dispatcher*> ActorSystem::GetDispatcher(const std::string& path) 
   }
   if (!config_.HasPath(path)) {
     return absl::NotFoundError(absl::StrCat(
-        "dispatcher '", path, "' is not configured (no config section '",
-        path, "' with `threads`)"));
+        "dispatcher '", path, "' is not configured (no config section '", path,
+        "' with `threads`)"));
   }
   absl::StatusOr<Config> section = config_.GetConfig(path);
   if (!section.ok()) return section.status();
@@ -39,12 +40,18 @@ absl::StatusOr<Dispatcher*> ActorSystem::GetDispatcher(const std::string& path) 
   if (!threads.ok()) return threads.status();
   absl::StatusOr<int64_t> throughput = section->GetIntOr("throughput", 16);
   if (!throughput.ok()) return throughput.status();
+  absl::StatusOr<std::chrono::nanoseconds> spin =
+      section->HasPath("spin-time") ? section->GetDuration("spin-time")
+                                    : absl::StatusOr<std::chrono::nanoseconds>(
+                                          std::chrono::nanoseconds(0));
+  if (!spin.ok()) return spin.status();
   if (*threads < 1 || *threads > 1024) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "config key '", path, ".threads' must be in [1, 1024], got ", *threads));
+    return absl::InvalidArgumentError(
+        absl::StrCat("config key '", path,
+                     ".threads' must be in [1, 1024], got ", *threads));
   }
   auto dispatcher = std::make_unique<Dispatcher>(
-      path, static_cast<int>(*threads), static_cast<int>(*throughput));
+      path, static_cast<int>(*threads), static_cast<int>(*throughput), *spin);
   Dispatcher* raw = dispatcher.get();
   dispatchers_.emplace(path, std::move(dispatcher));
   return raw;

@@ -35,14 +35,15 @@
 
 namespace persistence {
 
-inline constexpr char kDefaultDispatcher[] = "persistence.actor.default-dispatcher";
+inline constexpr char kDefaultDispatcher[] =
+    "persistence.actor.default-dispatcher";
 
 class ActorSystem {
  public:
   // Create builds a system; `config` is the full, resolved configuration
   // (see LoadConfig in persistence/api/reference_conf.h).
-  static absl::StatusOr<std::unique_ptr<ActorSystem>> Create(
-      std::string name, Config config);
+  static absl::StatusOr<std::unique_ptr<ActorSystem>> Create(std::string name,
+                                                             Config config);
   ~ActorSystem();
 
   const std::string& name() const { return name_; }
@@ -78,9 +79,8 @@ class ActorSystem {
     std::lock_guard<std::mutex> lock(mu_);
     auto& slot = extensions_[&typeid(E)];
     if (slot == nullptr) {
-      slot = std::shared_ptr<void>(new E(*this), [](void* p) {
-        delete static_cast<E*>(p);
-      });
+      slot = std::shared_ptr<void>(new E(*this),
+                                   [](void* p) { delete static_cast<E*>(p); });
     }
     return *static_cast<E*>(slot.get());
   }
@@ -119,8 +119,9 @@ Future<absl::StatusOr<R>> Ask(ActorSystem& system, const ActorRef<M>& ref,
         std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count(),
         " ms")));
   });
-  reply.GetFuture().OnComplete(
-      [&scheduler, timer](const absl::StatusOr<R>&) { scheduler.Cancel(timer); });
+  reply.GetFuture().OnComplete([&scheduler, timer](const absl::StatusOr<R>&) {
+    scheduler.Cancel(timer);
+  });
   ref.Tell(make_message(reply));
   return reply.GetFuture();
 }

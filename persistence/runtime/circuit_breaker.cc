@@ -12,7 +12,8 @@ absl::StatusOr<CircuitBreakerSettings> CircuitBreakerSettings::FromConfig(
   if (!max_failures.ok()) return max_failures.status();
   absl::StatusOr<std::chrono::nanoseconds> call = c.GetDuration("call-timeout");
   if (!call.ok()) return call.status();
-  absl::StatusOr<std::chrono::nanoseconds> reset = c.GetDuration("reset-timeout");
+  absl::StatusOr<std::chrono::nanoseconds> reset =
+      c.GetDuration("reset-timeout");
   if (!reset.ok()) return reset.status();
   s.max_failures = static_cast<int>(*max_failures);
   s.call_timeout = *call;
@@ -21,7 +22,8 @@ absl::StatusOr<CircuitBreakerSettings> CircuitBreakerSettings::FromConfig(
 }
 
 CircuitBreaker::CircuitBreaker(Scheduler& scheduler,
-                               CircuitBreakerSettings settings, std::string name)
+                               CircuitBreakerSettings settings,
+                               std::string name)
     : scheduler_(scheduler), settings_(settings), name_(std::move(name)) {}
 
 CircuitBreaker::State CircuitBreaker::state() const {

@@ -21,8 +21,10 @@
 #ifndef PERSISTENCE_RUNTIME_CIRCUIT_BREAKER_H_
 #define PERSISTENCE_RUNTIME_CIRCUIT_BREAKER_H_
 
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -58,20 +60,25 @@ class CircuitBreaker {
     absl::Status refused = Admit();
     if (!refused.ok()) return MakeReadyFuture<T>(T(refused));
     Promise<T> result;
+    // The body's completion and the timeout race; the first to claim the
+    // call counts it (before completing, so a caller sees the new state).
+    auto claimed = std::make_shared<std::atomic<bool>>(false);
     const auto timeout = settings_.call_timeout;
     Scheduler::TimerId timer =
-        scheduler_.ScheduleOnce(timeout, [this, result, timeout] {
-          if (result.TrySet(T(absl::DeadlineExceededError(absl::StrCat(
-                  name_, ": call did not complete within ",
-                  std::chrono::duration_cast<std::chrono::milliseconds>(timeout)
-                      .count(),
-                  " ms (call-timeout)"))))) {
-            OnResult(false);
-          }
+        scheduler_.ScheduleOnce(timeout, [this, result, timeout, claimed] {
+          if (claimed->exchange(true)) return;
+          OnResult(false);
+          result.Set(T(absl::DeadlineExceededError(absl::StrCat(
+              name_, ": call did not complete within ",
+              std::chrono::duration_cast<std::chrono::milliseconds>(timeout)
+                  .count(),
+              " ms (call-timeout)"))));
         });
-    body().OnComplete([this, result, timer](const T& value) {
+    body().OnComplete([this, result, timer, claimed](const T& value) {
+      if (claimed->exchange(true)) return;
       scheduler_.Cancel(timer);
-      if (result.TrySet(value)) OnResult(value.ok());
+      OnResult(value.ok());
+      result.Set(value);
     });
     return result.GetFuture();
   }

@@ -5,8 +5,11 @@
 
 namespace persistence {
 
-Dispatcher::Dispatcher(std::string id, int threads, int throughput)
-    : id_(std::move(id)), throughput_(throughput < 1 ? 1 : throughput) {
+Dispatcher::Dispatcher(std::string id, int threads, int throughput,
+                       std::chrono::nanoseconds spin_time)
+    : id_(std::move(id)),
+      throughput_(throughput < 1 ? 1 : throughput),
+      spin_time_(spin_time) {
   if (threads < 1) threads = 1;
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
 }
@@ -14,12 +17,17 @@ Dispatcher::Dispatcher(std::string id, int threads, int throughput)
 Dispatcher::~Dispatcher() { Shutdown(); }
 
 void Dispatcher::Execute(std::function<void()> task) {
+  bool wake;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (shutdown_) return;  // dropped: the system is terminating
     tasks_.push_back(std::move(task));
+    const int queued = queued_.fetch_add(1, std::memory_order_release) + 1;
+    // A spinning thread takes one task; wake a sleeper for any more.
+    wake = sleepers_ > 0 &&
+           (spinners_.load(std::memory_order_acquire) == 0 || queued > 1);
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
 }
 
 void Dispatcher::Shutdown() {
@@ -41,16 +49,43 @@ void Dispatcher::Shutdown() {
   // Dropped outside the lock: their captures may run destructors that post.
 }
 
+bool Dispatcher::Spin() {
+  if (spin_time_.count() <= 0) return false;
+  // One spinner per pool is enough to take the next task at once.
+  if (spinners_.fetch_add(1, std::memory_order_acq_rel) > 0) {
+    spinners_.fetch_sub(1, std::memory_order_acq_rel);
+    return false;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + spin_time_;
+  bool found = false;
+  while (!(found = queued_.load(std::memory_order_acquire) > 0)) {
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::yield();
+  }
+  spinners_.fetch_sub(1, std::memory_order_acq_rel);
+  return found;
+}
+
 void Dispatcher::Work() {
   for (;;) {
     std::function<void()> task;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [this] { return shutdown_ || !tasks_.empty(); });
+      if (tasks_.empty() && !shutdown_) {
+        lock.unlock();
+        Spin();
+        lock.lock();
+        if (tasks_.empty() && !shutdown_) {
+          ++sleepers_;
+          wake_.wait(lock, [this] { return shutdown_ || !tasks_.empty(); });
+          --sleepers_;
+        }
+      }
       // On shutdown, drain what is queued (stop messages, PostStop) first.
       if (tasks_.empty()) return;
       task = std::move(tasks_.front());
       tasks_.pop_front();
+      queued_.fetch_sub(1, std::memory_order_release);
     }
     task();
   }
@@ -113,8 +148,10 @@ void Scheduler::Run() {
       continue;
     }
     auto first = by_time_.begin();
-    if (first->first > Clock::now()) {
-      wake_.wait_until(lock, first->first);
+    // A copy: Cancel may erase the entry while this thread waits.
+    const Clock::time_point due = first->first;
+    if (due > Clock::now()) {
+      wake_.wait_until(lock, due);
       continue;
     }
     TimerId id = first->second;

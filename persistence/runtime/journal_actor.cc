@@ -22,7 +22,8 @@ absl::StatusOr<JournalSettings> JournalSettings::FromConfig(const Config& c) {
   s.circuit_breaker = *b;
   absl::StatusOr<Config> filter = c.GetConfig("replay-filter");
   if (!filter.ok()) return filter.status();
-  absl::StatusOr<ReplayFilterSettings> f = ReplayFilterSettings::FromConfig(*filter);
+  absl::StatusOr<ReplayFilterSettings> f =
+      ReplayFilterSettings::FromConfig(*filter);
   if (!f.ok()) return f.status();
   s.replay_filter = *f;
   absl::StatusOr<std::chrono::nanoseconds> timeout =
@@ -51,69 +52,86 @@ void JournalActor::Receive(JournalRequest request) {
 }
 
 void JournalActor::Handle(WriteMessages request) {
-  const uint64_t write_id = next_write_id_++;
-  PendingWrite& pending = pending_writes_[write_id];
-  pending.reply = std::move(request.reply);
-  for (const AtomicWrite& w : request.writes) {
-    if (pending.persistence_ids.empty() ||
-        pending.persistence_ids.back() != w.persistence_id()) {
-      pending.persistence_ids.push_back(w.persistence_id());
-      ++writes_in_flight_[w.persistence_id()];
+  uint64_t write_id;
+  {
+    std::lock_guard<std::mutex> lock(order_mu_);
+    write_id = next_write_id_++;
+    PendingWrite& pending = pending_writes_[write_id];
+    pending.reply = std::move(request.reply);
+    for (const AtomicWrite& w : request.writes) {
+      if (pending.persistence_ids.empty() ||
+          pending.persistence_ids.back() != w.persistence_id()) {
+        pending.persistence_ids.push_back(w.persistence_id());
+        ++writes_in_flight_[w.persistence_id()];
+      }
     }
   }
   auto writes = std::make_shared<std::vector<AtomicWrite>>(request.writes);
   auto self = std::dynamic_pointer_cast<JournalActor>(shared_from_this());
   breaker_
-      ->Call<absl::StatusOr<WriteResults>>(
-          [&] { return plugin_->AsyncWriteMessages(std::move(request.writes)); })
-      .OnComplete([self, write_id, writes](const absl::StatusOr<WriteResults>& r) {
-        WriteMessagesResult result;
-        result.writes = std::move(*writes);
-        if (!r.ok()) {
-          result.status = r.status();
-        } else if (r->size() != result.writes.size()) {
-          result.status = absl::InternalError(absl::StrCat(
-              "journal returned ", r->size(), " results for ",
-              result.writes.size(), " atomic writes"));
-        } else {
-          result.results = *r;
-        }
-        self->Post([self, write_id, result = std::move(result)]() mutable {
-          self->OnWriteDone(write_id, std::move(result));
-        });
-      });
+      ->Call<absl::StatusOr<WriteResults>>([&] {
+        return plugin_->AsyncWriteMessages(std::move(request.writes));
+      })
+      .OnComplete(
+          [self, write_id, writes](const absl::StatusOr<WriteResults>& r) {
+            WriteMessagesResult result;
+            result.writes = std::move(*writes);
+            if (!r.ok()) {
+              result.status = r.status();
+            } else if (r->size() != result.writes.size()) {
+              result.status = absl::InternalError(
+                  absl::StrCat("journal returned ", r->size(), " results for ",
+                               result.writes.size(), " atomic writes"));
+            } else {
+              result.results = *r;
+            }
+            // Straight from the completing thread: replying needs no hop
+            // through this actor's mailbox (order_mu_ keeps the order).
+            self->OnWriteDone(write_id, std::move(result));
+          });
 }
 
 void JournalActor::OnWriteDone(uint64_t write_id, WriteMessagesResult result) {
-  pending_writes_[write_id].result = std::move(result);
-  // Reply in request order: deliver every finished write at the head.
-  while (!pending_writes_.empty()) {
-    auto head = pending_writes_.begin();
-    if (head->first != next_reply_id_ || !head->second.result.has_value()) break;
-    PendingWrite done = std::move(head->second);
-    pending_writes_.erase(head);
-    ++next_reply_id_;
-    done.reply(std::move(*done.result));
-    for (const std::string& id : done.persistence_ids) {
-      auto it = writes_in_flight_.find(id);
-      if (--it->second > 0) continue;
-      writes_in_flight_.erase(it);
-      auto waiting = reads_waiting_.find(id);
-      if (waiting == reads_waiting_.end()) continue;
-      std::deque<std::function<void()>> reads = std::move(waiting->second);
-      reads_waiting_.erase(waiting);
-      for (auto& read : reads) read();
+  std::vector<std::function<void()>> released;
+  {
+    std::lock_guard<std::mutex> lock(order_mu_);
+    pending_writes_[write_id].result = std::move(result);
+    // Reply in request order: deliver every finished write at the head.
+    // Replies run under the lock so that two completing threads cannot
+    // reorder them; a reply only posts to its requester's mailbox.
+    while (!pending_writes_.empty()) {
+      auto head = pending_writes_.begin();
+      if (head->first != next_reply_id_ || !head->second.result.has_value())
+        break;
+      PendingWrite done = std::move(head->second);
+      pending_writes_.erase(head);
+      ++next_reply_id_;
+      done.reply(std::move(*done.result));
+      for (const std::string& id : done.persistence_ids) {
+        auto it = writes_in_flight_.find(id);
+        if (--it->second > 0) continue;
+        writes_in_flight_.erase(it);
+        auto waiting = reads_waiting_.find(id);
+        if (waiting == reads_waiting_.end()) continue;
+        for (auto& read : waiting->second) released.push_back(std::move(read));
+        reads_waiting_.erase(waiting);
+      }
     }
   }
+  // Reads call the plugin: they run in this actor's mailbox.
+  for (auto& read : released) Post(std::move(read));
 }
 
 void JournalActor::RunAfterWrites(const std::string& persistence_id,
                                   std::function<void()> read) {
-  if (writes_in_flight_.count(persistence_id) == 0) {
-    read();
-  } else {
-    reads_waiting_[persistence_id].push_back(std::move(read));
+  {
+    std::lock_guard<std::mutex> lock(order_mu_);
+    if (writes_in_flight_.count(persistence_id) > 0) {
+      reads_waiting_[persistence_id].push_back(std::move(read));
+      return;
+    }
   }
+  read();
 }
 
 void JournalActor::Handle(ReadHighestSequenceNr request) {
@@ -149,7 +167,8 @@ void JournalActor::Handle(ReplayMessages request) {
     breaker_
         ->Call<absl::StatusOr<int64_t>>([&] {
           return plugin_->AsyncReadHighestSequenceNr(
-              shared->persistence_id, std::max<int64_t>(0, shared->from_sequence_nr));
+              shared->persistence_id,
+              std::max<int64_t>(0, shared->from_sequence_nr));
         })
         .OnComplete([self, shared](const absl::StatusOr<int64_t>& highest) {
           if (!highest.ok()) {
@@ -157,7 +176,8 @@ void JournalActor::Handle(ReplayMessages request) {
             return;
           }
           const int64_t h = *highest;
-          self->Post([self, shared, h] { self->StartReplay(std::move(*shared), h); });
+          self->Post(
+              [self, shared, h] { self->StartReplay(std::move(*shared), h); });
         });
   });
 }
@@ -186,6 +206,9 @@ struct ReplayState {
         if (!s.ok()) result = s;
       }
       done = std::move(on_done);
+      // The filter holds the requester's callbacks; a plugin that never
+      // completes the replay must not keep the requester alive.
+      filter.reset();
     }
     done(std::move(result));
   }
@@ -216,7 +239,8 @@ void Watch(Scheduler& scheduler, std::shared_ptr<ReplayState> state,
 
 void JournalActor::StartReplay(ReplayMessages request, int64_t highest) {
   const int64_t to = std::min(request.to_sequence_nr, highest);
-  if (request.max <= 0 || (request.from_sequence_nr > to && request.from_sequence_nr >= 0)) {
+  if (request.max <= 0 ||
+      (request.from_sequence_nr > to && request.from_sequence_nr >= 0)) {
     request.on_done(highest);
     return;
   }
@@ -226,22 +250,22 @@ void JournalActor::StartReplay(ReplayMessages request, int64_t highest) {
   state->filter = std::make_unique<ReplayFilter>(
       settings_.replay_filter, std::move(request.on_event),
       [id](const std::string& warning) {
-        std::cerr << "WARNING replay filter (" << id << "): " << warning << "\n";
+        std::cerr << "WARNING replay filter (" << id << "): " << warning
+                  << "\n";
       });
   Watch(system().scheduler(), state, settings_.recovery_event_timeout, id);
   plugin_
-      ->AsyncReplayMessages(
-          id, request.from_sequence_nr, to, request.max,
-          [state](const PersistentRepr& event) {
-            absl::Status s;
-            {
-              std::lock_guard<std::mutex> lock(state->mu);
-              if (!state->live) return;
-              ++state->progress;
-              s = state->filter->Add(event);
-            }
-            if (!s.ok()) state->Finish(s);
-          })
+      ->AsyncReplayMessages(id, request.from_sequence_nr, to, request.max,
+                            [state](const PersistentRepr& event) {
+                              absl::Status s;
+                              {
+                                std::lock_guard<std::mutex> lock(state->mu);
+                                if (!state->live) return;
+                                ++state->progress;
+                                s = state->filter->Add(event);
+                              }
+                              if (!s.ok()) state->Finish(s);
+                            })
       .OnComplete([state, highest](const absl::Status& s) {
         if (s.ok()) {
           state->Finish(highest);

@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -73,6 +74,8 @@ class JournalActor : public Actor<JournalRequest> {
   std::unique_ptr<CircuitBreaker> breaker_;
 
   // Resequencing: write ids are issued in request order and replied in it.
+  // Guarded by order_mu_, since plugins complete writes on their threads.
+  std::mutex order_mu_;
   uint64_t next_write_id_ = 0;
   uint64_t next_reply_id_ = 0;
   struct PendingWrite {

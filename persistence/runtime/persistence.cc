@@ -14,7 +14,8 @@ namespace {
 constexpr char kJournalDefault[] = "persistence.journal.plugin";
 constexpr char kJournalFallback[] = "persistence.journal-plugin-fallback";
 constexpr char kSnapshotDefault[] = "persistence.snapshot-store.plugin";
-constexpr char kSnapshotFallback[] = "persistence.snapshot-store-plugin-fallback";
+constexpr char kSnapshotFallback[] =
+    "persistence.snapshot-store-plugin-fallback";
 
 // Start runs the plugin's Start in the actor (on its dispatcher) and waits.
 template <typename A>
@@ -38,12 +39,13 @@ absl::StatusOr<std::string> Persistence::ResolveId(
     const std::string& plugin_id, const std::string& default_key,
     const char* kind) const {
   if (!plugin_id.empty()) return plugin_id;
-  absl::StatusOr<std::string> id = system_.config().GetStringOr(default_key, "");
+  absl::StatusOr<std::string> id =
+      system_.config().GetStringOr(default_key, "");
   if (!id.ok()) return id.status();
   if (id->empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "no ", kind, " plugin configured: set '", default_key,
-        "' to the config path of a ", kind, " plugin section"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("no ", kind, " plugin configured: set '", default_key,
+                     "' to the config path of a ", kind, " plugin section"));
   }
   return *id;
 }
@@ -52,9 +54,9 @@ absl::StatusOr<Config> Persistence::PluginConfig(
     const std::string& plugin_id, const std::string& fallback_path) const {
   const Config& config = system_.config();
   if (!config.HasPath(plugin_id)) {
-    return absl::NotFoundError(absl::StrCat(
-        "plugin config path '", plugin_id,
-        "' is missing from the configuration"));
+    return absl::NotFoundError(
+        absl::StrCat("plugin config path '", plugin_id,
+                     "' is missing from the configuration"));
   }
   absl::StatusOr<Config> section = config.GetConfig(plugin_id);
   if (!section.ok()) return section.status();
@@ -65,7 +67,8 @@ absl::StatusOr<Config> Persistence::PluginConfig(
 
 absl::StatusOr<ActorRef<JournalRequest>> Persistence::Journal(
     const std::string& plugin_id) {
-  absl::StatusOr<std::string> id = ResolveId(plugin_id, kJournalDefault, "journal");
+  absl::StatusOr<std::string> id =
+      ResolveId(plugin_id, kJournalDefault, "journal");
   if (!id.ok()) return id.status();
   std::lock_guard<std::mutex> lock(mu_);
   auto cached = journals_.find(*id);
@@ -80,15 +83,18 @@ absl::StatusOr<ActorRef<JournalRequest>> Persistence::Journal(
         class_name.status().message(), "; registered journal classes: [",
         absl::StrJoin(JournalRegistry::Global().ClassNames(), ", "), "]"));
   }
-  absl::StatusOr<std::string> dispatcher = section->GetString("plugin-dispatcher");
+  absl::StatusOr<std::string> dispatcher =
+      section->GetString("plugin-dispatcher");
   if (!dispatcher.ok()) return dispatcher.status();
-  absl::StatusOr<JournalSettings> settings = JournalSettings::FromConfig(*section);
+  absl::StatusOr<JournalSettings> settings =
+      JournalSettings::FromConfig(*section);
   if (!settings.ok()) return settings.status();
   absl::StatusOr<std::unique_ptr<AsyncWriteJournal>> plugin =
       JournalRegistry::Global().Create(*class_name, *section, *id);
   if (!plugin.ok()) return plugin.status();
   absl::StatusOr<std::shared_ptr<JournalActor>> actor =
-      system_.SpawnOn<JournalActor>(*dispatcher, *id, *std::move(plugin), *settings);
+      system_.SpawnOn<JournalActor>(*dispatcher, *id, *std::move(plugin),
+                                    *settings);
   if (!actor.ok()) return WithContext(actor.status(), what);
   absl::Status started = StartOnDispatcher(*actor);
   if (!started.ok()) {
@@ -115,9 +121,11 @@ absl::StatusOr<ActorRef<SnapshotRequest>> Persistence::SnapshotStore(
   if (!class_name.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         class_name.status().message(), "; registered snapshot store classes: [",
-        absl::StrJoin(SnapshotStoreRegistry::Global().ClassNames(), ", "), "]"));
+        absl::StrJoin(SnapshotStoreRegistry::Global().ClassNames(), ", "),
+        "]"));
   }
-  absl::StatusOr<std::string> dispatcher = section->GetString("plugin-dispatcher");
+  absl::StatusOr<std::string> dispatcher =
+      section->GetString("plugin-dispatcher");
   if (!dispatcher.ok()) return dispatcher.status();
   absl::StatusOr<Config> breaker_config = section->GetConfig("circuit-breaker");
   if (!breaker_config.ok()) return breaker_config.status();
@@ -128,7 +136,8 @@ absl::StatusOr<ActorRef<SnapshotRequest>> Persistence::SnapshotStore(
       SnapshotStoreRegistry::Global().Create(*class_name, *section, *id);
   if (!plugin.ok()) return plugin.status();
   absl::StatusOr<std::shared_ptr<SnapshotActor>> actor =
-      system_.SpawnOn<SnapshotActor>(*dispatcher, *id, *std::move(plugin), *breaker);
+      system_.SpawnOn<SnapshotActor>(*dispatcher, *id, *std::move(plugin),
+                                     *breaker);
   if (!actor.ok()) return WithContext(actor.status(), what);
   absl::Status started = StartOnDispatcher(*actor);
   if (!started.ok()) {

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -25,10 +27,48 @@ int64_t NowMillis() {
 
 }  // namespace
 
+// ReplayWindow bounds the replayed events posted to the actor's mailbox but
+// not yet handled: a journal that streams faster than the actor applies
+// events waits (on its own thread) instead of filling the mailbox, so
+// recovering a long log needs bounded memory. A wait gives up after a
+// second, so a dispatcher shared by the plugin and the actor cannot
+// deadlock, only slow down.
+class ReplayWindow {
+ public:
+  static constexpr int kSize = 4096;
+
+  void Acquire() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(1),
+                 [this] { return closed_ || outstanding_ < kSize; });
+    ++outstanding_;
+  }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --outstanding_;
+    }
+    cv_.notify_one();
+  }
+  void Close() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int outstanding_ = 0;
+  bool closed_ = false;
+};
+
 PersistentActorBase::PersistentActorBase() : writer_uuid_(NewWriterUuid()) {}
 
 template <typename T>
-std::function<void(T)> PersistentActorBase::Reply(
+std::function<void(T)> PersistentActorBase::InMailbox(
     std::function<void(PersistentActorBase*, T)> fn) {
   std::shared_ptr<ActorBase> self = shared_from_this();
   PersistentActorBase* me = this;
@@ -60,14 +100,13 @@ void PersistentActorBase::PreStart() {
     snapshot_store_error_ = store.status();
   }
   state_ = State::kLoadingSnapshot;
-  if (!snapshot_store_.valid() ||
-      recovery.from_snapshot.max_sequence_nr == 0) {
+  if (!snapshot_store_.valid() || recovery.from_snapshot.max_sequence_nr == 0) {
     OnSnapshotLoaded(std::optional<SelectedSnapshot>());
     return;
   }
   snapshot_store_.Tell(LoadSnapshot{
       persistence_id_, recovery.from_snapshot, recovery.to_sequence_nr,
-      Reply<LoadResult>([](PersistentActorBase* me, LoadResult r) {
+      InMailbox<LoadResult>([](PersistentActorBase* me, LoadResult r) {
         me->OnSnapshotLoaded(std::move(r));
       })});
 }
@@ -90,9 +129,16 @@ void PersistentActorBase::OnSnapshotLoaded(LoadResult result) {
   replay.from_sequence_nr = last_sequence_nr_ + 1;
   replay.to_sequence_nr = recovery.to_sequence_nr;
   replay.max = recovery.replay_max;
-  replay.on_event = Reply<PersistentRepr>(
-      [](PersistentActorBase* me, PersistentRepr e) { me->OnReplayed(e); });
-  replay.on_done = Reply<absl::StatusOr<int64_t>>(
+  replay_window_ = std::make_shared<ReplayWindow>();
+  replay.on_event = [self = shared_from_this(), me = this,
+                     window = replay_window_](const PersistentRepr& e) {
+    window->Acquire();
+    self->Post([me, window, e] {
+      window->Release();
+      me->OnReplayed(e);
+    });
+  };
+  replay.on_done = InMailbox<absl::StatusOr<int64_t>>(
       [](PersistentActorBase* me, absl::StatusOr<int64_t> h) {
         me->OnReplayDone(std::move(h));
       });
@@ -111,6 +157,7 @@ void PersistentActorBase::OnReplayDone(absl::StatusOr<int64_t> highest) {
     FailRecovery(highest.status());
     return;
   }
+  replay_window_->Close();
   sequence_nr_ = std::max(*highest, last_sequence_nr_);
   last_sequence_nr_ = sequence_nr_;
   state_ = State::kReady;
@@ -119,11 +166,16 @@ void PersistentActorBase::OnReplayDone(absl::StatusOr<int64_t> highest) {
   Unstash();
 }
 
+void PersistentActorBase::ReleaseOnStop() {
+  if (replay_window_ != nullptr) replay_window_->Close();
+}
+
 void PersistentActorBase::FailRecovery(const absl::Status& cause) {
   state_ = State::kLoadingSnapshot;
-  OnRecoveryFailure(absl::Status(
-      cause.code(), absl::StrCat("recovery of persistence id '",
-                                 persistence_id_, "' failed: ", cause.message())));
+  OnRecoveryFailure(
+      absl::Status(cause.code(),
+                   absl::StrCat("recovery of persistence id '", persistence_id_,
+                                "' failed: ", cause.message())));
   Stop();
 }
 
@@ -160,7 +212,7 @@ void PersistentActorBase::SendWrites() {
   write_in_flight_ = true;
   WriteMessages request;
   request.writes.swap(journal_batch_);
-  request.reply = Reply<WriteMessagesResult>(
+  request.reply = InMailbox<WriteMessagesResult>(
       [](PersistentActorBase* me, WriteMessagesResult r) {
         me->OnWriteResult(std::move(r));
       });
@@ -226,7 +278,7 @@ void PersistentActorBase::SaveSnapshot(Payload snapshot) {
   metadata.sequence_nr = last_sequence_nr_;
   snapshot_store_.Tell(::persistence::SaveSnapshot{
       metadata, std::move(snapshot),
-      Reply<absl::StatusOr<SnapshotMetadata>>(
+      InMailbox<absl::StatusOr<SnapshotMetadata>>(
           [](PersistentActorBase* me, absl::StatusOr<SnapshotMetadata> r) {
             me->OnSnapshotSaved(r);
           })});
@@ -234,28 +286,30 @@ void PersistentActorBase::SaveSnapshot(Payload snapshot) {
 
 void PersistentActorBase::DeleteMessages(int64_t to_sequence_nr) {
   if (to_sequence_nr != kMaxSequenceNr && to_sequence_nr > last_sequence_nr_) {
-    OnMessagesDeleted(
-        absl::InvalidArgumentError(absl::StrCat(
-            "cannot delete events of '", persistence_id_, "' up to ",
-            to_sequence_nr, ": the last sequence number is ", last_sequence_nr_)),
-        to_sequence_nr);
+    OnMessagesDeleted(absl::InvalidArgumentError(absl::StrCat(
+                          "cannot delete events of '", persistence_id_,
+                          "' up to ", to_sequence_nr,
+                          ": the last sequence number is ", last_sequence_nr_)),
+                      to_sequence_nr);
     return;
   }
   journal_.Tell(DeleteMessagesTo{
       persistence_id_, to_sequence_nr,
-      Reply<absl::Status>([to_sequence_nr](PersistentActorBase* me, absl::Status s) {
-        me->OnMessagesDeleted(s, to_sequence_nr);
-      })});
+      InMailbox<absl::Status>(
+          [to_sequence_nr](PersistentActorBase* me, absl::Status s) {
+            me->OnMessagesDeleted(s, to_sequence_nr);
+          })});
 }
 
-void PersistentActorBase::DeleteSnapshots(const SnapshotSelectionCriteria& criteria) {
+void PersistentActorBase::DeleteSnapshots(
+    const SnapshotSelectionCriteria& criteria) {
   if (!snapshot_store_.valid()) {
     OnSnapshotsDeleted(snapshot_store_error_);
     return;
   }
   snapshot_store_.Tell(::persistence::DeleteSnapshots{
       persistence_id_, criteria,
-      Reply<absl::Status>([](PersistentActorBase* me, absl::Status s) {
+      InMailbox<absl::Status>([](PersistentActorBase* me, absl::Status s) {
         me->OnSnapshotsDeleted(s);
       })});
 }

@@ -98,7 +98,8 @@ class PersistentActorBase : public virtual ActorBase {
                                 const PersistentRepr& event) {}
   virtual void OnPersistRejected(const absl::Status& cause,
                                  const PersistentRepr& event) {}
-  virtual void OnSnapshotSaved(const absl::StatusOr<SnapshotMetadata>& result) {}
+  virtual void OnSnapshotSaved(const absl::StatusOr<SnapshotMetadata>& result) {
+  }
   virtual void OnMessagesDeleted(const absl::Status& result,
                                  int64_t to_sequence_nr) {}
   virtual void OnSnapshotsDeleted(const absl::Status& result) {}
@@ -111,7 +112,8 @@ class PersistentActorBase : public virtual ActorBase {
     AddWrite(std::move(one), std::move(handler), /*stashing=*/true);
   }
   template <typename E>
-  void PersistAll(std::vector<E> events, std::function<void(const E&)> handler) {
+  void PersistAll(std::vector<E> events,
+                  std::function<void(const E&)> handler) {
     AddWrite(std::move(events), std::move(handler), /*stashing=*/true);
   }
   template <typename E>
@@ -133,7 +135,8 @@ class PersistentActorBase : public virtual ActorBase {
     if (pending_.empty()) {
       run();
     } else {
-      pending_.push_back(Invocation{/*deferred=*/true, false, std::move(run), {}});
+      pending_.push_back(
+          Invocation{/*deferred=*/true, false, std::move(run), {}});
     }
   }
 
@@ -151,6 +154,7 @@ class PersistentActorBase : public virtual ActorBase {
   void RunCommand(std::function<void()> command);
 
   void PreStart() override;
+  void ReleaseOnStop() override;
 
  private:
   enum class State { kLoadingSnapshot, kReplaying, kReady };
@@ -193,9 +197,10 @@ class PersistentActorBase : public virtual ActorBase {
   void OnReplayed(const PersistentRepr& event);
   void OnReplayDone(absl::StatusOr<int64_t> highest);
   void FailRecovery(const absl::Status& cause);
-  // Reply builds a callback that runs `fn` in this actor's mailbox.
+  // InMailbox builds a callback that runs `fn` in this actor's mailbox.
   template <typename T>
-  std::function<void(T)> Reply(std::function<void(PersistentActorBase*, T)> fn);
+  std::function<void(T)> InMailbox(
+      std::function<void(PersistentActorBase*, T)> fn);
 
   State state_ = State::kLoadingSnapshot;
   std::string persistence_id_;
@@ -203,6 +208,9 @@ class PersistentActorBase : public virtual ActorBase {
   int64_t sequence_nr_ = 0;       // last number handed out
   int64_t last_sequence_nr_ = 0;  // last persisted or replayed
   int64_t snapshot_sequence_nr_ = 0;
+
+  // Bounds the replayed events queued in the mailbox (see OnSnapshotLoaded).
+  std::shared_ptr<class ReplayWindow> replay_window_;
 
   ActorRef<JournalRequest> journal_;
   ActorRef<SnapshotRequest> snapshot_store_;

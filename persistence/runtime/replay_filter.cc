@@ -22,17 +22,17 @@ absl::StatusOr<ReplayFilterSettings> ReplayFilterSettings::FromConfig(
   } else if (*mode == "off") {
     s.mode = Mode::kOff;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "config key '", c.FullKey("mode"), "': unknown mode '", *mode,
-        "'; use repair-by-discard-old, fail, warn or off"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("config key '", c.FullKey("mode"), "': unknown mode '",
+                     *mode, "'; use repair-by-discard-old, fail, warn or off"));
   }
   absl::StatusOr<int64_t> window = c.GetInt("window-size");
   if (!window.ok()) return window.status();
   absl::StatusOr<int64_t> old_writers = c.GetInt("max-old-writers");
   if (!old_writers.ok()) return old_writers.status();
   if (*window < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("config key '", c.FullKey("window-size"), "' must be >= 1"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config key '", c.FullKey("window-size"), "' must be >= 1"));
   }
   s.window_size = static_cast<int>(*window);
   s.max_old_writers = static_cast<int>(*old_writers);
@@ -41,7 +41,9 @@ absl::StatusOr<ReplayFilterSettings> ReplayFilterSettings::FromConfig(
 
 ReplayFilter::ReplayFilter(ReplayFilterSettings settings, Deliver deliver,
                            Warn warn)
-    : settings_(settings), deliver_(std::move(deliver)), warn_(std::move(warn)) {}
+    : settings_(settings),
+      deliver_(std::move(deliver)),
+      warn_(std::move(warn)) {}
 
 absl::Status ReplayFilter::Issue(const std::string& message) {
   if (settings_.mode == ReplayFilterSettings::Mode::kFail) {
@@ -69,8 +71,10 @@ absl::Status ReplayFilter::Add(PersistentRepr event) {
       absl::Status s = Issue(absl::StrCat(
           "invalid replayed event [sequence number ", event.sequence_nr,
           ", writer ", event.writer_uuid, "] of persistence id '",
-          event.persistence_id, "': the same writer already wrote sequence "
-          "number ", sequence_nr_,
+          event.persistence_id,
+          "': the same writer already wrote sequence "
+          "number ",
+          sequence_nr_,
           "; were events written out of order, or does one persistence id "
           "serve two entities?"));
       if (!s.ok()) return s;

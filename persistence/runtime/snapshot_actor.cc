@@ -66,7 +66,9 @@ void SnapshotActor::Handle(SaveSnapshot request) {
 
 void SnapshotActor::Handle(DeleteSnapshot request) {
   auto reply = std::move(request.reply);
-  breaker_->Call<absl::Status>([&] { return plugin_->DeleteAsync(request.metadata); })
+  breaker_
+      ->Call<absl::Status>(
+          [&] { return plugin_->DeleteAsync(request.metadata); })
       .OnComplete([reply](const absl::Status& s) { reply(s); });
 }
 

@@ -1,0 +1,506 @@
+// Copyright 2026 The eventpersist Authors.
+#include "backends/redis/internal/connection.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "persistence/api/future.h"
+
+namespace persistence::redis_internal {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kReadBuffer = 256 << 10;
+constexpr std::chrono::milliseconds kFirstBackoff(50);
+
+timeval ToTimeval(std::chrono::milliseconds d) {
+  timeval tv;
+  tv.tv_sec = static_cast<time_t>(d.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((d.count() % 1000) * 1000);
+  return tv;
+}
+
+std::string ErrnoText(int error) {
+  char buffer[128];
+  // GNU strerror_r returns the message (maybe not in `buffer`).
+  return strerror_r(error, buffer, sizeof(buffer));
+}
+
+// hiredis writes with write(2) during the handshake; a server that closes
+// the socket then would raise SIGPIPE and kill the process. The reader
+// thread, which runs every handshake, blocks SIGPIPE and drops any that
+// became pending; Send uses MSG_NOSIGNAL.
+void BlockSigpipe() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void DiscardPendingSigpipe() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGPIPE);
+  sigset_t pending;
+  sigemptyset(&pending);
+  if (sigpending(&pending) != 0 || !sigismember(&pending, SIGPIPE)) return;
+  const timespec zero{0, 0};
+  while (sigtimedwait(&set, nullptr, &zero) > 0) {
+  }
+}
+
+bool WriteAll(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;  // EAGAIN here means SO_SNDTIMEO (command-timeout) passed
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool StartsWith(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+}  // namespace
+
+Connection::Connection(const RedisSettings& settings, Scripts* scripts,
+                       int index)
+    : settings_(settings),
+      scripts_(scripts),
+      description_(absl::StrCat(settings.Describe(), " (connection ", index + 1,
+                                " of ", settings.connections, ")")),
+      tick_(std::clamp<std::chrono::milliseconds>(
+          settings.command_timeout / 4, std::chrono::milliseconds(5),
+          std::chrono::milliseconds(100))),
+      buffer_(kReadBuffer) {}
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
+    const RedisSettings& settings, Scripts* scripts, int index) {
+  std::unique_ptr<Connection> connection(
+      new Connection(settings, scripts, index));
+  connection->wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (connection->wake_fd_ < 0) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("cannot create an eventfd: ", ErrnoText(errno)));
+  }
+  Promise<absl::Status> opened;
+  Connection* raw = connection.get();
+  connection->thread_ = std::thread(
+      [raw, opened] { raw->Run([opened](absl::Status s) { opened.Set(s); }); });
+  absl::Status status = opened.GetFuture().Get();
+  if (!status.ok()) return status;  // the destructor joins the thread
+  return connection;
+}
+
+Connection::~Connection() {
+  stop_.store(true);
+  if (wake_fd_ >= 0) {
+    const uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof(one));
+  }
+  if (thread_.joinable()) thread_.join();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+bool Connection::Connected() const {
+  std::lock_guard<std::mutex> lock(send_mu_);
+  return connected_;
+}
+
+void Connection::Send(Command command, ReplyHandler handler) {
+  Pending pending;
+  pending.handler = std::move(handler);
+  if (command.script != nullptr) {
+    auto kept = std::make_shared<const Command>(std::move(command));
+    const std::string& wire = kept->wire;
+    pending.command = std::move(kept);
+    Enqueue(wire, std::move(pending));
+  } else {
+    Enqueue(command.wire, std::move(pending));
+  }
+}
+
+void Connection::Enqueue(const std::string& wire, Pending pending) {
+  std::unique_lock<std::mutex> lock(send_mu_);
+  if (!connected_) {
+    absl::Status down = absl::UnavailableError(
+        absl::StrCat(description_, " is not connected (", last_error_,
+                     "); it reconnects in the background"));
+    lock.unlock();
+    pending.handler(std::move(down));
+    return;
+  }
+  pending.deadline = Clock::now() + settings_.command_timeout;
+  // `wire` may belong to pending.command, which the reader thread frees as
+  // soon as the reply is in: hold it until the write is done.
+  const std::shared_ptr<const Command> keep_alive = pending.command;
+  {
+    std::lock_guard<std::mutex> fifo_lock(fifo_mu_);
+    fifo_.push_back(std::move(pending));
+  }
+  if (!WriteAll(fd_, wire.data(), wire.size())) {
+    // The request is in the FIFO: the reader thread sees the broken socket
+    // and fails it with everything else in flight.
+    last_error_ =
+        absl::StrCat("writing to the socket failed: ", ErrnoText(errno));
+    ::shutdown(fd_, SHUT_RDWR);
+  }
+}
+
+absl::Status Connection::Connect() {
+  const timeval connect_timeout = ToTimeval(settings_.connect_timeout);
+  redisContext* context =
+      settings_.unix_socket.empty()
+          ? redisConnectWithTimeout(settings_.host.c_str(), settings_.port,
+                                    connect_timeout)
+          : redisConnectUnixWithTimeout(settings_.unix_socket.c_str(),
+                                        connect_timeout);
+  absl::Status status;
+  if (context == nullptr) {
+    status = absl::ResourceExhaustedError(
+        absl::StrCat("cannot connect to ", settings_.Describe(),
+                     ": hiredis could not allocate a context"));
+  } else if (context->err != 0) {
+    status = absl::UnavailableError(absl::StrCat(
+        "cannot connect to ", settings_.Describe(), ": ", context->errstr));
+  } else {
+    status = Handshake(context);
+  }
+  DiscardPendingSigpipe();
+  if (!status.ok()) {
+    if (context != nullptr) redisFree(context);
+    std::lock_guard<std::mutex> lock(send_mu_);
+    last_error_ = std::string(status.message());
+    return status;
+  }
+  context_ = context;
+  if (reader_ != nullptr) redisReaderFree(reader_);
+  reader_ = redisReaderCreate();
+  std::lock_guard<std::mutex> lock(send_mu_);
+  fd_ = context->fd;
+  connected_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status Connection::Handshake(redisContext* context) {
+  redisSetTimeout(context, ToTimeval(settings_.command_timeout));
+  if (settings_.unix_socket.empty()) {
+    // TCP only: on a unix socket keep-alive is not supported, and hiredis
+    // would mark the context failed.
+    redisEnableKeepAlive(context);
+    int one = 1;
+    setsockopt(context->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  }
+  const std::string server = settings_.Describe();
+  // Run sends one set-up command and waits for its reply.
+  auto run = [&](const std::vector<std::string>& argv,
+                 const std::string& step) -> absl::StatusOr<Reply> {
+    std::vector<const char*> args;
+    std::vector<size_t> lengths;
+    for (const std::string& a : argv) {
+      args.push_back(a.data());
+      lengths.push_back(a.size());
+    }
+    void* reply = redisCommandArgv(context, static_cast<int>(args.size()),
+                                   args.data(), lengths.data());
+    if (reply == nullptr) {
+      const bool timed_out = context->err == REDIS_ERR_IO &&
+                             (errno == EAGAIN || errno == EWOULDBLOCK);
+      const std::string message = absl::StrCat(
+          server, ": ", step, " failed: ",
+          timed_out ? absl::StrCat("no reply within command-timeout (",
+                                   settings_.command_timeout.count(), " ms)")
+                    : std::string(context->errstr));
+      return timed_out ? absl::DeadlineExceededError(message)
+                       : absl::UnavailableError(message);
+    }
+    return Reply(static_cast<redisReply*>(reply));
+  };
+
+  if (!settings_.password.empty()) {
+    std::vector<std::string> auth = {"AUTH"};
+    if (!settings_.username.empty()) auth.push_back(settings_.username);
+    auth.push_back(settings_.password);
+    absl::StatusOr<Reply> reply = run(auth, "AUTH");
+    if (!reply.ok()) return reply.status();
+    if (IsError(reply->get())) {
+      return absl::UnauthenticatedError(absl::StrCat(
+          server, " refused the password",
+          settings_.username.empty()
+              ? ""
+              : absl::StrCat(" of user '", settings_.username, "'"),
+          " (config key 'password'): AUTH answered '",
+          ToAbsl(ReplyText(reply->get())), "'"));
+    }
+  }
+  {
+    absl::StatusOr<Reply> reply =
+        run({"SELECT", absl::StrCat(settings_.database)}, "SELECT");
+    if (!reply.ok()) return reply.status();
+    const std::string_view text = ReplyText(reply->get());
+    if (IsError(reply->get())) {
+      if (StartsWith(text, "NOAUTH")) {
+        return absl::UnauthenticatedError(absl::StrCat(
+            server,
+            " requires a password and none is configured (config key "
+            "'password'): ",
+            ToAbsl(text)));
+      }
+      return absl::InvalidArgumentError(absl::StrCat(
+          server, ": cannot select database ", settings_.database,
+          " (config key 'database'): SELECT answered '", ToAbsl(text),
+          "' (the server has fewer databases, see its `databases` setting)"));
+    }
+  }
+  {
+    // Only for operators (CLIENT LIST); a server that refuses it is fine.
+    absl::StatusOr<Reply> reply =
+        run({"CLIENT", "SETNAME", settings_.client_name}, "CLIENT SETNAME");
+    if (!reply.ok()) return reply.status();
+  }
+  for (Script* script : scripts_->All()) {
+    absl::StatusOr<Reply> reply =
+        run({"SCRIPT", "LOAD", script->text},
+            absl::StrCat("SCRIPT LOAD of ", script->name));
+    if (!reply.ok()) return reply.status();
+    const redisReply* r = reply->get();
+    if (IsError(r)) {
+      return ErrorReplyStatus(
+          r, absl::StrCat(server, ": SCRIPT LOAD of ", script->name));
+    }
+    if (r->type != REDIS_REPLY_STRING) {
+      return absl::InternalError(absl::StrCat(server, ": SCRIPT LOAD of ",
+                                              script->name, " answered ",
+                                              DescribeReply(r)));
+    }
+    if (script->sha.empty()) {
+      script->sha = std::string(ReplyText(r));
+    } else if (script->sha != ReplyText(r)) {
+      return absl::InternalError(
+          absl::StrCat(server, ": SCRIPT LOAD of ", script->name, " gave SHA ",
+                       ToAbsl(ReplyText(r)), ", expected ", script->sha));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Connection::Run(std::function<void(absl::Status)> opened) {
+  BlockSigpipe();
+  absl::Status first = Connect();
+  opened(first);
+  if (!first.ok()) return;
+  bool live = true;
+  std::chrono::milliseconds backoff = kFirstBackoff;
+  while (!stop_.load()) {
+    if (live) {
+      live = Serve();
+      continue;
+    }
+    if (WaitForStop(backoff)) break;
+    if (Connect().ok()) {
+      live = true;
+      backoff = kFirstBackoff;
+    } else {
+      backoff = std::min(backoff * 2, settings_.reconnect_max_backoff);
+    }
+  }
+  if (live) {
+    Teardown(
+        absl::CancelledError(absl::StrCat(
+            description_, ": the plugin stopped before the reply arrived")),
+        absl::CancelledError(absl::StrCat(
+            description_, ": the plugin stopped before the reply arrived")));
+  }
+  if (reader_ != nullptr) {
+    redisReaderFree(reader_);
+    reader_ = nullptr;
+  }
+}
+
+bool Connection::WaitForStop(std::chrono::milliseconds timeout) {
+  pollfd wake{wake_fd_, POLLIN, 0};
+  const int n = ::poll(&wake, 1, static_cast<int>(timeout.count()));
+  if (n > 0) {
+    uint64_t value;
+    (void)!::read(wake_fd_, &value, sizeof(value));
+  }
+  return stop_.load();
+}
+
+bool Connection::Serve() {
+  int timeout_ms = static_cast<int>(tick_.count());
+  {
+    std::lock_guard<std::mutex> lock(fifo_mu_);
+    if (!fifo_.empty()) {
+      const auto left = fifo_.front().deadline - Clock::now();
+      if (left <= Clock::duration::zero()) {
+        timeout_ms = -1;
+      } else {
+        const auto left_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(left)
+                .count() +
+            1;
+        timeout_ms = static_cast<int>(std::min<int64_t>(timeout_ms, left_ms));
+      }
+    }
+  }
+  if (timeout_ms < 0) {
+    const std::string why =
+        absl::StrCat("no reply within command-timeout (",
+                     settings_.command_timeout.count(), " ms)");
+    Teardown(absl::DeadlineExceededError(absl::StrCat(
+                 description_, ": ", why, "; the connection is reset")),
+             absl::UnavailableError(absl::StrCat(
+                 description_, ": connection reset after a request got ", why,
+                 "; the outcome of this request is unknown")));
+    return false;
+  }
+  pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  const int n = ::poll(fds, 2, timeout_ms);
+  if (n <= 0)
+    return true;  // timeout (deadlines are checked next time) or EINTR
+  if (fds[1].revents != 0) {
+    uint64_t value;
+    (void)!::read(wake_fd_, &value, sizeof(value));
+    if (stop_.load()) return true;
+  }
+  if (fds[0].revents == 0) return true;
+  const ssize_t got = ::recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+  if (got > 0) {
+    if (redisReaderFeed(reader_, buffer_.data(), static_cast<size_t>(got)) !=
+        REDIS_OK) {
+      Teardown(
+          absl::InternalError(absl::StrCat(description_, ": protocol error")),
+          absl::UnavailableError(
+              absl::StrCat(description_, ": protocol error")));
+      return false;
+    }
+    return DeliverReplies();
+  }
+  if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return true;
+  std::string why;
+  {
+    std::lock_guard<std::mutex> lock(send_mu_);
+    why = got == 0 ? "the server closed the connection"
+                   : absl::StrCat("connection lost: ", ErrnoText(errno));
+    if (last_error_.rfind("writing", 0) == 0)
+      absl::StrAppend(&why, " (", last_error_, ")");
+  }
+  const absl::Status lost = absl::UnavailableError(absl::StrCat(
+      description_, ": ", why, "; the outcome of the request is unknown"));
+  Teardown(lost, lost);
+  return false;
+}
+
+bool Connection::DeliverReplies() {
+  while (true) {
+    void* raw = nullptr;
+    if (redisReaderGetReply(reader_, &raw) != REDIS_OK) {
+      const std::string why =
+          absl::StrCat(description_, ": protocol error: ", reader_->errstr);
+      Teardown(absl::InternalError(why), absl::UnavailableError(why));
+      return false;
+    }
+    if (raw == nullptr) return true;
+    Reply reply(static_cast<redisReply*>(raw));
+    Pending pending;
+    {
+      std::lock_guard<std::mutex> lock(fifo_mu_);
+      if (fifo_.empty()) {
+        pending.handler = nullptr;
+      } else {
+        pending = std::move(fifo_.front());
+        fifo_.pop_front();
+      }
+    }
+    if (!pending.handler) {
+      const std::string why = absl::StrCat(
+          description_, ": a reply arrived that no request waits for");
+      Teardown(absl::InternalError(why), absl::InternalError(why));
+      return false;
+    }
+    if (pending.command != nullptr && !pending.is_fallback &&
+        IsError(reply.get()) &&
+        StartsWith(ReplyText(reply.get()), "NOSCRIPT")) {
+      // The server lost its script cache (SCRIPT FLUSH, a fail-over):
+      // send the same call with the script's text.
+      const std::string wire = EvalFallback(*pending.command);
+      pending.is_fallback = true;
+      Enqueue(wire, std::move(pending));
+      continue;
+    }
+    pending.handler(std::move(reply));
+  }
+}
+
+void Connection::Teardown(const absl::Status& head, const absl::Status& rest) {
+  // Wake a sender blocked in send() before taking its lock.
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+  {
+    std::lock_guard<std::mutex> lock(send_mu_);
+    connected_ = false;
+    fd_ = -1;
+    last_error_ = std::string(head.message());
+  }
+  if (context_ != nullptr) {
+    redisFree(context_);  // closes the socket
+    context_ = nullptr;
+  }
+  if (reader_ != nullptr) {
+    redisReaderFree(reader_);
+    reader_ = nullptr;
+  }
+  std::deque<Pending> failed;
+  {
+    std::lock_guard<std::mutex> lock(fifo_mu_);
+    failed.swap(fifo_);
+  }
+  bool first = true;
+  for (Pending& p : failed) {
+    p.handler(first ? head : rest);
+    first = false;
+  }
+}
+
+absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Open(
+    const RedisSettings& settings, Scripts* scripts) {
+  auto pool = std::make_unique<ConnectionPool>();
+  for (int i = 0; i < settings.connections; ++i) {
+    absl::StatusOr<std::unique_ptr<Connection>> c =
+        Connection::Open(settings, scripts, i);
+    if (!c.ok()) return c.status();
+    pool->connections_.push_back(*std::move(c));
+  }
+  return pool;
+}
+
+Connection& ConnectionPool::For(std::string_view persistence_id) {
+  // FNV-1a: stable across runs and platforms.
+  uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : persistence_id) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return *connections_[hash % connections_.size()];
+}
+
+}  // namespace persistence::redis_internal

@@ -1,0 +1,154 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// connection.h: Connection, one pipelined connection to Redis, and
+// ConnectionPool, the few connections a plugin instance uses.
+//
+// A request goes out on the caller's thread: Send writes the command to the
+// socket at once and returns; it does not wait for the reply. Each
+// connection has one reader thread that parses replies (hiredis'
+// redisReader) in the order the commands were written and calls each
+// request's handler with its reply. So requests from many actors, or many
+// requests of one actor, are pipelined: the server sees them back to back
+// and no request waits for the one before it.
+//
+// Failures never hang a request:
+//   - every request has a deadline (`command-timeout`); when the oldest
+//     request in flight passes it, the connection is reset and every
+//     request in flight fails (DeadlineExceeded for the late one,
+//     Unavailable for the rest: their outcome is unknown);
+//   - a connection the server closed fails everything in flight;
+//   - while a connection is down, Send fails at once (Unavailable, naming
+//     the last connection error) and the reader thread reconnects in the
+//     background, backing off from 50 ms to `reconnect-max-backoff`.
+// Each (re)connection authenticates, selects the database, names itself and
+// loads the backend's Lua scripts, so EVALSHA finds them after a server
+// restart. A NOSCRIPT answer (the script cache was flushed) is retried once
+// as EVAL with the script's text.
+//
+// Thread-safety: Send may be called from any thread, also from inside a
+// handler (the reader thread). Handlers run on the reader thread, or on the
+// caller's thread when Send fails at once; they must not block. The
+// destructor stops the reader thread and fails the requests still in flight
+// with Cancelled.
+//
+// Example:
+//
+//   absl::StatusOr<std::unique_ptr<ConnectionPool>> pool =
+//       ConnectionPool::Open(settings, &scripts);
+//   if (!pool.ok()) return pool.status();   // says what failed: connect, AUTH,
+//   SELECT
+//   (*pool)->For("account-17").Send(HighestCommand(keys, "account-17"),
+//       [](absl::StatusOr<Reply> reply) { ... });
+#ifndef BACKENDS_REDIS_INTERNAL_CONNECTION_H_
+#define BACKENDS_REDIS_INTERNAL_CONNECTION_H_
+
+#include <hiredis/hiredis.h>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "backends/redis/internal/data_model.h"
+#include "backends/redis/internal/resp.h"
+#include "backends/redis/internal/settings.h"
+
+namespace persistence::redis_internal {
+
+// ReplyHandler receives a request's reply (which may be a Redis error
+// reply) or the error that kept the reply from arriving.
+using ReplyHandler = std::function<void(absl::StatusOr<Reply>)>;
+
+class Connection {
+ public:
+  // Open connects, runs the handshake (AUTH, SELECT, CLIENT SETNAME, SCRIPT
+  // LOAD of every script in `scripts`, filling in their SHA when empty) and
+  // starts the reader thread. An error names the server and the step that
+  // failed. `scripts` must outlive the connection.
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(
+      const RedisSettings& settings, Scripts* scripts, int index);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Send writes `command` now and calls `handler` exactly once, later.
+  void Send(Command command, ReplyHandler handler);
+
+  // Connected: the connection is up right now (it may drop at any time).
+  bool Connected() const;
+  const std::string& description() const { return description_; }
+
+ private:
+  struct Pending {
+    ReplyHandler handler;
+    std::chrono::steady_clock::time_point deadline;
+    // Kept for script calls only: resent as EVAL on NOSCRIPT.
+    std::shared_ptr<const Command> command;
+    bool is_fallback = false;
+  };
+
+  Connection(const RedisSettings& settings, Scripts* scripts, int index);
+  void Enqueue(const std::string& wire, Pending pending);
+  void Run(std::function<void(absl::Status)> opened);
+  absl::Status Connect();
+  // Handshake runs the set-up commands on a fresh hiredis context.
+  absl::Status Handshake(redisContext* context);
+  // Serve waits for replies once; false when the connection went down.
+  bool Serve();
+  bool DeliverReplies();
+  void Teardown(const absl::Status& head, const absl::Status& rest);
+  bool WaitForStop(std::chrono::milliseconds timeout);
+
+  const RedisSettings settings_;
+  Scripts* const scripts_;
+  const std::string description_;
+  const std::chrono::milliseconds tick_;
+
+  // Senders write to the socket under send_mu_; the reader thread changes
+  // fd_ and connected_ under it too, so a sender never writes to a closed
+  // (or reused) descriptor.
+  mutable std::mutex send_mu_;
+  bool connected_ = false;
+  int fd_ = -1;
+  std::string last_error_ = "not connected yet";
+
+  // Requests written and not yet answered, oldest first.
+  std::mutex fifo_mu_;
+  std::deque<Pending> fifo_;
+
+  // Reader thread only.
+  redisContext* context_ = nullptr;
+  redisReader* reader_ = nullptr;
+  std::vector<char> buffer_;
+
+  std::atomic<bool> stop_{false};
+  int wake_fd_ = -1;
+  std::thread thread_;
+};
+
+// ConnectionPool: `connections` connections; a persistence id always maps
+// to the same one, so the requests of one id stay in order.
+class ConnectionPool {
+ public:
+  static absl::StatusOr<std::unique_ptr<ConnectionPool>> Open(
+      const RedisSettings& settings, Scripts* scripts);
+
+  Connection& For(std::string_view persistence_id);
+  size_t size() const { return connections_.size(); }
+  Connection& at(size_t i) { return *connections_[i]; }
+
+ private:
+  std::vector<std::unique_ptr<Connection>> connections_;
+};
+
+}  // namespace persistence::redis_internal
+
+#endif  // BACKENDS_REDIS_INTERNAL_CONNECTION_H_

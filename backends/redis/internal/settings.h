@@ -1,0 +1,66 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// settings.h: RedisSettings, the connection settings that the journal and
+// the snapshot store read from their config sections (see
+// backends/redis/reference.conf for every key and its default).
+//
+// Thread-safety: a plain value.
+//
+// Example:
+//
+//   absl::StatusOr<RedisSettings> s = RedisSettings::FromConfig(section);
+//   if (!s.ok()) return s.status();  // names the key, e.g. 'x.port'
+//   s->Describe();                   // "redis at 127.0.0.1:6379 database 0"
+#ifndef BACKENDS_REDIS_INTERNAL_SETTINGS_H_
+#define BACKENDS_REDIS_INTERNAL_SETTINGS_H_
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "persistence/api/config.h"
+
+namespace persistence::redis_internal {
+
+struct RedisSettings {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  // When set, the server is reached through this unix socket instead.
+  std::string unix_socket;
+  // AUTH: a password, and a user name for Redis 6+ ACLs ("" = default user).
+  std::string username;
+  std::string password;
+  int database = 0;
+  // Every key starts with this; it must not contain '{' or '}' (the hash
+  // tag of each key belongs to its persistence id).
+  std::string key_prefix = "persistence:";
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds command_timeout{5000};
+  // Connections (each with its own reader thread); a persistence id always
+  // uses the same one, so its requests stay in order.
+  int connections = 2;
+  // Longest wait between two reconnection attempts (they back off from
+  // 50 ms up to this).
+  std::chrono::milliseconds reconnect_max_backoff{1000};
+  // Replay pages: at most this many events per page, and fewer when events
+  // are big, aiming at `replay_page_bytes` per page.
+  int replay_page_size = 500;
+  int64_t replay_page_bytes = 4 << 20;
+  // Snapshot store only: how many of the youngest matching snapshots a
+  // load tries when one cannot be decoded.
+  int max_load_attempts = 3;
+  // Shown in CLIENT LIST, e.g. "eventpersist-journal".
+  std::string client_name = "eventpersist";
+
+  // FromConfig reads a plugin section; every key is optional and defaults
+  // to the values above. Errors name the key.
+  static absl::StatusOr<RedisSettings> FromConfig(const Config& config);
+
+  // Describe names the server for error messages.
+  std::string Describe() const;
+};
+
+}  // namespace persistence::redis_internal
+
+#endif  // BACKENDS_REDIS_INTERNAL_SETTINGS_H_

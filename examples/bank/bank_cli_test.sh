@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The main job end to end: two runs of the bank CLI on the embedded default
+# (RocksDB) under one data directory; the second recovers the first's state.
+set -uo pipefail
+bank="$1"
+data="$(mktemp -d "${TEST_TMPDIR:-/tmp}/bank.XXXXXX")"
+fail=0
+check() {  # check NAME EXPECTED_RC PATTERN -- ARGS...
+  local name="$1" want_rc="$2" pattern="$3"; shift 4
+  local out rc
+  out="$("$bank" --data-dir="$data" "$@" 2>&1)"; rc=$?
+  if [[ $rc -ne $want_rc ]] || ! grep -qE "$pattern" <<<"$out"; then
+    echo "FAIL: $name (exit $rc, want $want_rc; want /$pattern/)"; echo "$out" | sed 's/^/    /'
+    fail=1
+  else
+    echo "ok: $name"
+  fi
+}
+check "help" 0 "usage: bank" -- --help
+check "no command" 2 "no command given" --
+check "unknown command" 2 "unknown command 'frobnicate'" -- frobnicate
+check "bad amount" 2 "'ten' is not a whole number" -- deposit alice ten
+check "first run" 0 "withdraw alice 30: balance 70" -- open alice Alice deposit alice 100 withdraw alice 30
+check "second run recovers" 0 "alice: recovered balance 70 \(Alice\) from 3 replayed events" -- show alice
+check "overdraft is refused" 1 "refused: insufficient funds" -- withdraw alice 1000
+check "load generator" 0 "load bob: 250 events" -- open bob Bob load bob 250
+check "recovery uses the snapshot" 0 "bob: recovered balance 250 \(Bob\) from the snapshot at event 200 \+ 51 replayed events" -- show bob
+rm -rf "$data"
+exit $fail
