@@ -4,12 +4,15 @@
 // back from Persistence::Journal(), a corrupt record fails the recovery of
 // its persistent actor only, and a persistent actor recovers its events and
 // snapshot after the whole actor system (and the database) restarted.
+#include <chrono>
 #include <fstream>
+#include <thread>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "backends/rocksdb/database.h"
 #include "backends/rocksdb/key_layout.h"
 #include "backends/rocksdb/settings.h"
 #include "backends/rocksdb/test_util.h"
@@ -30,6 +33,18 @@ using testing::TempDir;
 constexpr char kSelect[] =
     "persistence.journal.plugin = \"persistence.journal.rocksdb\"\n"
     "persistence.snapshot-store.plugin = \"persistence.snapshot-store.rocksdb\"\n";
+
+// ClosedByAllPlugins waits until this process has no RocksDB database
+// open. The last plugin may let go on the backend's writer thread (inside a
+// completion callback); the database then closes right after, on that
+// thread, so a raw RocksDB open of the directory has to wait for it.
+bool ClosedByAllPlugins() {
+  for (int i = 0; i < 2000; ++i) {
+    if (Database::OpenDatabasesForTesting() == 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
 
 std::unique_ptr<ActorSystem> NewSystem(const std::string& path) {
   absl::StatusOr<Config> config = FullConfig(path, kSelect);
@@ -168,6 +183,7 @@ TEST(RuntimeIntegration, CorruptRecordFailsTheRecoveryOfItsIdOnly) {
       for (const char* text : {"1", "2", "3"}) Send(log.actor, Command::Kind::kAdd, text);
     }
   }
+  ASSERT_TRUE(ClosedByAllPlugins());
   {
     DatabaseSettings settings;
     settings.path = path;
