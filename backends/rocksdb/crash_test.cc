@@ -88,7 +88,9 @@ class Child {
           now >= deadline
               ? 0
               : static_cast<int>(
-                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count());
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - now)
+                        .count());
       pollfd p{out_, POLLIN, 0};
       const int ready = poll(&p, 1, wait_ms);
       if (ready <= 0) return true;  // deadline
@@ -135,39 +137,46 @@ struct Verified {
 };
 
 // Verify reopens the database in this process and checks every id.
-void Verify(const std::string& path, const std::vector<int64_t>& acked, Verified* out,
-            const std::string& round) {
+void Verify(const std::string& path, const std::vector<int64_t>& acked,
+            Verified* out, const std::string& round) {
   RocksDbJournal journal(JournalSection(path));
   absl::Status started = journal.Start();
   ASSERT_TRUE(started.ok()) << round << started;
   for (int i = 0; i < kIds; ++i) {
     const std::string id = absl::StrCat("crash-", i);
-    absl::StatusOr<int64_t> highest = journal.AsyncReadHighestSequenceNr(id, 0).Get();
+    absl::StatusOr<int64_t> highest =
+        journal.AsyncReadHighestSequenceNr(id, 0).Get();
     ASSERT_TRUE(highest.ok()) << round << highest.status();
     int64_t expected_next = 1;
     bool in_order = true;
-    absl::Status replayed = journal
-                                .AsyncReplayMessages(
-                                    id, 1, kMaxSequenceNr, kMaxSequenceNr,
-                                    [&](const PersistentRepr& e) {
-                                      const std::string* p = e.payload.As<std::string>();
-                                      if (e.sequence_nr != expected_next || p == nullptr ||
-                                          *p != absl::StrCat(id, ":", e.sequence_nr)) {
-                                        in_order = false;
-                                      }
-                                      ++expected_next;
-                                    })
-                                .Get();
+    absl::Status replayed =
+        journal
+            .AsyncReplayMessages(
+                id, 1, kMaxSequenceNr, kMaxSequenceNr,
+                [&](const PersistentRepr& e) {
+                  const std::string* p = e.payload.As<std::string>();
+                  if (e.sequence_nr != expected_next || p == nullptr ||
+                      *p != absl::StrCat(id, ":", e.sequence_nr)) {
+                    in_order = false;
+                  }
+                  ++expected_next;
+                })
+            .Get();
     ASSERT_TRUE(replayed.ok()) << round << replayed;
     const int64_t stored = expected_next - 1;
-    EXPECT_TRUE(in_order) << round << id << ": a gap, a duplicate or a wrong payload";
-    EXPECT_EQ(stored % kGroup, 0) << round << id << ": an atomic write is half-present ("
-                                  << stored << " events)";
-    EXPECT_EQ(*highest, stored) << round << id << ": highest does not match the events";
-    EXPECT_GE(stored, acked[i]) << round << id << ": acknowledged events are missing";
+    EXPECT_TRUE(in_order) << round << id
+                          << ": a gap, a duplicate or a wrong payload";
+    EXPECT_EQ(stored % kGroup, 0)
+        << round << id << ": an atomic write is half-present (" << stored
+        << " events)";
+    EXPECT_EQ(*highest, stored)
+        << round << id << ": highest does not match the events";
+    EXPECT_GE(stored, acked[i])
+        << round << id << ": acknowledged events are missing";
     EXPECT_LE(stored, acked[i] + kGroup)
         << round << id << ": more than the one write in flight appeared";
-    EXPECT_GE(stored, out->highest[i]) << round << id << ": events that were there vanished";
+    EXPECT_GE(stored, out->highest[i])
+        << round << id << ": events that were there vanished";
     out->highest[i] = stored;
   }
 }
@@ -178,16 +187,20 @@ void CrashRounds(const std::string& fsync, int rounds) {
   const std::string path = dir.path() + "/db";
   const unsigned seed = static_cast<unsigned>(
       std::chrono::steady_clock::now().time_since_epoch().count());
-  std::cout << "crash rounds with fsync = " << fsync << ", seed " << seed << "\n";
+  std::cout << "crash rounds with fsync = " << fsync << ", seed " << seed
+            << "\n";
   std::mt19937 random(seed);
   Verified verified;
   int64_t total_acked = 0;
   for (int round = 0; round < rounds; ++round) {
-    const std::string where = absl::StrCat("round ", round, " (seed ", seed, "): ");
+    const std::string where =
+        absl::StrCat("round ", round, " (seed ", seed, "): ");
     // Mostly mid-stream kills; every fifth during start-up and recovery.
-    const int kill_after_ms = round % 5 == 4 ? static_cast<int>(random() % 15)
-                                             : 20 + static_cast<int>(random() % 250);
-    Child child({"--path=" + path, "--fsync=" + fsync, absl::StrCat("--ids=", kIds),
+    const int kill_after_ms = round % 5 == 4
+                                  ? static_cast<int>(random() % 15)
+                                  : 20 + static_cast<int>(random() % 250);
+    Child child({"--path=" + path, "--fsync=" + fsync,
+                 absl::StrCat("--ids=", kIds),
                  absl::StrCat("--group=", kGroup)});
     ASSERT_TRUE(child.started()) << where << "cannot start " << HelperPath();
     const auto start = std::chrono::steady_clock::now();
@@ -198,13 +211,17 @@ void CrashRounds(const std::string& fsync, int rounds) {
     } else {
       // Killed mid-stream: the kill point counts from the first ack.
       bool writing = false;
-      child.ReadLines(start + std::chrono::seconds(20), [&](const std::vector<std::string>& l) {
-        for (const std::string& line : l) writing = writing || line.rfind("ack", 0) == 0;
-        return writing;
-      });
+      child.ReadLines(start + std::chrono::seconds(20),
+                      [&](const std::vector<std::string>& l) {
+                        for (const std::string& line : l)
+                          writing = writing || line.rfind("ack", 0) == 0;
+                        return writing;
+                      });
       ASSERT_TRUE(writing) << where << "no write acknowledged within 20 s: "
-                           << (child.lines().empty() ? "" : child.lines().back());
-      child.ReadLines(std::chrono::steady_clock::now() + std::chrono::milliseconds(kill_after_ms),
+                           << (child.lines().empty() ? ""
+                                                     : child.lines().back());
+      child.ReadLines(std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(kill_after_ms),
                       never);
     }
     const int status = child.Kill();
@@ -236,9 +253,13 @@ void CrashRounds(const std::string& fsync, int rounds) {
   EXPECT_GT(total_acked, 0) << "the writer never got to write";
 }
 
-TEST(CrashTest, KilledWriterLosesNothingAcknowledgedWithFsync) { CrashRounds("on", 20); }
+TEST(CrashTest, KilledWriterLosesNothingAcknowledgedWithFsync) {
+  CrashRounds("on", 20);
+}
 
-TEST(CrashTest, KilledWriterLosesNothingAcknowledgedWithoutFsync) { CrashRounds("off", 10); }
+TEST(CrashTest, KilledWriterLosesNothingAcknowledgedWithoutFsync) {
+  CrashRounds("off", 10);
+}
 
 TEST(CrashTest, SecondProcessIsRefusedWithThePath) {
   TempDir dir;
@@ -248,7 +269,8 @@ TEST(CrashTest, SecondProcessIsRefusedWithThePath) {
   bool ready = false;
   holder.ReadLines(std::chrono::steady_clock::now() + std::chrono::seconds(20),
                    [&](const std::vector<std::string>& lines) {
-                     for (const std::string& l : lines) ready = ready || l == "ready";
+                     for (const std::string& l : lines)
+                       ready = ready || l == "ready";
                      return ready;
                    });
   ASSERT_TRUE(ready) << "the holder did not open the database: "

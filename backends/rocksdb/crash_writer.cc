@@ -34,7 +34,8 @@ void Say(const std::string& line) {
   (void)ignored;
 }
 
-std::string Flag(int argc, char** argv, const std::string& name, const std::string& fallback) {
+std::string Flag(int argc, char** argv, const std::string& name,
+                 const std::string& fallback) {
   const std::string prefix = "--" + name + "=";
   for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], prefix.c_str(), prefix.size()) == 0) {
@@ -83,16 +84,19 @@ int Main(int argc, char** argv) {
       const std::string id = absl::StrCat("crash-", i);
       const int64_t first = highest[i] + 1;
       const int64_t last = highest[i] + group;
-      pending.push_back(journal.AsyncWriteMessages({testing::Atomic(id, first, last)}));
-      pending.back().OnComplete([i, last](const absl::StatusOr<WriteResults>& r) {
-        if (r.ok() && (*r)[0].ok()) Say(absl::StrCat("ack ", i, " ", last));
-      });
+      pending.push_back(
+          journal.AsyncWriteMessages({testing::Atomic(id, first, last)}));
+      pending.back().OnComplete(
+          [i, last](const absl::StatusOr<WriteResults>& r) {
+            if (r.ok() && (*r)[0].ok()) Say(absl::StrCat("ack ", i, " ", last));
+          });
       highest[i] = last;
     }
     for (auto& f : pending) {
       const absl::StatusOr<WriteResults>& r = f.Get();
       if (!r.ok() || !(*r)[0].ok()) {
-        Say(absl::StrCat("error ", r.ok() ? (*r)[0].ToString() : r.status().ToString()));
+        Say(absl::StrCat("error ",
+                         r.ok() ? (*r)[0].ToString() : r.status().ToString()));
         return 5;
       }
     }
@@ -102,4 +106,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace persistence::rocksdb_backend
 
-int main(int argc, char** argv) { return persistence::rocksdb_backend::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return persistence::rocksdb_backend::Main(argc, argv);
+}

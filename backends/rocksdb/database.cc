@@ -18,8 +18,8 @@ namespace {
 
 absl::Status PathError(const std::string& path, const std::string& what,
                        const std::error_code& ec) {
-  const std::string message =
-      absl::StrCat("RocksDB data path '", path, "': ", what, ": ", ec.message());
+  const std::string message = absl::StrCat("RocksDB data path '", path,
+                                           "': ", what, ": ", ec.message());
   switch (static_cast<std::errc>(ec.value())) {
     case std::errc::permission_denied:
     case std::errc::operation_not_permitted:
@@ -66,20 +66,23 @@ bool IsLockConflict(const rocksdb::Status& status) {
 // database written with another layout.
 absl::Status CheckLayout(rocksdb::DB& db, const std::string& path) {
   std::string version;
-  rocksdb::Status s = db.Get(rocksdb::ReadOptions(), LayoutVersionKey(), &version);
+  rocksdb::Status s =
+      db.Get(rocksdb::ReadOptions(), LayoutVersionKey(), &version);
   if (s.IsNotFound()) {
     rocksdb::WriteOptions sync;
     sync.sync = true;
-    return FromRocksDb(db.Put(sync, LayoutVersionKey(), kLayoutVersion),
-                       absl::StrCat("cannot initialize the RocksDB database at '", path, "'"));
+    return FromRocksDb(
+        db.Put(sync, LayoutVersionKey(), kLayoutVersion),
+        absl::StrCat("cannot initialize the RocksDB database at '", path, "'"));
   }
   if (!s.ok()) {
-    return FromRocksDb(s, absl::StrCat("cannot read the RocksDB database at '", path, "'"));
+    return FromRocksDb(
+        s, absl::StrCat("cannot read the RocksDB database at '", path, "'"));
   }
   if (version != kLayoutVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "the RocksDB database at '", path, "' has key layout version '", version,
-        "'; this build reads version ", kLayoutVersion));
+        "the RocksDB database at '", path, "' has key layout version '",
+        version, "'; this build reads version ", kLayoutVersion));
   }
   return absl::OkStatus();
 }
@@ -87,14 +90,16 @@ absl::Status CheckLayout(rocksdb::DB& db, const std::string& path) {
 size_t BytesOf(const std::vector<PreparedWrite>& writes) {
   size_t bytes = 0;
   for (const PreparedWrite& w : writes) {
-    for (const auto& [key, value] : w.records) bytes += key.size() + value.size();
+    for (const auto& [key, value] : w.records)
+      bytes += key.size() + value.size();
   }
   return bytes;
 }
 
 }  // namespace
 
-std::vector<PreparedWrite> PrepareWrites(const std::vector<AtomicWrite>& writes) {
+std::vector<PreparedWrite> PrepareWrites(
+    const std::vector<AtomicWrite>& writes) {
   std::vector<EncodedWrite> encoded = EncodeAtomicWrites(writes);
   std::vector<PreparedWrite> prepared(writes.size());
   for (size_t i = 0; i < writes.size(); ++i) {
@@ -104,7 +109,8 @@ std::vector<PreparedWrite> PrepareWrites(const std::vector<AtomicWrite>& writes)
     p.lowest_sequence_nr = write.lowest_sequence_nr();
     p.highest_sequence_nr = write.highest_sequence_nr();
     if (!IsValidId(p.persistence_id)) {
-      p.rejection = absl::InvalidArgumentError("persistence id longer than 4 GiB");
+      p.rejection =
+          absl::InvalidArgumentError("persistence id longer than 4 GiB");
       continue;
     }
     if (p.lowest_sequence_nr < 1) {
@@ -119,8 +125,9 @@ std::vector<PreparedWrite> PrepareWrites(const std::vector<AtomicWrite>& writes)
     }
     p.records.reserve(write.size());
     for (size_t j = 0; j < write.size(); ++j) {
-      p.records.emplace_back(EventKey(p.persistence_id, write.payload()[j].sequence_nr),
-                             std::move(encoded[i].records[j]));
+      p.records.emplace_back(
+          EventKey(p.persistence_id, write.payload()[j].sequence_nr),
+          std::move(encoded[i].records[j]));
     }
   }
   return prepared;
@@ -136,10 +143,12 @@ class DatabaseRegistry {
     return *registry;
   }
 
-  absl::StatusOr<std::shared_ptr<Database>> Open(const DatabaseSettings& settings) {
+  absl::StatusOr<std::shared_ptr<Database>> Open(
+      const DatabaseSettings& settings) {
     // A database closing on its writer thread must be closed before the
     // process tears down RocksDB's statics.
-    static const bool wait_at_exit = std::atexit([] { Global().WaitForClosing(); }) == 0;
+    static const bool wait_at_exit =
+        std::atexit([] { Global().WaitForClosing(); }) == 0;
     (void)wait_at_exit;
     absl::StatusOr<std::string> path = CanonicalDirectory(settings.path);
     if (!path.ok()) return path.status();
@@ -153,10 +162,11 @@ class DatabaseRegistry {
       const std::string wanted = settings.Describe();
       const std::string opened = it->second.database->settings_.Describe();
       if (wanted != opened) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "the RocksDB database at '", *path, "' is already open in this process with {",
-            opened, "}; a plugin sharing it asks for {", wanted,
-            "}: give both plugins the same database settings"));
+        return absl::FailedPreconditionError(
+            absl::StrCat("the RocksDB database at '", *path,
+                         "' is already open in this process with {", opened,
+                         "}; a plugin sharing it asks for {", wanted,
+                         "}: give both plugins the same database settings"));
       }
       ++it->second.users;
       return Lease(*path, it->second.database);
@@ -168,9 +178,11 @@ class DatabaseRegistry {
         return absl::FailedPreconditionError(absl::StrCat(
             "the RocksDB database at '", *path,
             "' is in use by another process (one process per database; "
-            "stop the other one or give this one another path): ", s.ToString()));
+            "stop the other one or give this one another path): ",
+            s.ToString()));
       }
-      return FromRocksDb(s, absl::StrCat("cannot open the RocksDB database at '", *path, "'"));
+      return FromRocksDb(
+          s, absl::StrCat("cannot open the RocksDB database at '", *path, "'"));
     }
     std::unique_ptr<rocksdb::DB> db(raw);
     absl::Status layout = CheckLayout(*db, *path);
@@ -215,7 +227,8 @@ class DatabaseRegistry {
 
   // Lease hands out a shared_ptr whose release counts down the users.
   std::shared_ptr<Database> Lease(const std::string& path, Database* database) {
-    return std::shared_ptr<Database>(database, [this, path](Database*) { Release(path); });
+    return std::shared_ptr<Database>(
+        database, [this, path](Database*) { Release(path); });
   }
 
   void Release(const std::string& path) {
@@ -235,20 +248,26 @@ class DatabaseRegistry {
   std::map<std::string, Entry> entries_;
 };
 
-absl::StatusOr<std::shared_ptr<Database>> Database::Open(const DatabaseSettings& settings) {
+absl::StatusOr<std::shared_ptr<Database>> Database::Open(
+    const DatabaseSettings& settings) {
   return DatabaseRegistry::Global().Open(settings);
 }
 
-int Database::OpenDatabasesForTesting() { return DatabaseRegistry::Global().OpenCount(); }
+int Database::OpenDatabasesForTesting() {
+  return DatabaseRegistry::Global().OpenCount();
+}
 
 Database::Database(std::string path, DatabaseSettings settings,
                    std::unique_ptr<rocksdb::DB> db)
-    : path_(std::move(path)), settings_(std::move(settings)), db_(std::move(db)) {
+    : path_(std::move(path)),
+      settings_(std::move(settings)),
+      db_(std::move(db)) {
   writer_ = std::thread([this] { WriterLoop(); });
 }
 
 void Database::Shutdown(Database* database) {
-  const bool on_writer = std::this_thread::get_id() == database->writer_.get_id();
+  const bool on_writer =
+      std::this_thread::get_id() == database->writer_.get_id();
   {
     std::lock_guard<std::mutex> lock(database->mu_);
     database->stopping_ = true;
@@ -313,26 +332,31 @@ Database::CommitStats Database::Stats() const {
   return stats;
 }
 
-absl::StatusOr<int64_t> Database::ReadHighest(const std::string& persistence_id) {
+absl::StatusOr<int64_t> Database::ReadHighest(
+    const std::string& persistence_id) {
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), HighestKey(persistence_id), &value);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), HighestKey(persistence_id), &value);
   if (s.IsNotFound()) return 0;
   if (!s.ok()) {
-    return FromRocksDb(s, absl::StrCat("cannot read the highest sequence number of '",
-                                       persistence_id, "' in '", path_, "'"));
+    return FromRocksDb(
+        s, absl::StrCat("cannot read the highest sequence number of '",
+                        persistence_id, "' in '", path_, "'"));
   }
   std::optional<uint64_t> highest = DecodeUint64(value);
-  if (!highest.has_value() || *highest > static_cast<uint64_t>(kMaxSequenceNr)) {
+  if (!highest.has_value() ||
+      *highest > static_cast<uint64_t>(kMaxSequenceNr)) {
     return absl::DataLossError(absl::StrCat(
-        "the highest sequence number of persistence id '", persistence_id, "' in '",
-        path_, "' is not a valid 8-byte number"));
+        "the highest sequence number of persistence id '", persistence_id,
+        "' in '", path_, "' is not a valid 8-byte number"));
   }
   return static_cast<int64_t>(*highest);
 }
 
 void Database::WriterLoop() {
   std::vector<Request> group;
-  const size_t max_bytes = static_cast<size_t>(settings_.max_group_commit_bytes);
+  const size_t max_bytes =
+      static_cast<size_t>(settings_.max_group_commit_bytes);
   for (;;) {
     group.clear();
     {
@@ -358,7 +382,8 @@ void Database::WriterLoop() {
   }
 }
 
-absl::StatusOr<int64_t> Database::CachedHighest(const std::string& persistence_id) {
+absl::StatusOr<int64_t> Database::CachedHighest(
+    const std::string& persistence_id) {
   auto it = highest_cache_.find(persistence_id);
   if (it != highest_cache_.end()) return it->second;
   absl::StatusOr<int64_t> stored = ReadHighest(persistence_id);
@@ -366,7 +391,8 @@ absl::StatusOr<int64_t> Database::CachedHighest(const std::string& persistence_i
   return stored;
 }
 
-void Database::RememberHighest(const std::string& persistence_id, int64_t highest) {
+void Database::RememberHighest(const std::string& persistence_id,
+                               int64_t highest) {
   auto it = highest_cache_.find(persistence_id);
   if (it != highest_cache_.end()) {
     it->second = highest;
@@ -374,20 +400,23 @@ void Database::RememberHighest(const std::string& persistence_id, int64_t highes
   }
   // Bounded: forget an arbitrary id (the database still has it).
   while (!highest_cache_.empty() &&
-         static_cast<int64_t>(highest_cache_.size()) >= settings_.highest_cache_size) {
+         static_cast<int64_t>(highest_cache_.size()) >=
+             settings_.highest_cache_size) {
     highest_cache_.erase(highest_cache_.begin());
   }
   highest_cache_.emplace(persistence_id, highest);
 }
 
-absl::Status Database::Admit(const EventWrite& request,
-                             std::unordered_map<std::string, int64_t>& group_highest) {
+absl::Status Database::Admit(
+    const EventWrite& request,
+    std::unordered_map<std::string, int64_t>& group_highest) {
   // This request's own view: its earlier writes count for its later ones.
   std::vector<std::pair<const std::string*, int64_t>> mine;
   for (const PreparedWrite& w : request.writes) {
     const std::string& id = w.persistence_id;
-    auto own = std::find_if(mine.begin(), mine.end(),
-                            [&](const auto& entry) { return *entry.first == id; });
+    auto own = std::find_if(mine.begin(), mine.end(), [&](const auto& entry) {
+      return *entry.first == id;
+    });
     int64_t current;
     if (own != mine.end()) {
       current = own->second;
@@ -399,10 +428,11 @@ absl::Status Database::Admit(const EventWrite& request,
       current = *stored;
     }
     if (w.lowest_sequence_nr <= current) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "persistence id '", id, "': write of sequence number ", w.lowest_sequence_nr,
-          " refused, ", current,
-          " is already stored (is another incarnation of this actor writing?)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("persistence id '", id, "': write of sequence number ",
+                       w.lowest_sequence_nr, " refused, ", current,
+                       " is already stored (is another incarnation of this "
+                       "actor writing?)"));
     }
     const int64_t next = w.rejection.ok() ? w.highest_sequence_nr : current;
     if (own != mine.end()) {
@@ -433,20 +463,22 @@ void Database::Commit(std::vector<Request>& group) {
         if (!p.rejection.ok()) continue;
         for (const auto& [key, value] : p.records) {
           rocksdb::Status s = batch.Put(key, value);
-          if (!s.ok()) batch_error = FromRocksDb(s, "cannot build the write batch");
+          if (!s.ok())
+            batch_error = FromRocksDb(s, "cannot build the write batch");
         }
       }
       sync = sync || w->sync;
     } else {
       auto& d = std::get<RangeDelete>(group[i]);
-      rocksdb::Status s = batch.DeleteRange(EventKey(d.persistence_id, 0),
-                                            EventKeyEnd(d.persistence_id, d.to));
+      rocksdb::Status s = batch.DeleteRange(
+          EventKey(d.persistence_id, 0), EventKeyEnd(d.persistence_id, d.to));
       if (!s.ok()) batch_error = FromRocksDb(s, "cannot build the write batch");
       sync = sync || d.sync;
     }
   }
   for (const auto& [id, highest] : group_highest) {
-    rocksdb::Status s = batch.Put(HighestKey(id), EncodeUint64(static_cast<uint64_t>(highest)));
+    rocksdb::Status s =
+        batch.Put(HighestKey(id), EncodeUint64(static_cast<uint64_t>(highest)));
     if (!s.ok()) batch_error = FromRocksDb(s, "cannot build the write batch");
   }
 
@@ -456,8 +488,9 @@ void Database::Commit(std::vector<Request>& group) {
   if (written.ok() && batch.Count() > 0) {
     rocksdb::WriteOptions options;
     options.sync = sync;
-    written = FromRocksDb(db_->Write(options, &batch),
-                          absl::StrCat("cannot write to the RocksDB database at '", path_, "'"));
+    written = FromRocksDb(
+        db_->Write(options, &batch),
+        absl::StrCat("cannot write to the RocksDB database at '", path_, "'"));
   }
   for (const auto& [id, highest] : group_highest) {
     if (written.ok()) {

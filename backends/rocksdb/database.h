@@ -79,7 +79,8 @@ struct PreparedWrite {
 
 // PrepareWrites encodes every event of `writes` (EncodeAtomicWrites) and
 // builds their keys, on the caller's thread.
-std::vector<PreparedWrite> PrepareWrites(const std::vector<AtomicWrite>& writes);
+std::vector<PreparedWrite> PrepareWrites(
+    const std::vector<AtomicWrite>& writes);
 
 class Database {
  public:

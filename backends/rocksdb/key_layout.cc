@@ -50,7 +50,8 @@ bool IsValidId(std::string_view persistence_id) {
 
 std::string IdPrefix(char tag, std::string_view persistence_id) {
   std::string prefix;
-  prefix.reserve(kTagSize + kLengthSize + persistence_id.size() + kSequenceSize + 1);
+  prefix.reserve(kTagSize + kLengthSize + persistence_id.size() +
+                 kSequenceSize + 1);
   prefix.push_back(tag);
   AppendUint32(&prefix, static_cast<uint32_t>(persistence_id.size()));
   prefix.append(persistence_id.data(), persistence_id.size());
@@ -81,7 +82,9 @@ std::string SnapshotKeyEnd(std::string_view persistence_id, int64_t to) {
   return key;
 }
 
-std::string LayoutVersionKey() { return std::string(1, kMetadataTag) + "layout-version"; }
+std::string LayoutVersionKey() {
+  return std::string(1, kMetadataTag) + "layout-version";
+}
 
 std::string EncodeUint64(uint64_t value) {
   std::string out;

@@ -18,15 +18,26 @@ bool InRange(const std::string& key, const std::string& id) {
 }
 
 TEST(KeyLayout, NoIdsRangeHoldsAnotherIdsKeys) {
-  const std::vector<std::string> ids = {
-      "a", "a:b", "ab", "a\x01", std::string("a\0b", 3), std::string(1, '\0'), "",
-      "b", "\xff\xff", "a\xff", std::string(300, 'x'), std::string(301, 'x')};
+  const std::vector<std::string> ids = {"a",
+                                        "a:b",
+                                        "ab",
+                                        "a\x01",
+                                        std::string("a\0b", 3),
+                                        std::string(1, '\0'),
+                                        "",
+                                        "b",
+                                        "\xff\xff",
+                                        "a\xff",
+                                        std::string(300, 'x'),
+                                        std::string(301, 'x')};
   for (const std::string& id : ids) {
     for (const std::string& other : ids) {
       if (id == other) continue;
-      for (int64_t seq : {int64_t{0}, int64_t{1}, int64_t{255}, int64_t{256}, kMax}) {
+      for (int64_t seq :
+           {int64_t{0}, int64_t{1}, int64_t{255}, int64_t{256}, kMax}) {
         EXPECT_FALSE(InRange(EventKey(other, seq), id))
-            << "event " << seq << " of '" << other << "' falls in the range of '" << id << "'";
+            << "event " << seq << " of '" << other
+            << "' falls in the range of '" << id << "'";
         EXPECT_NE(HighestKey(other), HighestKey(id));
       }
     }
@@ -34,7 +45,8 @@ TEST(KeyLayout, NoIdsRangeHoldsAnotherIdsKeys) {
 }
 
 TEST(KeyLayout, SequenceNumbersSortNumerically) {
-  std::vector<int64_t> seqs = {0, 1, 2, 255, 256, 65535, 65536, int64_t{1} << 40, kMax - 1, kMax};
+  std::vector<int64_t> seqs = {
+      0, 1, 2, 255, 256, 65535, 65536, int64_t{1} << 40, kMax - 1, kMax};
   for (size_t i = 1; i < seqs.size(); ++i) {
     EXPECT_LT(EventKey("id", seqs[i - 1]), EventKey("id", seqs[i]));
     EXPECT_LT(SnapshotKey("id", seqs[i - 1]), SnapshotKey("id", seqs[i]));
@@ -73,14 +85,19 @@ TEST(KeyLayout, Uint64RoundTrips) {
 TEST(IdPrefixExtractor, PrefixIsTheIdPart) {
   IdPrefixExtractor extractor;
   const std::string id("a\0b", 3);
-  for (const std::string& key : {EventKey(id, 9), EventKeyEnd(id, 9), HighestKey(id),
-                                 SnapshotKey(id, 4)}) {
+  for (const std::string& key : {EventKey(id, 9), EventKeyEnd(id, 9),
+                                 HighestKey(id), SnapshotKey(id, 4)}) {
     ASSERT_TRUE(extractor.InDomain(key));
-    EXPECT_EQ(extractor.Transform(key).ToString(), key.substr(0, 1 + 4 + id.size()));
+    EXPECT_EQ(extractor.Transform(key).ToString(),
+              key.substr(0, 1 + 4 + id.size()));
   }
-  EXPECT_EQ(extractor.Transform(EventKey(id, 1)), extractor.Transform(EventKeyEnd(id, kMax)));
+  EXPECT_EQ(extractor.Transform(EventKey(id, 1)),
+            extractor.Transform(EventKeyEnd(id, kMax)));
   EXPECT_FALSE(extractor.InDomain(LayoutVersionKey()));
-  EXPECT_FALSE(extractor.InDomain(std::string("e\0\0\0\x09" "abc", 8)));  // too short
+  EXPECT_FALSE(
+      extractor.InDomain(std::string("e\0\0\0\x09"
+                                     "abc",
+                                     8)));  // too short
   EXPECT_FALSE(extractor.InDomain("e"));
 }
 

@@ -9,8 +9,8 @@
 //   ... -- --fsync=0    # both sides without WAL syncs: CPU cost only
 //
 // Rows (N events of 100 bytes, like PERF.md):
-//   persist           N writes of one event, each waits (plugin) | N synced Puts
-//   persist-async     N one-event writes issued at once, then wait all
+//   persist           N writes of one event, each waits (plugin) | N synced
+//   Puts persist-async     N one-event writes issued at once, then wait all
 //                     (plugin; the writer groups them) | one WriteBatch
 //   persist-all(100)  N/100 writes of 100 events, each waits | N/100 batches
 //   recover           ReplayMessages on this thread | iterator + DecodeEvent
@@ -102,12 +102,14 @@ int Main(int argc, char** argv) {
   testing::TempDir dir;
   const std::string path = dir.path() + "/db";
   RocksDbJournal journal(testing::JournalSection(
-      path, absl::StrCat("persistence.journal.rocksdb.fsync = ", fsync ? "on" : "off")));
+      path, absl::StrCat("persistence.journal.rocksdb.fsync = ",
+                         fsync ? "on" : "off")));
   Check(journal.Start().ok(), "journal start");
   DatabaseSettings settings;
   settings.path = dir.path() + "/raw";
   rocksdb::DB* raw_db = nullptr;
-  Check(rocksdb::DB::Open(MakeOptions(settings), settings.path, &raw_db).ok(), "raw open");
+  Check(rocksdb::DB::Open(MakeOptions(settings), settings.path, &raw_db).ok(),
+        "raw open");
   std::unique_ptr<rocksdb::DB> raw(raw_db);
   rocksdb::WriteOptions synced;  // as the journal's fsync says
   synced.sync = fsync;
@@ -118,7 +120,10 @@ int Main(int argc, char** argv) {
     const char* name;
     std::vector<double> plugin, raw;
   };
-  std::vector<Row> rows = {{"persist"}, {"persist-async"}, {"persist-all(100)"}, {"recover"},
+  std::vector<Row> rows = {{"persist"},
+                           {"persist-async"},
+                           {"persist-all(100)"},
+                           {"recover"},
                            {"many-ids"}};
   for (int it = 0; it <= iterations; ++it) {
     const std::string tag = absl::StrCat("-", it);
@@ -139,7 +144,8 @@ int Main(int argc, char** argv) {
       const std::string id = "persist" + tag;
       plugin[0] = Measure(n, [&] {
         for (int i = 1; i <= n; ++i) {
-          Check(journal.AsyncWriteMessages({Group(id, i, 1)}).Get().ok(), "persist");
+          Check(journal.AsyncWriteMessages({Group(id, i, 1)}).Get().ok(),
+                "persist");
         }
       });
     }
@@ -156,7 +162,8 @@ int Main(int argc, char** argv) {
         std::vector<Future<absl::StatusOr<WriteResults>>> pending;
         pending.reserve(n);
         for (int i = 1; i <= n; ++i) {
-          pending.push_back(journal.AsyncWriteMessages({Group(async_id, i, 1)}));
+          pending.push_back(
+              journal.AsyncWriteMessages({Group(async_id, i, 1)}));
         }
         for (auto& f : pending) Check(f.Get().ok(), "persist-async");
       });
@@ -176,7 +183,8 @@ int Main(int argc, char** argv) {
       const std::string id = "all" + tag;
       plugin[2] = Measure(n, [&] {
         for (int i = 1; i <= n; i += 100) {
-          Check(journal.AsyncWriteMessages({Group(id, i, 100)}).Get().ok(), "persist-all");
+          Check(journal.AsyncWriteMessages({Group(id, i, 100)}).Get().ok(),
+                "persist-all");
         }
       });
     }
@@ -216,22 +224,25 @@ int Main(int argc, char** argv) {
       const int durable_n = std::min(n, 2000);
       auto recs = records("raw-durable" + tag, durable_n);
       base[4] = Measure(durable_n, [&] {
-        for (auto& [k, v] : recs) Check(raw->Put(durable, k, v).ok(), "raw put");
+        for (auto& [k, v] : recs)
+          Check(raw->Put(durable, k, v).ok(), "raw put");
       });
       plugin[4] = Measure(static_cast<int64_t>(ids) * per_id, [&] {
         for (int round = 1; round <= per_id; ++round) {
           std::vector<Future<absl::StatusOr<WriteResults>>> pending;
           for (int i = 0; i < ids; ++i) {
-            pending.push_back(
-                journal.AsyncWriteMessages({Group(absl::StrCat("many", tag, "-", i), round, 1)}));
+            pending.push_back(journal.AsyncWriteMessages(
+                {Group(absl::StrCat("many", tag, "-", i), round, 1)}));
           }
           for (auto& f : pending) Check(f.Get().ok(), "many-ids");
         }
       });
     }
     for (size_t r = 0; r < rows.size(); ++r) {
-      std::printf("  %-17s %s plugin %10.0f ev/s   raw %10.0f ev/s\n", rows[r].name,
-                  it == 0 ? "warm-up" : absl::StrCat("iter ", it).c_str(), plugin[r], base[r]);
+      std::printf("  %-17s %s plugin %10.0f ev/s   raw %10.0f ev/s\n",
+                  rows[r].name,
+                  it == 0 ? "warm-up" : absl::StrCat("iter ", it).c_str(),
+                  plugin[r], base[r]);
       if (it > 0) {
         rows[r].plugin.push_back(plugin[r]);
         rows[r].raw.push_back(base[r]);
@@ -242,7 +253,8 @@ int Main(int argc, char** argv) {
   std::printf("\n");
   for (const Row& row : rows) {
     const double p = Median(row.plugin), r = Median(row.raw);
-    std::printf("%s: plugin %.0f ev/s, raw %.0f ev/s, ratio %.2f\n", row.name, p, r, p / r);
+    std::printf("%s: plugin %.0f ev/s, raw %.0f ev/s, ratio %.2f\n", row.name,
+                p, r, p / r);
   }
   return 0;
 }
@@ -250,4 +262,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace persistence::rocksdb_backend
 
-int main(int argc, char** argv) { return persistence::rocksdb_backend::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return persistence::rocksdb_backend::Main(argc, argv);
+}

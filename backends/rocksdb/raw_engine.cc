@@ -15,6 +15,8 @@
 //   Scan              one iterator over the id, bounded above, DecodeEvent
 //                     on each record;
 //   WriteEachDurable  one Put per record with sync = true.
+#include "perf/raw_engine.h"
+
 #include <filesystem>
 #include <memory>
 #include <string_view>
@@ -23,7 +25,6 @@
 #include "backends/rocksdb/key_layout.h"
 #include "backends/rocksdb/settings.h"
 #include "persistence/api/codec.h"
-#include "perf/raw_engine.h"
 #include "rocksdb/db.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/write_batch.h"
@@ -38,7 +39,8 @@ class RocksDbRawEngine : public perf::RawEngine {
   }
 
   absl::Status Open(const Config& journal_config) override {
-    absl::StatusOr<JournalSettings> settings = JournalSettings::FromConfig(journal_config);
+    absl::StatusOr<JournalSettings> settings =
+        JournalSettings::FromConfig(journal_config);
     if (!settings.ok()) return settings.status();
     fsync_ = settings->fsync;
     path_ = settings->database.path + "-raw-engine";
@@ -46,11 +48,15 @@ class RocksDbRawEngine : public perf::RawEngine {
     std::filesystem::create_directories(path_, ec);
     if (ec) {
       return absl::UnavailableError(
-          absl::StrCat("cannot create the raw engine's directory '", path_, "': ", ec.message()));
+          absl::StrCat("cannot create the raw engine's directory '", path_,
+                       "': ", ec.message()));
     }
     rocksdb::DB* db = nullptr;
-    rocksdb::Status s = rocksdb::DB::Open(MakeOptions(settings->database), path_, &db);
-    if (!s.ok()) return FromRocksDb(s, absl::StrCat("raw engine: cannot open '", path_, "'"));
+    rocksdb::Status s =
+        rocksdb::DB::Open(MakeOptions(settings->database), path_, &db);
+    if (!s.ok())
+      return FromRocksDb(s,
+                         absl::StrCat("raw engine: cannot open '", path_, "'"));
     db_.reset(db);
     return absl::OkStatus();
   }
@@ -59,15 +65,18 @@ class RocksDbRawEngine : public perf::RawEngine {
     return PutEach(records, fsync_);
   }
 
-  absl::Status WriteEachDurable(const std::vector<perf::RawRecord>& records) override {
+  absl::Status WriteEachDurable(
+      const std::vector<perf::RawRecord>& records) override {
     return PutEach(records, true);
   }
 
-  absl::Status WriteAsync(const std::vector<perf::RawRecord>& records) override {
+  absl::Status WriteAsync(
+      const std::vector<perf::RawRecord>& records) override {
     return WriteBatches(records, records.size());
   }
 
-  absl::Status WriteGroups(const std::vector<perf::RawRecord>& records, int group) override {
+  absl::Status WriteGroups(const std::vector<perf::RawRecord>& records,
+                           int group) override {
     return WriteBatches(records, static_cast<size_t>(group < 1 ? 1 : group));
   }
 
@@ -82,14 +91,16 @@ class RocksDbRawEngine : public perf::RawEngine {
     int64_t n = 0;
     for (it->Seek(EventKey(persistence_id, 1)); it->Valid(); it->Next()) {
       std::optional<int64_t> seq = SequenceNrOf(it->key(), prefix_size);
-      if (!seq.has_value()) return absl::DataLossError("raw engine: malformed key");
+      if (!seq.has_value())
+        return absl::DataLossError("raw engine: malformed key");
       const rocksdb::Slice value = it->value();
-      absl::StatusOr<PersistentRepr> event =
-          DecodeEvent(std::string_view(value.data(), value.size()), persistence_id, *seq);
+      absl::StatusOr<PersistentRepr> event = DecodeEvent(
+          std::string_view(value.data(), value.size()), persistence_id, *seq);
       if (!event.ok()) return event.status();
       ++n;
     }
-    if (!it->status().ok()) return FromRocksDb(it->status(), "raw engine: scan");
+    if (!it->status().ok())
+      return FromRocksDb(it->status(), "raw engine: scan");
     return n;
   }
 
@@ -98,21 +109,24 @@ class RocksDbRawEngine : public perf::RawEngine {
     rocksdb::WriteOptions options;
     options.sync = sync;
     for (const perf::RawRecord& r : records) {
-      rocksdb::Status s = db_->Put(options, EventKey(r.persistence_id, r.sequence_nr), r.bytes);
+      rocksdb::Status s =
+          db_->Put(options, EventKey(r.persistence_id, r.sequence_nr), r.bytes);
       if (!s.ok()) return FromRocksDb(s, "raw engine: put");
     }
     return absl::OkStatus();
   }
 
-  absl::Status WriteBatches(const std::vector<perf::RawRecord>& records, size_t group) {
+  absl::Status WriteBatches(const std::vector<perf::RawRecord>& records,
+                            size_t group) {
     rocksdb::WriteOptions options;
     options.sync = fsync_;
     for (size_t start = 0; start < records.size(); start += group) {
       rocksdb::WriteBatch batch;
       const size_t end = std::min(records.size(), start + group);
       for (size_t i = start; i < end; ++i) {
-        rocksdb::Status s =
-            batch.Put(EventKey(records[i].persistence_id, records[i].sequence_nr), records[i].bytes);
+        rocksdb::Status s = batch.Put(
+            EventKey(records[i].persistence_id, records[i].sequence_nr),
+            records[i].bytes);
         if (!s.ok()) return FromRocksDb(s, "raw engine: batch");
       }
       rocksdb::Status s = db_->Write(options, &batch);

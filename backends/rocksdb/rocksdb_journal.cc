@@ -22,21 +22,24 @@ namespace persistence::rocksdb_backend {
 // replay something valid to finish with.
 class RocksDbJournal::Replayer {
  public:
-  explicit Replayer(std::shared_ptr<Database> database) : database_(std::move(database)) {}
+  explicit Replayer(std::shared_ptr<Database> database)
+      : database_(std::move(database)) {}
 
   // Stop makes running replays end at their next event, with Cancelled.
   void Stop() { stopping_.store(true, std::memory_order_relaxed); }
 
-  absl::Status Replay(const std::string& persistence_id, int64_t from, int64_t to,
-                      int64_t max, const ReplayCallback& callback);
+  absl::Status Replay(const std::string& persistence_id, int64_t from,
+                      int64_t to, int64_t max, const ReplayCallback& callback);
 
  private:
   // FirstOfLast finds where the last `max` events up to `to` begin, or 0.
-  absl::StatusOr<int64_t> FirstOfLast(const std::string& persistence_id, int64_t to,
-                                      int64_t max);
-  absl::Status IteratorError(const rocksdb::Status& s, const std::string& persistence_id) const {
-    return FromRocksDb(s, absl::StrCat("replay of persistence id '", persistence_id, "' in '",
-                                       database_->path(), "'"));
+  absl::StatusOr<int64_t> FirstOfLast(const std::string& persistence_id,
+                                      int64_t to, int64_t max);
+  absl::Status IteratorError(const rocksdb::Status& s,
+                             const std::string& persistence_id) const {
+    return FromRocksDb(
+        s, absl::StrCat("replay of persistence id '", persistence_id, "' in '",
+                        database_->path(), "'"));
   }
 
   const std::shared_ptr<Database> database_;
@@ -59,9 +62,9 @@ absl::StatusOr<int64_t> RocksDbJournal::Replayer::FirstOfLast(
   for (it->SeekToLast(); it->Valid() && seen < max; it->Prev(), ++seen) {
     std::optional<int64_t> seq = SequenceNrOf(it->key(), prefix_size);
     if (!seq.has_value()) {
-      return absl::DataLossError(absl::StrCat(
-          "persistence id '", persistence_id, "': malformed event key in '",
-          database_->path(), "'"));
+      return absl::DataLossError(
+          absl::StrCat("persistence id '", persistence_id,
+                       "': malformed event key in '", database_->path(), "'"));
     }
     first = *seq;
   }
@@ -70,7 +73,8 @@ absl::StatusOr<int64_t> RocksDbJournal::Replayer::FirstOfLast(
 }
 
 absl::Status RocksDbJournal::Replayer::Replay(const std::string& persistence_id,
-                                              int64_t from, int64_t to, int64_t max,
+                                              int64_t from, int64_t to,
+                                              int64_t max,
                                               const ReplayCallback& callback) {
   if (max <= 0 || to < 1) return absl::OkStatus();
   if (from < 0) {
@@ -96,18 +100,20 @@ absl::Status RocksDbJournal::Replayer::Replay(const std::string& persistence_id,
   int64_t replayed = 0;
   for (it->Seek(start); it->Valid() && replayed < max; it->Next()) {
     if (stopping_.load(std::memory_order_relaxed)) {
-      return absl::CancelledError(absl::StrCat(
-          "replay of persistence id '", persistence_id, "' stopped: the journal is shutting down"));
+      return absl::CancelledError(
+          absl::StrCat("replay of persistence id '", persistence_id,
+                       "' stopped: the journal is shutting down"));
     }
     std::optional<int64_t> seq = SequenceNrOf(it->key(), prefix_size);
     if (!seq.has_value()) {
-      return absl::DataLossError(absl::StrCat(
-          "persistence id '", persistence_id, "': malformed event key after sequence number ",
-          from + replayed, " in '", database_->path(), "'"));
+      return absl::DataLossError(
+          absl::StrCat("persistence id '", persistence_id,
+                       "': malformed event key after sequence number ",
+                       from + replayed, " in '", database_->path(), "'"));
     }
     const rocksdb::Slice value = it->value();
-    absl::StatusOr<PersistentRepr> event =
-        DecodeEvent(std::string_view(value.data(), value.size()), persistence_id, *seq);
+    absl::StatusOr<PersistentRepr> event = DecodeEvent(
+        std::string_view(value.data(), value.size()), persistence_id, *seq);
     if (!event.ok()) return event.status();
     callback(*event);
     ++replayed;
@@ -127,11 +133,13 @@ RocksDbJournal::~RocksDbJournal() {
 
 absl::Status RocksDbJournal::Start() {
   if (!settings_.ok()) return settings_.status();
-  absl::StatusOr<std::shared_ptr<Database>> database = Database::Open(settings_->database);
+  absl::StatusOr<std::shared_ptr<Database>> database =
+      Database::Open(settings_->database);
   if (!database.ok()) return database.status();
   database_ = *std::move(database);
   replayer_ = std::make_shared<Replayer>(database_);
-  replays_ = std::make_unique<TaskPool>(static_cast<int>(settings_->replay_threads));
+  replays_ =
+      std::make_unique<TaskPool>(static_cast<int>(settings_->replay_threads));
   return absl::OkStatus();
 }
 
@@ -154,7 +162,8 @@ Future<absl::Status> RocksDbJournal::AsyncDeleteMessagesTo(
     const std::string& persistence_id, int64_t to_sequence_nr) {
   if (database_ == nullptr) return MakeReadyFuture(NotStarted());
   if (to_sequence_nr < 1) return MakeReadyFuture(absl::OkStatus());
-  return database_->DeleteEvents(persistence_id, to_sequence_nr, settings_->fsync);
+  return database_->DeleteEvents(persistence_id, to_sequence_nr,
+                                 settings_->fsync);
 }
 
 Future<absl::StatusOr<int64_t>> RocksDbJournal::AsyncReadHighestSequenceNr(
@@ -173,15 +182,18 @@ Future<absl::Status> RocksDbJournal::AsyncReplayMessages(
     int64_t to_sequence_nr, int64_t max, ReplayCallback callback) {
   if (database_ == nullptr) return MakeReadyFuture(NotStarted());
   Promise<absl::Status> done;
-  replays_->Execute([replayer = replayer_, done, persistence_id, from_sequence_nr,
-                     to_sequence_nr, max, callback = std::move(callback)] {
-    done.Set(replayer->Replay(persistence_id, from_sequence_nr, to_sequence_nr, max, callback));
+  replays_->Execute([replayer = replayer_, done, persistence_id,
+                     from_sequence_nr, to_sequence_nr, max,
+                     callback = std::move(callback)] {
+    done.Set(replayer->Replay(persistence_id, from_sequence_nr, to_sequence_nr,
+                              max, callback));
   });
   return done.GetFuture();
 }
 
 absl::Status RocksDbJournal::ReplayMessages(const std::string& persistence_id,
-                                            int64_t from, int64_t to, int64_t max,
+                                            int64_t from, int64_t to,
+                                            int64_t max,
                                             const ReplayCallback& callback) {
   if (database_ == nullptr) return NotStarted();
   return replayer_->Replay(persistence_id, from, to, max, callback);

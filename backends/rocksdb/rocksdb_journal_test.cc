@@ -8,9 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
-#include <thread>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backends/rocksdb/key_layout.h"
@@ -23,12 +23,12 @@
 namespace persistence::rocksdb_backend {
 namespace {
 
+using testing::Atomic;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
+using testing::Event;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using testing::Atomic;
-using testing::Event;
 using testing::JournalSection;
 using testing::SnapshotStoreSection;
 using testing::TempDir;
@@ -43,21 +43,23 @@ struct Replayed {
   std::vector<std::string> payloads;
 };
 
-Replayed Replay(RocksDbJournal& journal, const std::string& id, int64_t from = 1,
-                int64_t to = kInf, int64_t max = kInf) {
+Replayed Replay(RocksDbJournal& journal, const std::string& id,
+                int64_t from = 1, int64_t to = kInf, int64_t max = kInf) {
   Replayed r;
   r.status = journal
-                 .AsyncReplayMessages(id, from, to, max,
-                                      [&r](const PersistentRepr& e) {
-                                        r.seqs.push_back(e.sequence_nr);
-                                        const std::string* p = e.payload.As<std::string>();
-                                        r.payloads.push_back(p == nullptr ? "?" : *p);
-                                      })
+                 .AsyncReplayMessages(
+                     id, from, to, max,
+                     [&r](const PersistentRepr& e) {
+                       r.seqs.push_back(e.sequence_nr);
+                       const std::string* p = e.payload.As<std::string>();
+                       r.payloads.push_back(p == nullptr ? "?" : *p);
+                     })
                  .Get();
   return r;
 }
 
-absl::StatusOr<WriteResults> Write(RocksDbJournal& journal, std::vector<AtomicWrite> writes) {
+absl::StatusOr<WriteResults> Write(RocksDbJournal& journal,
+                                   std::vector<AtomicWrite> writes) {
   return journal.AsyncWriteMessages(std::move(writes)).Get();
 }
 
@@ -74,7 +76,8 @@ class RocksDbJournalTest : public ::testing::Test {
   }
 
   void Open(const std::string& overrides = "") {
-    journal_ = std::make_unique<RocksDbJournal>(JournalSection(path_, overrides));
+    journal_ =
+        std::make_unique<RocksDbJournal>(JournalSection(path_, overrides));
     absl::Status started = journal_->Start();
     ASSERT_TRUE(started.ok()) << started;
   }
@@ -86,8 +89,8 @@ class RocksDbJournalTest : public ::testing::Test {
 };
 
 TEST_F(RocksDbJournalTest, IdsThatArePrefixesOfEachOtherDoNotCollide) {
-  const std::vector<std::string> ids = {"a", "a:b", "ab", std::string("a\0b", 3), "",
-                                        "\xff\xfe", "a:"};
+  const std::vector<std::string> ids = {
+      "a", "a:b", "ab", std::string("a\0b", 3), "", "\xff\xfe", "a:"};
   for (size_t i = 0; i < ids.size(); ++i) {
     absl::StatusOr<WriteResults> r =
         Write(*journal_, {Atomic(ids[i], 1, static_cast<int64_t>(i) + 1)});
@@ -97,7 +100,8 @@ TEST_F(RocksDbJournalTest, IdsThatArePrefixesOfEachOtherDoNotCollide) {
     Replayed r = Replay(*journal_, ids[i]);
     ASSERT_TRUE(r.status.ok()) << r.status;
     EXPECT_EQ(r.seqs.size(), i + 1) << "id #" << i;
-    for (const std::string& p : r.payloads) EXPECT_EQ(p.substr(0, p.rfind(':')), ids[i]);
+    for (const std::string& p : r.payloads)
+      EXPECT_EQ(p.substr(0, p.rfind(':')), ids[i]);
     EXPECT_EQ(Highest(*journal_, ids[i]), static_cast<int64_t>(i) + 1);
   }
   // Deleting all of `a` leaves `a:b` and `ab` alone.
@@ -119,7 +123,8 @@ TEST_F(RocksDbJournalTest, HighestSurvivesDeletionAndReopen) {
   EXPECT_THAT(Replay(*journal_, "p").seqs, IsEmpty());
   // A writer that starts over at 1 is refused; 6 goes on.
   absl::StatusOr<WriteResults> stale = Write(*journal_, {Atomic("p", 1, 1)});
-  EXPECT_EQ(stale.status().code(), absl::StatusCode::kFailedPrecondition) << stale.status();
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kFailedPrecondition)
+      << stale.status();
   ASSERT_TRUE(Write(*journal_, {Atomic("p", 6, 6)}).ok());
   EXPECT_THAT(Replay(*journal_, "p").seqs, ElementsAre(6));
   EXPECT_EQ(Highest(*journal_, "p"), 6);
@@ -127,7 +132,8 @@ TEST_F(RocksDbJournalTest, HighestSurvivesDeletionAndReopen) {
 
 TEST_F(RocksDbJournalTest, DeleteIsOneRangeTombstone) {
   std::vector<AtomicWrite> writes;
-  for (int64_t seq = 1; seq <= 1000; ++seq) writes.push_back(Atomic("many", seq, seq));
+  for (int64_t seq = 1; seq <= 1000; ++seq)
+    writes.push_back(Atomic("many", seq, seq));
   ASSERT_TRUE(Write(*journal_, std::move(writes)).ok());
   ASSERT_TRUE(journal_->AsyncDeleteMessagesTo("many", 990).Get().ok());
   EXPECT_THAT(Replay(*journal_, "many").seqs,
@@ -139,7 +145,8 @@ TEST_F(RocksDbJournalTest, DeleteIsOneRangeTombstone) {
   uint64_t range_deletions = 0, point_deletions = 0;
   for (const auto& [file, properties] : tables) {
     range_deletions += properties->num_range_deletions;
-    point_deletions += properties->num_deletions - properties->num_range_deletions;
+    point_deletions +=
+        properties->num_deletions - properties->num_range_deletions;
   }
   EXPECT_EQ(range_deletions, 1u);
   EXPECT_EQ(point_deletions, 0u) << "no tombstone per event";
@@ -150,7 +157,8 @@ TEST_F(RocksDbJournalTest, ReplayOnlyLast) {
   EXPECT_THAT(Replay(*journal_, "p", -1, kInf, 1).seqs, ElementsAre(8));
   EXPECT_THAT(Replay(*journal_, "p", -1, kInf, 3).seqs, ElementsAre(6, 7, 8));
   EXPECT_THAT(Replay(*journal_, "p", -1, 5, 2).seqs, ElementsAre(4, 5));
-  EXPECT_THAT(Replay(*journal_, "p", -1, kInf, 100).seqs, ElementsAre(1, 2, 3, 4, 5, 6, 7, 8));
+  EXPECT_THAT(Replay(*journal_, "p", -1, kInf, 100).seqs,
+              ElementsAre(1, 2, 3, 4, 5, 6, 7, 8));
   ASSERT_TRUE(journal_->AsyncDeleteMessagesTo("p", 6).Get().ok());
   EXPECT_THAT(Replay(*journal_, "p", -1, kInf, 5).seqs, ElementsAre(7, 8));
   EXPECT_THAT(Replay(*journal_, "p", -1, 6, 5).seqs, IsEmpty());
@@ -159,7 +167,8 @@ TEST_F(RocksDbJournalTest, ReplayOnlyLast) {
 
 TEST_F(RocksDbJournalTest, RejectedAtomicWriteLeavesNothing) {
   struct NoSerializer {};
-  std::vector<PersistentRepr> events = {Event("p", 1), Event("p", 2), Event("p", 3)};
+  std::vector<PersistentRepr> events = {Event("p", 1), Event("p", 2),
+                                        Event("p", 3)};
   events[1].payload = Payload::Of(NoSerializer{});
   std::vector<AtomicWrite> writes;
   writes.push_back(AtomicWrite::Make(std::move(events)).value());
@@ -180,7 +189,8 @@ TEST_F(RocksDbJournalTest, RejectedAtomicWriteLeavesNothing) {
 TEST_F(RocksDbJournalTest, StaleWriterIsRefusedAndNothingOfItsCallIsStored) {
   ASSERT_TRUE(Write(*journal_, {Atomic("p", 1, 3)}).ok());
   // One stale write fails the whole call, also its fresh write of `q`.
-  absl::StatusOr<WriteResults> r = Write(*journal_, {Atomic("q", 1, 1), Atomic("p", 3, 4)});
+  absl::StatusOr<WriteResults> r =
+      Write(*journal_, {Atomic("q", 1, 1), Atomic("p", 3, 4)});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(Message(r.status()), HasSubstr("'p'"));
@@ -203,7 +213,9 @@ TEST_F(RocksDbJournalTest, OneGroupCommitRefusesOnlyTheStaleRequest) {
   // A large synced write keeps the writer busy while the others queue.
   std::vector<AtomicWrite> big;
   for (int64_t seq = 1; seq <= 64; ++seq) {
-    big.push_back(AtomicWrite::Make({Event("big", seq, std::string(64 << 10, 'b'))}).value());
+    big.push_back(
+        AtomicWrite::Make({Event("big", seq, std::string(64 << 10, 'b'))})
+            .value());
   }
   auto busy = journal_->AsyncWriteMessages(std::move(big));
   auto a = journal_->AsyncWriteMessages({Atomic("x", 2, 4)});
@@ -212,7 +224,8 @@ TEST_F(RocksDbJournalTest, OneGroupCommitRefusesOnlyTheStaleRequest) {
   auto d = journal_->AsyncWriteMessages({Atomic("x", 5, 5), Atomic("z", 1, 1)});
   ASSERT_TRUE(busy.Get().ok()) << busy.Get().status();
   ASSERT_TRUE(a.Get().ok()) << a.Get().status();
-  EXPECT_EQ(b.Get().status().code(), absl::StatusCode::kFailedPrecondition) << b.Get().status();
+  EXPECT_EQ(b.Get().status().code(), absl::StatusCode::kFailedPrecondition)
+      << b.Get().status();
   ASSERT_TRUE(c.Get().ok()) << c.Get().status();
   ASSERT_TRUE(d.Get().ok()) << d.Get().status();
   const Database::CommitStats after = journal_->database()->Stats();
@@ -242,12 +255,14 @@ TEST_F(RocksDbJournalTest, ManyConcurrentRequestsShareSyncs) {
   EXPECT_LT(after.group_commits - before.group_commits, 3u * kIds / 2)
       << "writes that arrive together must share WAL syncs";
   for (int i = 0; i < kIds; i += 37) {
-    EXPECT_THAT(Replay(*journal_, absl::StrCat("id-", i)).seqs, ElementsAre(1, 2, 3));
+    EXPECT_THAT(Replay(*journal_, absl::StrCat("id-", i)).seqs,
+                ElementsAre(1, 2, 3));
   }
 }
 
 TEST_F(RocksDbJournalTest, ACorruptRecordFailsOnlyItsIdAndNamesIt) {
-  ASSERT_TRUE(Write(*journal_, {Atomic("good", 1, 3), Atomic("bad", 1, 3)}).ok());
+  ASSERT_TRUE(
+      Write(*journal_, {Atomic("good", 1, 3), Atomic("bad", 1, 3)}).ok());
   Close();
   {
     rocksdb::DB* raw = nullptr;
@@ -255,7 +270,9 @@ TEST_F(RocksDbJournalTest, ACorruptRecordFailsOnlyItsIdAndNamesIt) {
     settings.path = path_;
     ASSERT_TRUE(rocksdb::DB::Open(MakeOptions(settings), path_, &raw).ok());
     std::unique_ptr<rocksdb::DB> db(raw);
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), EventKey("bad", 2), "\xff\xfe garbage").ok());
+    ASSERT_TRUE(
+        db->Put(rocksdb::WriteOptions(), EventKey("bad", 2), "\xff\xfe garbage")
+            .ok());
     ASSERT_TRUE(db->Close().ok());
   }
   Open();
@@ -263,7 +280,8 @@ TEST_F(RocksDbJournalTest, ACorruptRecordFailsOnlyItsIdAndNamesIt) {
   EXPECT_EQ(bad.status.code(), absl::StatusCode::kDataLoss) << bad.status;
   EXPECT_THAT(Message(bad.status), HasSubstr("'bad'"));
   EXPECT_THAT(Message(bad.status), HasSubstr("sequence number 2"));
-  EXPECT_THAT(bad.seqs, ElementsAre(1)) << "events before the corrupt one still arrive";
+  EXPECT_THAT(bad.seqs, ElementsAre(1))
+      << "events before the corrupt one still arrive";
   Replayed good = Replay(*journal_, "good");
   EXPECT_TRUE(good.status.ok()) << good.status;
   EXPECT_THAT(good.seqs, ElementsAre(1, 2, 3));
@@ -283,7 +301,8 @@ TEST_F(RocksDbJournalTest, JournalAndSnapshotStoreShareOneDatabase) {
   ASSERT_TRUE(second.Start().ok());
   EXPECT_EQ(second.database(), journal_->database());
   // A plugin that wants other database settings is refused, clearly.
-  RocksDbJournal other(JournalSection(path_, "persistence.journal.rocksdb.compression = none"));
+  RocksDbJournal other(
+      JournalSection(path_, "persistence.journal.rocksdb.compression = none"));
   absl::Status refused = other.Start();
   EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
   EXPECT_THAT(Message(refused), HasSubstr(journal_->database()->path()));
@@ -298,7 +317,8 @@ TEST_F(RocksDbJournalTest, DatabaseClosesWithItsLastPlugin) {
     RocksDbSnapshotStore store(SnapshotStoreSection(path_));
     ASSERT_TRUE(store.Start().ok());
     Close();
-    EXPECT_EQ(Database::OpenDatabasesForTesting(), open) << "the store still holds it";
+    EXPECT_EQ(Database::OpenDatabasesForTesting(), open)
+        << "the store still holds it";
   }
   EXPECT_EQ(Database::OpenDatabasesForTesting(), open - 1);
   // The LOCK is free again: reopening in this process works.
@@ -329,7 +349,8 @@ TEST_F(RocksDbJournalTest, SnapshotsLiveBesideEvents) {
   // Corrupt the youngest: the load falls back to the next older one.
   ASSERT_TRUE(journal_->database()
                   ->db()
-                  .Put(rocksdb::WriteOptions(), SnapshotKey("p", 3), "\xff not a snapshot")
+                  .Put(rocksdb::WriteOptions(), SnapshotKey("p", 3),
+                       "\xff not a snapshot")
                   .ok());
   latest = store.Load("p", SnapshotSelectionCriteria::Latest());
   ASSERT_TRUE(latest.ok() && latest->has_value()) << latest.status();
@@ -338,7 +359,8 @@ TEST_F(RocksDbJournalTest, SnapshotsLiveBesideEvents) {
   // one stays, and a load that finds only it fails, naming the id.
   ASSERT_TRUE(store.Delete("p", SnapshotSelectionCriteria::Latest()).ok());
   latest = store.Load("p", SnapshotSelectionCriteria::Latest());
-  EXPECT_EQ(latest.status().code(), absl::StatusCode::kDataLoss) << latest.status();
+  EXPECT_EQ(latest.status().code(), absl::StatusCode::kDataLoss)
+      << latest.status();
   EXPECT_THAT(Message(latest.status()), HasSubstr("'p'"));
   // A delete by metadata removes it.
   SnapshotMetadata corrupt;
@@ -365,7 +387,9 @@ TEST_F(RocksDbJournalTest, LastReferenceMayDieOnTheWritersOwnThread) {
     ASSERT_TRUE(journal->Start().ok());
     std::vector<AtomicWrite> big;
     for (int64_t seq = 1; seq <= 32; ++seq) {
-      big.push_back(AtomicWrite::Make({Event("big", seq, std::string(64 << 10, 'b'))}).value());
+      big.push_back(
+          AtomicWrite::Make({Event("big", seq, std::string(64 << 10, 'b'))})
+              .value());
     }
     auto busy = journal->AsyncWriteMessages(std::move(big));
     auto last = journal->AsyncWriteMessages({Atomic("p", 1, 2)});
@@ -374,7 +398,8 @@ TEST_F(RocksDbJournalTest, LastReferenceMayDieOnTheWritersOwnThread) {
     journal.reset();
   }
   // The database closes on the writer thread, then the path opens again.
-  for (int i = 0; i < 500 && Database::OpenDatabasesForTesting() >= open_before + 1; ++i) {
+  for (int i = 0;
+       i < 500 && Database::OpenDatabasesForTesting() >= open_before + 1; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   Open();
@@ -385,11 +410,13 @@ TEST_F(RocksDbJournalTest, LastReferenceMayDieOnTheWritersOwnThread) {
 TEST_F(RocksDbJournalTest, LastReferenceMayDieOnAReplayThread) {
   ASSERT_TRUE(Write(*journal_, {Atomic("p", 1, 3)}).ok());
   Close();
-  std::shared_ptr<RocksDbJournal> journal = std::make_shared<RocksDbJournal>(JournalSection(path_));
+  std::shared_ptr<RocksDbJournal> journal =
+      std::make_shared<RocksDbJournal>(JournalSection(path_));
   ASSERT_TRUE(journal->Start().ok());
   std::atomic<int> seen{0};
   Future<absl::Status> done = journal->AsyncReplayMessages(
-      "p", 1, kInf, kInf, [keep = journal, &seen](const PersistentRepr&) { ++seen; });
+      "p", 1, kInf, kInf,
+      [keep = journal, &seen](const PersistentRepr&) { ++seen; });
   journal.reset();  // the replay task now holds the last reference
   ASSERT_TRUE(done.WaitFor(std::chrono::seconds(20)));
   EXPECT_TRUE(done.Get().ok() || absl::IsCancelled(done.Get())) << done.Get();
@@ -438,8 +465,8 @@ TEST_F(StartFailureTest, ADirectoryThatIsNotADatabase) {
 }
 
 TEST_F(StartFailureTest, ABadSettingFailsStartNamingTheKey) {
-  RocksDbJournal journal(JournalSection(dir_.path() + "/db",
-                                        "persistence.journal.rocksdb.compression = nope"));
+  RocksDbJournal journal(JournalSection(
+      dir_.path() + "/db", "persistence.journal.rocksdb.compression = nope"));
   absl::Status s = journal.Start();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   EXPECT_THAT(Message(s), HasSubstr("persistence.journal.rocksdb.compression"));

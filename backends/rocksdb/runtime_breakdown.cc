@@ -13,8 +13,8 @@
 //
 // Rows: persist-async (N one-event writes without waiting, then wait all),
 // recover (replay of those N events; and an empty id, the fixed cost of a
-// recovery) and persist-all(100) (groups of 100, each waits). The runtime is not part of the
-// :rocksdb library; only this tool and the tests use it.
+// recovery) and persist-all(100) (groups of 100, each waits). The runtime is
+// not part of the :rocksdb library; only this tool and the tests use it.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -81,7 +81,8 @@ class Writer : public PersistentActor<Command> {
   void OnRecoveryFailure(const absl::Status& s) override { recovered_.Set(s); }
   void ReceiveCommand(Command c) override {
     if (c.done) {
-      DeferAsync<int>(0, [reply = c.reply](const int&) { reply.Set(absl::OkStatus()); });
+      DeferAsync<int>(
+          0, [reply = c.reply](const int&) { reply.Set(absl::OkStatus()); });
     } else if (c.group > 0) {
       PersistAll<std::string>(std::vector<std::string>(c.group, Payload100()),
                               [](const std::string&) {});
@@ -118,12 +119,15 @@ int Main(int argc, char** argv) {
   testing::TempDir dir;
   const std::string path = dir.path() + "/db";
   absl::StatusOr<Config> config = testing::FullConfig(
-      path, absl::StrCat("persistence.journal.plugin = \"persistence.journal.rocksdb\"\n",
-                         "persistence.snapshot-store.plugin = ",
-                         "\"persistence.snapshot-store.rocksdb\"\n",
-                         "persistence.journal.rocksdb.fsync = ", fsync ? "on" : "off", "\n"));
+      path,
+      absl::StrCat(
+          "persistence.journal.plugin = \"persistence.journal.rocksdb\"\n",
+          "persistence.snapshot-store.plugin = ",
+          "\"persistence.snapshot-store.rocksdb\"\n",
+          "persistence.journal.rocksdb.fsync = ", fsync ? "on" : "off", "\n"));
   Check(config.ok(), "config");
-  absl::StatusOr<std::unique_ptr<ActorSystem>> system = ActorSystem::Create("breakdown", *config);
+  absl::StatusOr<std::unique_ptr<ActorSystem>> system =
+      ActorSystem::Create("breakdown", *config);
   Check(system.ok(), "actor system");
   absl::StatusOr<ActorRef<JournalRequest>> journal_actor =
       (*system)->Extension<Persistence>().Journal();
@@ -132,11 +136,15 @@ int Main(int argc, char** argv) {
   RocksDbJournal plugin(*config->GetConfig("persistence.journal.rocksdb"));
   Check(plugin.Start().ok(), "plugin start");
 
-  const char* names[] = {"persist-async plugin",    "persist-async actor",
-                         "persist-async full",      "recover plugin",
-                         "recover actor",           "recover full",
+  const char* names[] = {"persist-async plugin",
+                         "persist-async actor",
+                         "persist-async full",
+                         "recover plugin",
+                         "recover actor",
+                         "recover full",
                          "recover empty id (full, per actor)",
-                         "persist-all(100) plugin", "persist-all(100) actor",
+                         "persist-all(100) plugin",
+                         "persist-all(100) actor",
                          "persist-all(100) full"};
   constexpr int kRows = 10;
   constexpr int kEmpty = 6;
@@ -151,7 +159,8 @@ int Main(int argc, char** argv) {
       std::vector<Future<absl::StatusOr<WriteResults>>> pending;
       pending.reserve(n);
       for (int i = 1; i <= n; ++i) {
-        pending.push_back(plugin.AsyncWriteMessages({AtomicWrite::Make({Repr(id, i)}).value()}));
+        pending.push_back(plugin.AsyncWriteMessages(
+            {AtomicWrite::Make({Repr(id, i)}).value()}));
       }
       for (auto& f : pending) Check(f.Get().ok(), "plugin write");
       r[0] = Rate(n, start);
@@ -165,8 +174,9 @@ int Main(int argc, char** argv) {
       for (int i = 1; i <= n; ++i) {
         Promise<absl::Status> done;
         pending.push_back(done.GetFuture());
-        journal_actor->Tell(WriteMessages{{AtomicWrite::Make({Repr(id, i)}).value()},
-                                          [done](WriteMessagesResult w) { done.Set(w.status); }});
+        journal_actor->Tell(WriteMessages{
+            {AtomicWrite::Make({Repr(id, i)}).value()},
+            [done](WriteMessagesResult w) { done.Set(w.status); }});
       }
       for (auto& f : pending) Check(f.Get().ok(), "actor write");
       r[1] = Rate(n, start);
@@ -203,9 +213,10 @@ int Main(int argc, char** argv) {
       const auto start = Clock::now();
       auto count = std::make_shared<std::atomic<int64_t>>(0);
       Promise<absl::StatusOr<int64_t>> done;
-      journal_actor->Tell(ReplayMessages{full_id, 1, kMaxSequenceNr, kMaxSequenceNr,
-                                         [count](const PersistentRepr&) { ++*count; },
-                                         [done](absl::StatusOr<int64_t> h) { done.Set(h); }});
+      journal_actor->Tell(
+          ReplayMessages{full_id, 1, kMaxSequenceNr, kMaxSequenceNr,
+                         [count](const PersistentRepr&) { ++*count; },
+                         [done](absl::StatusOr<int64_t> h) { done.Set(h); }});
       Check(done.GetFuture().Get().ok(), "actor replay");
       Check(count->load() == n, "actor replay count");
       r[4] = Rate(n, start);
@@ -226,7 +237,9 @@ int Main(int argc, char** argv) {
       Promise<absl::StatusOr<int64_t>> recovered;
       auto writer = (*system)->Spawn<Writer>("empty-" + tag, recovered);
       Check(recovered.GetFuture().Get().ok(), "empty recovery");
-      r[kEmpty] = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
+      r[kEmpty] =
+          std::chrono::duration<double, std::micro>(Clock::now() - start)
+              .count();
       writer->Stop();
     }
     // persist-all(100): groups one after the other, each waits.
@@ -239,7 +252,8 @@ int Main(int argc, char** argv) {
       const std::string id = "pa-" + tag;
       const auto start = Clock::now();
       for (int i = 1; i <= n; i += 100) {
-        Check(plugin.AsyncWriteMessages({group(id, i)}).Get().ok(), "plugin group");
+        Check(plugin.AsyncWriteMessages({group(id, i)}).Get().ok(),
+              "plugin group");
       }
       r[7] = Rate(n, start);
     }
@@ -248,8 +262,9 @@ int Main(int argc, char** argv) {
       const auto start = Clock::now();
       for (int i = 1; i <= n; i += 100) {
         Promise<absl::Status> done;
-        journal_actor->Tell(WriteMessages{{group(id, i)},
-                                          [done](WriteMessagesResult w) { done.Set(w.status); }});
+        journal_actor->Tell(WriteMessages{
+            {group(id, i)},
+            [done](WriteMessagesResult w) { done.Set(w.status); }});
         Check(done.GetFuture().Get().ok(), "actor group");
       }
       r[8] = Rate(n, start);
@@ -277,7 +292,8 @@ int Main(int argc, char** argv) {
   }
   std::printf("\nmedians (fsync = %s, N = %d)\n", fsync ? "on" : "off", n);
   for (size_t i = 0; i < rates.size(); ++i) {
-    std::printf("%s: %.0f %s\n", names[i], Median(rates[i]), i == kEmpty ? "us" : "ev/s");
+    std::printf("%s: %.0f %s\n", names[i], Median(rates[i]),
+                i == kEmpty ? "us" : "ev/s");
   }
   return 0;
 }
@@ -285,4 +301,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace persistence::rocksdb_backend
 
-int main(int argc, char** argv) { return persistence::rocksdb_backend::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return persistence::rocksdb_backend::Main(argc, argv);
+}

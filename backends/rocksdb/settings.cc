@@ -19,12 +19,16 @@ namespace persistence::rocksdb_backend {
 namespace {
 
 const std::map<std::string, rocksdb::CompressionType>& Compressions() {
-  static const auto* compressions = new std::map<std::string, rocksdb::CompressionType>{
-      {"none", rocksdb::kNoCompression},    {"snappy", rocksdb::kSnappyCompression},
-      {"zlib", rocksdb::kZlibCompression},  {"bzip2", rocksdb::kBZip2Compression},
-      {"lz4", rocksdb::kLZ4Compression},    {"lz4hc", rocksdb::kLZ4HCCompression},
-      {"zstd", rocksdb::kZSTD},
-  };
+  static const auto* compressions =
+      new std::map<std::string, rocksdb::CompressionType>{
+          {"none", rocksdb::kNoCompression},
+          {"snappy", rocksdb::kSnappyCompression},
+          {"zlib", rocksdb::kZlibCompression},
+          {"bzip2", rocksdb::kBZip2Compression},
+          {"lz4", rocksdb::kLZ4Compression},
+          {"lz4hc", rocksdb::kLZ4HCCompression},
+          {"zstd", rocksdb::kZSTD},
+      };
   return *compressions;
 }
 
@@ -46,11 +50,14 @@ absl::StatusOr<int64_t> GetSize(const Config& section, const std::string& key,
     absl::StatusOr<std::string> text = section.GetString(key);
     if (!text.ok()) return text.status();
     absl::StatusOr<int64_t> parsed = ParseByteSize(*text);
-    if (!parsed.ok()) return KeyError(section, key, std::string(parsed.status().message()));
+    if (!parsed.ok())
+      return KeyError(section, key, std::string(parsed.status().message()));
     value = *parsed;
   }
   if (value < minimum) {
-    return KeyError(section, key, absl::StrCat("must be at least ", minimum, ", got ", value));
+    return KeyError(
+        section, key,
+        absl::StrCat("must be at least ", minimum, ", got ", value));
   }
   return value;
 }
@@ -60,7 +67,9 @@ absl::StatusOr<int64_t> GetCount(const Config& section, const std::string& key,
   absl::StatusOr<int64_t> value = section.GetIntOr(key, fallback);
   if (!value.ok()) return value.status();
   if (*value < minimum) {
-    return KeyError(section, key, absl::StrCat("must be at least ", minimum, ", got ", *value));
+    return KeyError(
+        section, key,
+        absl::StrCat("must be at least ", minimum, ", got ", *value));
   }
   return *value;
 }
@@ -69,46 +78,53 @@ absl::StatusOr<int64_t> GetCount(const Config& section, const std::string& key,
 
 absl::StatusOr<int64_t> ParseByteSize(std::string_view text) {
   size_t i = 0;
-  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
+    ++i;
   const size_t digits = i;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
+    ++i;
   if (i == digits) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("expected a size such as 64 MiB, got '", std::string(text), "'"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected a size such as 64 MiB, got '", std::string(text), "'"));
   }
   const std::string number(text.substr(digits, i - digits));
-  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
+    ++i;
   std::string unit(text.substr(i));
-  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back()))) unit.pop_back();
+  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back())))
+    unit.pop_back();
   static const auto* units = new std::map<std::string, int64_t>{
-      {"", 1},           {"B", 1},          {"b", 1},          {"byte", 1},
-      {"bytes", 1},      {"K", 1 << 10},    {"k", 1 << 10},    {"Ki", 1 << 10},
-      {"KiB", 1 << 10},  {"M", 1 << 20},    {"m", 1 << 20},    {"Mi", 1 << 20},
-      {"MiB", 1 << 20},  {"G", 1 << 30},    {"g", 1 << 30},    {"Gi", 1 << 30},
-      {"GiB", 1 << 30},  {"kB", 1000},      {"MB", 1000000},   {"GB", 1000000000},
+      {"", 1},          {"B", 1},       {"b", 1},        {"byte", 1},
+      {"bytes", 1},     {"K", 1 << 10}, {"k", 1 << 10},  {"Ki", 1 << 10},
+      {"KiB", 1 << 10}, {"M", 1 << 20}, {"m", 1 << 20},  {"Mi", 1 << 20},
+      {"MiB", 1 << 20}, {"G", 1 << 30}, {"g", 1 << 30},  {"Gi", 1 << 30},
+      {"GiB", 1 << 30}, {"kB", 1000},   {"MB", 1000000}, {"GB", 1000000000},
   };
   auto u = units->find(unit);
   if (u == units->end()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown size unit '", unit, "' in '", std::string(text),
-        "' (use B, KiB, MiB, GiB, kB, MB or GB)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown size unit '", unit, "' in '", std::string(text),
+                     "' (use B, KiB, MiB, GiB, kB, MB or GB)"));
   }
   errno = 0;
   const unsigned long long n = std::strtoull(number.c_str(), nullptr, 10);
-  if (errno != 0 ||
-      n > static_cast<unsigned long long>(std::numeric_limits<int64_t>::max() / u->second)) {
-    return absl::InvalidArgumentError(absl::StrCat("size '", std::string(text), "' is too large"));
+  if (errno != 0 || n > static_cast<unsigned long long>(
+                            std::numeric_limits<int64_t>::max() / u->second)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("size '", std::string(text), "' is too large"));
   }
   return static_cast<int64_t>(n) * u->second;
 }
 
-absl::StatusOr<DatabaseSettings> DatabaseSettings::FromConfig(const Config& section) {
+absl::StatusOr<DatabaseSettings> DatabaseSettings::FromConfig(
+    const Config& section) {
   DatabaseSettings s;
   absl::StatusOr<std::string> path = section.GetString("path");
   if (!path.ok()) return path.status();
   if (path->empty()) return KeyError(section, "path", "must name a directory");
   s.path = *path;
-  absl::StatusOr<int64_t> v = GetSize(section, "write-buffer-size", s.write_buffer_size, 64 << 10);
+  absl::StatusOr<int64_t> v =
+      GetSize(section, "write-buffer-size", s.write_buffer_size, 64 << 10);
   if (!v.ok()) return v.status();
   s.write_buffer_size = *v;
   v = GetSize(section, "block-cache-size", s.block_cache_size, 0);
@@ -126,13 +142,15 @@ absl::StatusOr<DatabaseSettings> DatabaseSettings::FromConfig(const Config& sect
   v = GetCount(section, "highest-cache-size", s.highest_cache_size, 1);
   if (!v.ok()) return v.status();
   s.highest_cache_size = *v;
-  absl::StatusOr<std::string> compression = section.GetStringOr("compression", s.compression);
+  absl::StatusOr<std::string> compression =
+      section.GetStringOr("compression", s.compression);
   if (!compression.ok()) return compression.status();
   auto c = Compressions().find(*compression);
   if (c == Compressions().end()) {
-    return KeyError(section, "compression",
-                    absl::StrCat("unknown compression '", *compression,
-                                 "' (none, snappy, lz4, lz4hc, zstd, zlib or bzip2)"));
+    return KeyError(
+        section, "compression",
+        absl::StrCat("unknown compression '", *compression,
+                     "' (none, snappy, lz4, lz4hc, zstd, zlib or bzip2)"));
   }
   if (c->second != rocksdb::kNoCompression) {
     bool supported = false;
@@ -159,15 +177,18 @@ std::string DatabaseSettings::Describe() const {
                       ", highest-cache-size = ", highest_cache_size);
 }
 
-absl::StatusOr<JournalSettings> JournalSettings::FromConfig(const Config& section) {
+absl::StatusOr<JournalSettings> JournalSettings::FromConfig(
+    const Config& section) {
   JournalSettings s;
-  absl::StatusOr<DatabaseSettings> database = DatabaseSettings::FromConfig(section);
+  absl::StatusOr<DatabaseSettings> database =
+      DatabaseSettings::FromConfig(section);
   if (!database.ok()) return database.status();
   s.database = *std::move(database);
   absl::StatusOr<bool> fsync = section.GetBoolOr("fsync", s.fsync);
   if (!fsync.ok()) return fsync.status();
   s.fsync = *fsync;
-  absl::StatusOr<int64_t> v = GetCount(section, "replay-threads", s.replay_threads, 1);
+  absl::StatusOr<int64_t> v =
+      GetCount(section, "replay-threads", s.replay_threads, 1);
   if (!v.ok()) return v.status();
   s.replay_threads = *v;
   return s;
@@ -176,13 +197,15 @@ absl::StatusOr<JournalSettings> JournalSettings::FromConfig(const Config& sectio
 absl::StatusOr<SnapshotStoreSettings> SnapshotStoreSettings::FromConfig(
     const Config& section) {
   SnapshotStoreSettings s;
-  absl::StatusOr<DatabaseSettings> database = DatabaseSettings::FromConfig(section);
+  absl::StatusOr<DatabaseSettings> database =
+      DatabaseSettings::FromConfig(section);
   if (!database.ok()) return database.status();
   s.database = *std::move(database);
   absl::StatusOr<bool> fsync = section.GetBoolOr("fsync", s.fsync);
   if (!fsync.ok()) return fsync.status();
   s.fsync = *fsync;
-  absl::StatusOr<int64_t> v = GetCount(section, "max-load-attempts", s.max_load_attempts, 1);
+  absl::StatusOr<int64_t> v =
+      GetCount(section, "max-load-attempts", s.max_load_attempts, 1);
   if (!v.ok()) return v.status();
   s.max_load_attempts = *v;
   return s;
@@ -202,13 +225,14 @@ rocksdb::Options MakeOptions(const DatabaseSettings& settings) {
   options.prefix_extractor = std::make_shared<IdPrefixExtractor>();
 
   rocksdb::BlockBasedTableOptions table;
-  table.block_cache = settings.block_cache_size > 0
-                          ? rocksdb::NewLRUCache(static_cast<size_t>(settings.block_cache_size))
-                          : nullptr;
+  table.block_cache =
+      settings.block_cache_size > 0
+          ? rocksdb::NewLRUCache(static_cast<size_t>(settings.block_cache_size))
+          : nullptr;
   table.no_block_cache = settings.block_cache_size == 0;
   if (settings.bloom_bits_per_key > 0) {
-    table.filter_policy.reset(
-        rocksdb::NewBloomFilterPolicy(static_cast<double>(settings.bloom_bits_per_key)));
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(
+        static_cast<double>(settings.bloom_bits_per_key)));
     // Whole keys for the point lookups of highest sequence numbers and
     // snapshots; prefixes (the extractor) for replays.
     table.whole_key_filtering = true;
@@ -219,12 +243,15 @@ rocksdb::Options MakeOptions(const DatabaseSettings& settings) {
 
 absl::Status FromRocksDb(const rocksdb::Status& status, std::string_view what) {
   if (status.ok()) return absl::OkStatus();
-  const std::string message = absl::StrCat(std::string(what), ": ", status.ToString());
-  if (status.IsNotFound() || status.IsPathNotFound()) return absl::NotFoundError(message);
+  const std::string message =
+      absl::StrCat(std::string(what), ": ", status.ToString());
+  if (status.IsNotFound() || status.IsPathNotFound())
+    return absl::NotFoundError(message);
   if (status.IsCorruption()) return absl::DataLossError(message);
   if (status.IsInvalidArgument()) return absl::InvalidArgumentError(message);
   if (status.IsNotSupported()) return absl::UnimplementedError(message);
-  if (status.IsNoSpace() || status.IsMemoryLimit()) return absl::ResourceExhaustedError(message);
+  if (status.IsNoSpace() || status.IsMemoryLimit())
+    return absl::ResourceExhaustedError(message);
   if (status.IsTimedOut()) return absl::DeadlineExceededError(message);
   if (status.IsAborted()) return absl::AbortedError(message);
   if (status.IsBusy() || status.IsTryAgain() || status.IsIncomplete()) {

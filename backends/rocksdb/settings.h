@@ -86,7 +86,8 @@ struct SnapshotStoreSettings {
   // youngest matching snapshots before it fails.
   int64_t max_load_attempts = 3;
 
-  static absl::StatusOr<SnapshotStoreSettings> FromConfig(const Config& section);
+  static absl::StatusOr<SnapshotStoreSettings> FromConfig(
+      const Config& section);
 };
 
 // MakeOptions builds the RocksDB options of a database. Every database of

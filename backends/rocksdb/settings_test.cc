@@ -27,7 +27,8 @@ TEST(ParseByteSize, Units) {
 // reference.conf holds every default; the code's fallbacks (for a section
 // that does not inherit reference.conf) must say the same.
 TEST(Settings, ReferenceConfMatchesTheCodeDefaults) {
-  absl::StatusOr<JournalSettings> journal = JournalSettings::FromConfig(JournalSection("/x"));
+  absl::StatusOr<JournalSettings> journal =
+      JournalSettings::FromConfig(JournalSection("/x"));
   ASSERT_TRUE(journal.ok()) << journal.status();
   JournalSettings defaults;
   EXPECT_EQ(journal->fsync, defaults.fsync);
@@ -38,16 +39,20 @@ TEST(Settings, ReferenceConfMatchesTheCodeDefaults) {
   absl::StatusOr<SnapshotStoreSettings> store =
       SnapshotStoreSettings::FromConfig(SnapshotStoreSection("/x"));
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ(store->database.path, "/x") << "the snapshot store follows the journal's path";
+  EXPECT_EQ(store->database.path, "/x")
+      << "the snapshot store follows the journal's path";
   EXPECT_EQ(store->database.Describe(), journal->database.Describe());
-  EXPECT_EQ(store->max_load_attempts, SnapshotStoreSettings().max_load_attempts);
+  EXPECT_EQ(store->max_load_attempts,
+            SnapshotStoreSettings().max_load_attempts);
   EXPECT_TRUE(store->fsync);
 }
 
 TEST(Settings, SnapshotStoreFollowsJournalOverrides) {
-  absl::StatusOr<SnapshotStoreSettings> store = SnapshotStoreSettings::FromConfig(
-      SnapshotStoreSection("/y", "persistence.journal.rocksdb { fsync = off\n"
-                                 "write-buffer-size = 8 MiB\ncompression = none }"));
+  absl::StatusOr<SnapshotStoreSettings> store =
+      SnapshotStoreSettings::FromConfig(SnapshotStoreSection(
+          "/y",
+          "persistence.journal.rocksdb { fsync = off\n"
+          "write-buffer-size = 8 MiB\ncompression = none }"));
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ(store->database.path, "/y");
   EXPECT_FALSE(store->fsync);
@@ -60,21 +65,24 @@ TEST(Settings, ErrorsNameTheKey) {
       JournalSection("/x", "persistence.journal.rocksdb.compression = brotli"));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(bad.status().message().find("persistence.journal.rocksdb.compression"),
-            absl::string_view::npos)
+  EXPECT_NE(
+      bad.status().message().find("persistence.journal.rocksdb.compression"),
+      absl::string_view::npos)
       << bad.status();
 
-  bad = JournalSettings::FromConfig(
-      JournalSection("/x", "persistence.journal.rocksdb.write-buffer-size = lots"));
+  bad = JournalSettings::FromConfig(JournalSection(
+      "/x", "persistence.journal.rocksdb.write-buffer-size = lots"));
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("persistence.journal.rocksdb.write-buffer-size"),
+  EXPECT_NE(bad.status().message().find(
+                "persistence.journal.rocksdb.write-buffer-size"),
             absl::string_view::npos)
       << bad.status();
 
   bad = JournalSettings::FromConfig(
       JournalSection("/x", "persistence.journal.rocksdb.replay-threads = 0"));
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("replay-threads"), absl::string_view::npos);
+  EXPECT_NE(bad.status().message().find("replay-threads"),
+            absl::string_view::npos);
 
   Config empty_path = JournalSection("", "");
   bad = JournalSettings::FromConfig(empty_path);

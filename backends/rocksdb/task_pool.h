@@ -76,7 +76,8 @@ class TaskPool {
       std::function<void()> task;
       {
         std::unique_lock<std::mutex> lock(state.mu);
-        state.ready.wait(lock, [&state] { return state.stopping || !state.tasks.empty(); });
+        state.ready.wait(
+            lock, [&state] { return state.stopping || !state.tasks.empty(); });
         if (state.tasks.empty()) return;
         task = std::move(state.tasks.front());
         state.tasks.pop_front();

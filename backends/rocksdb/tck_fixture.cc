@@ -34,8 +34,8 @@ class RocksDbTckFixture : public tck::TckFixture {
     std::vector<char> buffer(pattern.begin(), pattern.end());
     buffer.push_back('\0');
     if (mkdtemp(buffer.data()) == nullptr) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot create a temporary directory from '", pattern, "'"));
+      return absl::UnavailableError(absl::StrCat(
+          "cannot create a temporary directory from '", pattern, "'"));
     }
     directory_ = buffer.data();
     return absl::StrCat("persistence.journal.rocksdb.path = ",

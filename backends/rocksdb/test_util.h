@@ -34,8 +34,9 @@ class TempDir {
  public:
   TempDir() {
     const char* base = std::getenv("TEST_TMPDIR");
-    std::string pattern = absl::StrCat(base != nullptr && *base != '\0' ? base : "/tmp",
-                                       "/rocksdb-test-XXXXXX");
+    std::string pattern =
+        absl::StrCat(base != nullptr && *base != '\0' ? base : "/tmp",
+                     "/rocksdb-test-XXXXXX");
     std::vector<char> buffer(pattern.begin(), pattern.end());
     buffer.push_back('\0');
     if (mkdtemp(buffer.data()) != nullptr) path_ = buffer.data();
@@ -63,35 +64,45 @@ inline absl::StatusOr<Config> FullConfig(const std::string& path,
     quoted.push_back(c);
   }
   return LoadConfigFromString(
-      absl::StrCat("persistence.journal.rocksdb.path = \"", quoted, "\"\n", overrides),
+      absl::StrCat("persistence.journal.rocksdb.path = \"", quoted, "\"\n",
+                   overrides),
       "test");
 }
 
-inline Config JournalSection(const std::string& path, const std::string& overrides = "") {
-  return FullConfig(path, overrides)->GetConfig("persistence.journal.rocksdb").value();
+inline Config JournalSection(const std::string& path,
+                             const std::string& overrides = "") {
+  return FullConfig(path, overrides)
+      ->GetConfig("persistence.journal.rocksdb")
+      .value();
 }
 
 inline Config SnapshotStoreSection(const std::string& path,
                                    const std::string& overrides = "") {
-  return FullConfig(path, overrides)->GetConfig("persistence.snapshot-store.rocksdb").value();
+  return FullConfig(path, overrides)
+      ->GetConfig("persistence.snapshot-store.rocksdb")
+      .value();
 }
 
-inline PersistentRepr Event(const std::string& persistence_id, int64_t sequence_nr,
+inline PersistentRepr Event(const std::string& persistence_id,
+                            int64_t sequence_nr,
                             const std::string& payload = "") {
   PersistentRepr e;
   e.persistence_id = persistence_id;
   e.sequence_nr = sequence_nr;
-  e.payload = Payload::Of(payload.empty() ? absl::StrCat(persistence_id, ":", sequence_nr)
-                                          : payload);
+  e.payload = Payload::Of(payload.empty()
+                              ? absl::StrCat(persistence_id, ":", sequence_nr)
+                              : payload);
   e.writer_uuid = "test-writer";
   return e;
 }
 
 // Atomic: one atomic write of `persistence_id`, sequence numbers
 // from..to.
-inline AtomicWrite Atomic(const std::string& persistence_id, int64_t from, int64_t to) {
+inline AtomicWrite Atomic(const std::string& persistence_id, int64_t from,
+                          int64_t to) {
   std::vector<PersistentRepr> events;
-  for (int64_t seq = from; seq <= to; ++seq) events.push_back(Event(persistence_id, seq));
+  for (int64_t seq = from; seq <= to; ++seq)
+    events.push_back(Event(persistence_id, seq));
   return AtomicWrite::Make(std::move(events)).value();
 }
 
