@@ -16,6 +16,15 @@
 namespace persistence::rocksdb_backend {
 namespace {
 
+// CpuRelax tells the core that this is a spin-wait loop.
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 absl::Status PathError(const std::string& path, const std::string& what,
                        const std::error_code& ec) {
   const std::string message = absl::StrCat("RocksDB data path '", path,
@@ -318,11 +327,15 @@ Future<absl::Status> Database::DeleteEvents(const std::string& persistence_id,
 }
 
 void Database::Enqueue(Request request) {
+  bool sleeping;
   {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(std::move(request));
+    queued_.store(true, std::memory_order_release);
+    sleeping = writer_sleeping_;
   }
-  work_.notify_one();
+  // A spinning writer sees `queued_`; only a sleeping one needs a wake-up.
+  if (sleeping) work_.notify_one();
 }
 
 Database::CommitStats Database::Stats() const {
@@ -357,11 +370,25 @@ void Database::WriterLoop() {
   std::vector<Request> group;
   const size_t max_bytes =
       static_cast<size_t>(settings_.max_group_commit_bytes);
+  const auto spin = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::microseconds(settings_.writer_spin_time_us));
   for (;;) {
     group.clear();
+    // Poll for a while before sleeping: the next write of an actor that
+    // waited for this commit usually arrives within microseconds, and a
+    // futex sleep and wake-up would cost more than that.
+    if (spin.count() > 0 && !queued_.load(std::memory_order_acquire)) {
+      const auto deadline = std::chrono::steady_clock::now() + spin;
+      for (int i = 1; !queued_.load(std::memory_order_acquire); ++i) {
+        CpuRelax();
+        if (i % 64 == 0 && std::chrono::steady_clock::now() >= deadline) break;
+      }
+    }
     {
       std::unique_lock<std::mutex> lock(mu_);
+      writer_sleeping_ = true;
       work_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+      writer_sleeping_ = false;
       if (queue_.empty()) {  // stopping, and nothing left to write
         if (!close_on_exit_) return;
         lock.unlock();
@@ -377,6 +404,7 @@ void Database::WriterLoop() {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      queued_.store(!queue_.empty(), std::memory_order_release);
     }
     Commit(group);
   }

@@ -1,9 +1,11 @@
 // Copyright 2026 The eventpersist Authors.
 //
 // runtime_breakdown: where the time of the perf rows goes, layer by layer,
-// for the RocksDB journal. Each row is measured three ways in one process,
-// on one database:
+// for the RocksDB journal. Each row is measured four ways, back to back in
+// one process:
 //
+//   raw      RocksDB's own API on a sibling database (what :perf's raw
+//            side does)
 //   plugin   the journal plugin called directly (RocksDbJournal)
 //   actor    the runtime's journal actor (Tell WriteMessages / Replay),
 //            no persistent actor
@@ -11,26 +13,34 @@
 //
 //   bazel run -c opt //backends/rocksdb:runtime_breakdown -- --events=10000
 //
-// Rows: persist-async (N one-event writes without waiting, then wait all),
-// recover (replay of those N events; and an empty id, the fixed cost of a
-// recovery) and persist-all(100) (groups of 100, each waits). The runtime is
-// not part of the :rocksdb library; only this tool and the tests use it.
+// Rows: persist (one event at a time, each waits; min(N, 2000) events),
+// persist-all(100) (groups of 100, each waits), persist-async (N one-event
+// writes without waiting, then wait for all; raw: one WriteBatch), recover
+// (replay of N events; raw: iterator + DecodeEvent), and the fixed cost of
+// recovering an id with no events. The runtime is not part of the :rocksdb
+// library; only this tool and the tests use it.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "backends/rocksdb/key_layout.h"
 #include "backends/rocksdb/rocksdb_journal.h"
 #include "backends/rocksdb/test_util.h"
+#include "persistence/api/codec.h"
 #include "persistence/runtime/actor_system.h"
 #include "persistence/runtime/persistence.h"
 #include "persistence/runtime/persistent_actor.h"
+#include "rocksdb/db.h"
+#include "rocksdb/iterator.h"
+#include "rocksdb/write_batch.h"
 
 namespace persistence::rocksdb_backend {
 namespace {
@@ -52,6 +62,12 @@ PersistentRepr Repr(const std::string& id, int64_t seq) {
   return e;
 }
 
+AtomicWrite Group(const std::string& id, int64_t from, int size) {
+  std::vector<PersistentRepr> events;
+  for (int i = 0; i < size; ++i) events.push_back(Repr(id, from + i));
+  return AtomicWrite::Make(std::move(events)).value();
+}
+
 void Check(bool ok, const std::string& what) {
   if (!ok) {
     std::fprintf(stderr, "breakdown failed: %s\n", what.c_str());
@@ -66,11 +82,12 @@ double Rate(int64_t n, Clock::time_point start) {
 struct Command {
   bool done = false;
   Promise<absl::Status> reply;
-  int group = 0;  // > 0: PersistAll of this many events
+  int group = 0;  // > 0: PersistAll of this many events; 0: PersistAsync
 };
 
 // Writer persists one event per command without waiting (PersistAsync),
-// or a group of events per command, atomically (PersistAll).
+// or a group of events per command, atomically, stashing commands until
+// it is stored (PersistAll; a group of 1 is Persist).
 class Writer : public PersistentActor<Command> {
  public:
   Writer(std::string id, Promise<absl::StatusOr<int64_t>> recovered)
@@ -112,6 +129,204 @@ double Median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
+class Breakdown {
+ public:
+  Breakdown(ActorSystem& system, ActorRef<JournalRequest> journal_actor,
+            RocksDbJournal& plugin, rocksdb::DB& raw, bool fsync)
+      : system_(system),
+        journal_actor_(journal_actor),
+        plugin_(plugin),
+        raw_(raw) {
+    sync_.sync = fsync;
+  }
+
+  // Groups of `size` one after the other, each waiting for its ack.
+  std::vector<double> Sequential(const std::string& tag, int n, int size) {
+    std::vector<double> r(4);
+    {
+      const std::string id = "raw-" + tag;
+      std::vector<std::pair<std::string, std::string>> records;
+      for (int i = 1; i <= n; ++i) {
+        records.emplace_back(EventKey(id, i), EncodeEvent(Repr(id, i)).value());
+      }
+      const auto start = Clock::now();
+      for (int i = 0; i < n; i += size) {
+        rocksdb::WriteBatch batch;
+        for (int j = i; j < std::min(n, i + size); ++j) {
+          Check(batch.Put(records[j].first, records[j].second).ok(), "batch");
+        }
+        Check(raw_.Write(sync_, &batch).ok(), "raw write");
+      }
+      r[0] = Rate(n, start);
+    }
+    {
+      const std::string id = "plugin-" + tag;
+      const auto start = Clock::now();
+      for (int i = 1; i <= n; i += size) {
+        Check(plugin_.AsyncWriteMessages({Group(id, i, size)}).Get().ok(),
+              "plugin write");
+      }
+      r[1] = Rate(n, start);
+    }
+    {
+      const std::string id = "actor-" + tag;
+      const auto start = Clock::now();
+      for (int i = 1; i <= n; i += size) {
+        Promise<absl::Status> done;
+        journal_actor_.Tell(WriteMessages{
+            {Group(id, i, size)},
+            [done](WriteMessagesResult w) { done.Set(w.status); }});
+        Check(done.GetFuture().Get().ok(), "actor write");
+      }
+      r[2] = Rate(n, start);
+    }
+    r[3] = Full("full-" + tag, n, size);
+    return r;
+  }
+
+  // N one-event writes without waiting; leaves the plugin's events under
+  // `id` for the recover row.
+  std::vector<double> Async(const std::string& tag, const std::string& id,
+                            int n) {
+    std::vector<double> r(4);
+    {
+      const std::string raw_id = "raw-" + tag;
+      std::vector<std::pair<std::string, std::string>> records;
+      for (int i = 1; i <= n; ++i) {
+        records.emplace_back(EventKey(raw_id, i),
+                             EncodeEvent(Repr(raw_id, i)).value());
+      }
+      const auto start = Clock::now();
+      rocksdb::WriteBatch batch;
+      for (auto& [k, v] : records) Check(batch.Put(k, v).ok(), "batch");
+      Check(raw_.Write(sync_, &batch).ok(), "raw write");
+      r[0] = Rate(n, start);
+      raw_id_ = raw_id;
+    }
+    {
+      const auto start = Clock::now();
+      std::vector<Future<absl::StatusOr<WriteResults>>> pending;
+      pending.reserve(n);
+      for (int i = 1; i <= n; ++i) {
+        pending.push_back(plugin_.AsyncWriteMessages({Group(id, i, 1)}));
+      }
+      for (auto& f : pending) Check(f.Get().ok(), "plugin write");
+      r[1] = Rate(n, start);
+    }
+    {
+      const std::string actor_id = "actor-" + tag;
+      const auto start = Clock::now();
+      std::vector<Future<absl::Status>> pending;
+      pending.reserve(n);
+      for (int i = 1; i <= n; ++i) {
+        Promise<absl::Status> done;
+        pending.push_back(done.GetFuture());
+        journal_actor_.Tell(WriteMessages{
+            {Group(actor_id, i, 1)},
+            [done](WriteMessagesResult w) { done.Set(w.status); }});
+      }
+      for (auto& f : pending) Check(f.Get().ok(), "actor write");
+      r[2] = Rate(n, start);
+    }
+    r[3] = Full("full-" + tag, n, 0);
+    return r;
+  }
+
+  std::vector<double> Recover(const std::string& id, int n) {
+    std::vector<double> r(4);
+    {
+      const auto start = Clock::now();
+      const std::string end = EventKeyEnd(raw_id_, kMaxSequenceNr);
+      const rocksdb::Slice end_slice(end);
+      rocksdb::ReadOptions options;
+      options.iterate_upper_bound = &end_slice;
+      std::unique_ptr<rocksdb::Iterator> it(raw_.NewIterator(options));
+      const size_t prefix = IdPrefix(kEventTag, raw_id_).size();
+      int count = 0;
+      for (it->Seek(EventKey(raw_id_, 1)); it->Valid(); it->Next()) {
+        const rocksdb::Slice v = it->value();
+        Check(DecodeEvent(std::string_view(v.data(), v.size()), raw_id_,
+                          *SequenceNrOf(it->key(), prefix))
+                  .ok(),
+              "decode");
+        ++count;
+      }
+      Check(count == n, "raw scan count");
+      r[0] = Rate(n, start);
+    }
+    {
+      const auto start = Clock::now();
+      int64_t count = 0;
+      Check(plugin_
+                .ReplayMessages(id, 1, kMaxSequenceNr, kMaxSequenceNr,
+                                [&](const PersistentRepr&) { ++count; })
+                .ok(),
+            "plugin replay");
+      Check(count == n, "plugin replay count");
+      r[1] = Rate(n, start);
+    }
+    {
+      const auto start = Clock::now();
+      auto count = std::make_shared<std::atomic<int64_t>>(0);
+      Promise<absl::StatusOr<int64_t>> done;
+      journal_actor_.Tell(
+          ReplayMessages{id, 1, kMaxSequenceNr, kMaxSequenceNr,
+                         [count](const PersistentRepr&) { ++*count; },
+                         [done](absl::StatusOr<int64_t> h) { done.Set(h); }});
+      Check(done.GetFuture().Get().ok(), "actor replay");
+      Check(count->load() == n, "actor replay count");
+      r[2] = Rate(n, start);
+    }
+    {
+      const auto start = Clock::now();
+      Promise<absl::StatusOr<int64_t>> recovered;
+      auto actor = system_.Spawn<Writer>(id, recovered);
+      absl::StatusOr<int64_t> got = recovered.GetFuture().Get();
+      Check(got.ok() && *got == n, "full recovery");
+      r[3] = Rate(n, start);
+      actor->Stop();
+    }
+    return r;
+  }
+
+  // The fixed cost of a recovery, in microseconds: an id with no events.
+  double EmptyRecovery(const std::string& id) {
+    const auto start = Clock::now();
+    Promise<absl::StatusOr<int64_t>> recovered;
+    auto actor = system_.Spawn<Writer>(id, recovered);
+    Check(recovered.GetFuture().Get().ok(), "empty recovery");
+    const double us =
+        std::chrono::duration<double, std::micro>(Clock::now() - start).count();
+    actor->Stop();
+    return us;
+  }
+
+ private:
+  double Full(const std::string& id, int n, int group) {
+    Promise<absl::StatusOr<int64_t>> recovered;
+    auto actor = system_.Spawn<Writer>(id, recovered);
+    Check(recovered.GetFuture().Get().ok(), "recovery");
+    const auto start = Clock::now();
+    ActorRef<Command> ref(actor);
+    for (int i = 0; i < n; i += std::max(group, 1)) {
+      ref.Tell(Command{false, {}, group});
+    }
+    Promise<absl::Status> done;
+    ref.Tell(Command{true, done});
+    Check(done.GetFuture().Get().ok(), "full write");
+    const double rate = Rate(n, start);
+    actor->Stop();
+    return rate;
+  }
+
+  ActorSystem& system_;
+  ActorRef<JournalRequest> journal_actor_;
+  RocksDbJournal& plugin_;
+  rocksdb::DB& raw_;
+  rocksdb::WriteOptions sync_;
+  std::string raw_id_;
+};
+
 int Main(int argc, char** argv) {
   const int n = Flag(argc, argv, "events", 10000);
   const int iterations = Flag(argc, argv, "iterations", 5);
@@ -135,166 +350,61 @@ int Main(int argc, char** argv) {
   // The plugin itself, sharing the journal actor's database.
   RocksDbJournal plugin(*config->GetConfig("persistence.journal.rocksdb"));
   Check(plugin.Start().ok(), "plugin start");
+  DatabaseSettings raw_settings;
+  raw_settings.path = path + "-raw";
+  rocksdb::DB* raw_db = nullptr;
+  Check(rocksdb::DB::Open(MakeOptions(raw_settings), raw_settings.path, &raw_db)
+            .ok(),
+        "raw open");
+  std::unique_ptr<rocksdb::DB> raw(raw_db);
 
-  const char* names[] = {"persist-async plugin",
-                         "persist-async actor",
-                         "persist-async full",
-                         "recover plugin",
-                         "recover actor",
-                         "recover full",
-                         "recover empty id (full, per actor)",
-                         "persist-all(100) plugin",
-                         "persist-all(100) actor",
-                         "persist-all(100) full"};
-  constexpr int kRows = 10;
-  constexpr int kEmpty = 6;
-  std::vector<std::vector<double>> rates(kRows);
+  Breakdown breakdown(**system, *journal_actor, plugin, *raw, fsync);
+  const char* rows[] = {"persist", "persist-all(100)", "persist-async",
+                        "recover"};
+  const char* layers[] = {"raw", "plugin", "actor", "full"};
+  std::vector<std::vector<std::vector<double>>> rates(
+      4, std::vector<std::vector<double>>(4));
+  std::vector<double> empty;
+  const int persist_n = std::min(n, 2000);
   for (int it = 0; it <= iterations; ++it) {
     const std::string tag = absl::StrCat(it);
-    std::vector<double> r(kRows);
-    // persist-async, plugin: N one-event requests at once.
-    {
-      const std::string id = "p-" + tag;
-      const auto start = Clock::now();
-      std::vector<Future<absl::StatusOr<WriteResults>>> pending;
-      pending.reserve(n);
-      for (int i = 1; i <= n; ++i) {
-        pending.push_back(plugin.AsyncWriteMessages(
-            {AtomicWrite::Make({Repr(id, i)}).value()}));
+    const std::string async_id = "async-plugin-" + tag;
+    std::vector<std::vector<double>> r = {
+        breakdown.Sequential("persist-" + tag, persist_n, 1),
+        breakdown.Sequential("all-" + tag, n, 100),
+        breakdown.Async("async-" + tag, async_id, n),
+        breakdown.Recover(async_id, n)};
+    const double empty_us = breakdown.EmptyRecovery("empty-" + tag);
+    for (size_t row = 0; row < r.size(); ++row) {
+      std::printf("  %-17s %s", rows[row],
+                  it == 0 ? "warm-up" : absl::StrCat("iter ", it).c_str());
+      for (size_t l = 0; l < 4; ++l) {
+        std::printf("  %s %9.0f", layers[l], r[row][l]);
+        if (it > 0) rates[row][l].push_back(r[row][l]);
       }
-      for (auto& f : pending) Check(f.Get().ok(), "plugin write");
-      r[0] = Rate(n, start);
+      std::printf(" ev/s\n");
     }
-    // persist-async, journal actor: N one-event WriteMessages at once.
-    {
-      const std::string id = "a-" + tag;
-      const auto start = Clock::now();
-      std::vector<Future<absl::Status>> pending;
-      pending.reserve(n);
-      for (int i = 1; i <= n; ++i) {
-        Promise<absl::Status> done;
-        pending.push_back(done.GetFuture());
-        journal_actor->Tell(WriteMessages{
-            {AtomicWrite::Make({Repr(id, i)}).value()},
-            [done](WriteMessagesResult w) { done.Set(w.status); }});
-      }
-      for (auto& f : pending) Check(f.Get().ok(), "actor write");
-      r[1] = Rate(n, start);
-    }
-    // persist-async, persistent actor.
-    const std::string full_id = "f-" + tag;
-    {
-      Promise<absl::StatusOr<int64_t>> recovered;
-      auto writer = (*system)->Spawn<Writer>(full_id, recovered);
-      Check(recovered.GetFuture().Get().ok(), "recovery");
-      const auto start = Clock::now();
-      ActorRef<Command> ref(writer);
-      for (int i = 0; i < n; ++i) ref.Tell(Command{});
-      Promise<absl::Status> done;
-      ref.Tell(Command{true, done});
-      Check(done.GetFuture().Get().ok(), "full write");
-      r[2] = Rate(n, start);
-      writer->Stop();
-    }
-    // recover, plugin: replay on this thread.
-    {
-      const auto start = Clock::now();
-      int64_t count = 0;
-      Check(plugin
-                .ReplayMessages(full_id, 1, kMaxSequenceNr, kMaxSequenceNr,
-                                [&](const PersistentRepr&) { ++count; })
-                .ok(),
-            "plugin replay");
-      Check(count == n, "plugin replay count");
-      r[3] = Rate(n, start);
-    }
-    // recover, journal actor: ReplayMessages with a counting callback.
-    {
-      const auto start = Clock::now();
-      auto count = std::make_shared<std::atomic<int64_t>>(0);
-      Promise<absl::StatusOr<int64_t>> done;
-      journal_actor->Tell(
-          ReplayMessages{full_id, 1, kMaxSequenceNr, kMaxSequenceNr,
-                         [count](const PersistentRepr&) { ++*count; },
-                         [done](absl::StatusOr<int64_t> h) { done.Set(h); }});
-      Check(done.GetFuture().Get().ok(), "actor replay");
-      Check(count->load() == n, "actor replay count");
-      r[4] = Rate(n, start);
-    }
-    // recover, persistent actor (what the perf target's recover row times).
-    {
-      const auto start = Clock::now();
-      Promise<absl::StatusOr<int64_t>> recovered;
-      auto writer = (*system)->Spawn<Writer>(full_id, recovered);
-      absl::StatusOr<int64_t> got = recovered.GetFuture().Get();
-      Check(got.ok() && *got == n, "full recovery");
-      r[5] = Rate(n, start);
-      writer->Stop();
-    }
-    // A persistent actor with nothing to recover: the fixed cost.
-    {
-      const auto start = Clock::now();
-      Promise<absl::StatusOr<int64_t>> recovered;
-      auto writer = (*system)->Spawn<Writer>("empty-" + tag, recovered);
-      Check(recovered.GetFuture().Get().ok(), "empty recovery");
-      r[kEmpty] =
-          std::chrono::duration<double, std::micro>(Clock::now() - start)
-              .count();
-      writer->Stop();
-    }
-    // persist-all(100): groups one after the other, each waits.
-    auto group = [](const std::string& id, int64_t from) {
-      std::vector<PersistentRepr> events;
-      for (int i = 0; i < 100; ++i) events.push_back(Repr(id, from + i));
-      return AtomicWrite::Make(std::move(events)).value();
-    };
-    {
-      const std::string id = "pa-" + tag;
-      const auto start = Clock::now();
-      for (int i = 1; i <= n; i += 100) {
-        Check(plugin.AsyncWriteMessages({group(id, i)}).Get().ok(),
-              "plugin group");
-      }
-      r[7] = Rate(n, start);
-    }
-    {
-      const std::string id = "aa-" + tag;
-      const auto start = Clock::now();
-      for (int i = 1; i <= n; i += 100) {
-        Promise<absl::Status> done;
-        journal_actor->Tell(WriteMessages{
-            {group(id, i)},
-            [done](WriteMessagesResult w) { done.Set(w.status); }});
-        Check(done.GetFuture().Get().ok(), "actor group");
-      }
-      r[8] = Rate(n, start);
-    }
-    {
-      Promise<absl::StatusOr<int64_t>> recovered;
-      auto writer = (*system)->Spawn<Writer>("fa-" + tag, recovered);
-      Check(recovered.GetFuture().Get().ok(), "recovery");
-      const auto start = Clock::now();
-      ActorRef<Command> ref(writer);
-      for (int i = 0; i < n; i += 100) ref.Tell(Command{false, {}, 100});
-      Promise<absl::Status> done;
-      ref.Tell(Command{true, done});
-      Check(done.GetFuture().Get().ok(), "full groups");
-      r[9] = Rate(n, start);
-      writer->Stop();
-    }
-    for (size_t i = 0; i < r.size(); ++i) {
-      std::printf("  %-36s %s %12.0f %s\n", names[i],
-                  it == 0 ? "warm-up" : absl::StrCat("iter ", it).c_str(), r[i],
-                  i == kEmpty ? "us" : "ev/s");
-      if (it > 0) rates[i].push_back(r[i]);
-    }
+    std::printf("  empty recovery    %s  %.0f us\n",
+                it == 0 ? "warm-up" : absl::StrCat("iter ", it).c_str(),
+                empty_us);
+    if (it > 0) empty.push_back(empty_us);
     std::fflush(stdout);
   }
-  std::printf("\nmedians (fsync = %s, N = %d)\n", fsync ? "on" : "off", n);
-  for (size_t i = 0; i < rates.size(); ++i) {
-    std::printf("%s: %.0f %s\n", names[i], Median(rates[i]),
-                i == kEmpty ? "us" : "ev/s");
+  std::printf("\nmedians, ev/s (fsync = %s, N = %d; persist N = %d)\n",
+              fsync ? "on" : "off", n, persist_n);
+  std::printf("%-17s %10s %10s %10s %10s   %s\n", "row", "raw", "plugin",
+              "actor", "full", "plugin/raw full/raw");
+  for (size_t row = 0; row < 4; ++row) {
+    const double raw_rate = Median(rates[row][0]);
+    std::printf("%-17s", rows[row]);
+    for (size_t l = 0; l < 4; ++l) {
+      std::printf(" %10.0f", Median(rates[row][l]));
+    }
+    std::printf("   %10.2f %8.2f\n", Median(rates[row][1]) / raw_rate,
+                Median(rates[row][3]) / raw_rate);
   }
+  std::printf("empty recovery (fixed cost of one recovery): %.0f us\n",
+              Median(empty));
   return 0;
 }
 

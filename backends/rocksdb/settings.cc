@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <limits>
 #include <map>
@@ -142,6 +143,16 @@ absl::StatusOr<DatabaseSettings> DatabaseSettings::FromConfig(
   v = GetCount(section, "highest-cache-size", s.highest_cache_size, 1);
   if (!v.ok()) return v.status();
   s.highest_cache_size = *v;
+  if (section.HasPath("writer-spin-time")) {
+    absl::StatusOr<std::chrono::nanoseconds> spin =
+        section.GetDuration("writer-spin-time");
+    if (!spin.ok()) return spin.status();
+    if (spin->count() < 0 || *spin > std::chrono::seconds(1)) {
+      return KeyError(section, "writer-spin-time", "must be between 0 and 1s");
+    }
+    s.writer_spin_time_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(*spin).count();
+  }
   absl::StatusOr<std::string> compression =
       section.GetStringOr("compression", s.compression);
   if (!compression.ok()) return compression.status();
@@ -174,7 +185,8 @@ std::string DatabaseSettings::Describe() const {
                       ", bloom-bits-per-key = ", bloom_bits_per_key,
                       ", max-background-jobs = ", max_background_jobs,
                       ", max-group-commit-bytes = ", max_group_commit_bytes,
-                      ", highest-cache-size = ", highest_cache_size);
+                      ", highest-cache-size = ", highest_cache_size,
+                      ", writer-spin-time = ", writer_spin_time_us, "us");
 }
 
 absl::StatusOr<JournalSettings> JournalSettings::FromConfig(

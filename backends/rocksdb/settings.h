@@ -57,6 +57,8 @@ struct DatabaseSettings {
   // Persistence ids whose highest sequence number the writer keeps in
   // memory for the stale-writer check; others are read from the database.
   int64_t highest_cache_size = 100000;
+  // How long the idle writer polls its queue before it sleeps (0: never).
+  int64_t writer_spin_time_us = 50;
 
   // FromConfig reads the database keys of a plugin section.
   static absl::StatusOr<DatabaseSettings> FromConfig(const Config& section);
@@ -73,7 +75,7 @@ struct JournalSettings {
   // group is acknowledged. off: acknowledged once in the OS page cache.
   bool fsync = true;
   // Threads that run replays, so a long replay never holds up writes.
-  int64_t replay_threads = 2;
+  int64_t replay_threads = 4;
 
   static absl::StatusOr<JournalSettings> FromConfig(const Config& section);
 };
