@@ -16,6 +16,9 @@
 namespace persistence::rocksdb_backend {
 namespace {
 
+// Groups of at most this many requests are acknowledged by the writer.
+constexpr size_t kInlineAcknowledgement = 2;
+
 // CpuRelax tells the core that this is a spin-wait loop.
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -154,7 +157,7 @@ class DatabaseRegistry {
 
   absl::StatusOr<std::shared_ptr<Database>> Open(
       const DatabaseSettings& settings) {
-    // A database closing on its writer thread must be closed before the
+    // A database closing on its completer thread must be closed before the
     // process tears down RocksDB's statics.
     static const bool wait_at_exit =
         std::atexit([] { Global().WaitForClosing(); }) == 0;
@@ -272,26 +275,44 @@ Database::Database(std::string path, DatabaseSettings settings,
       settings_(std::move(settings)),
       db_(std::move(db)) {
   writer_ = std::thread([this] { WriterLoop(); });
+  completer_ = std::thread([this] { CompleterLoop(); });
 }
 
 void Database::Shutdown(Database* database) {
-  const bool on_writer =
-      std::this_thread::get_id() == database->writer_.get_id();
+  // Acknowledgements run on the completer thread, or for a small group on
+  // the writer thread, so the last plugin may let go on either (a callback
+  // that drops the last reference to it). Neither can join itself: the one
+  // we are on closes the database as it exits.
+  const std::thread::id self = std::this_thread::get_id();
+  const bool on_writer = self == database->writer_.get_id();
+  const bool on_completer = self == database->completer_.get_id();
   {
     std::lock_guard<std::mutex> lock(database->mu_);
     database->stopping_ = true;
-    database->close_on_exit_ = on_writer;
+    database->writer_closes_on_exit_ = on_writer;
   }
   database->work_.notify_all();
   if (on_writer) {
-    // We are inside the writer's own loop (a completion callback let go of
-    // the last plugin): it cannot join itself. It finishes what is queued
-    // and calls CloseAndDelete as it exits.
-    database->writer_.detach();
+    database->writer_.detach();  // see WriterLoop's exit
     return;
   }
   database->writer_.join();  // the writer writes what is queued first
+  database->StopCompleter(on_completer);
+  if (on_completer) {
+    database->completer_.detach();  // see CompleterLoop's exit
+    return;
+  }
+  database->completer_.join();
   CloseAndDelete(database);
+}
+
+void Database::StopCompleter(bool completer_closes_on_exit) {
+  {
+    std::lock_guard<std::mutex> lock(completions_mu_);
+    writer_done_ = true;
+    completer_closes_on_exit_ = completer_closes_on_exit;
+  }
+  completions_ready_.notify_all();
 }
 
 void Database::CloseAndDelete(Database* database) {
@@ -367,13 +388,12 @@ absl::StatusOr<int64_t> Database::ReadHighest(
 }
 
 void Database::WriterLoop() {
-  std::vector<Request> group;
   const size_t max_bytes =
       static_cast<size_t>(settings_.max_group_commit_bytes);
   const auto spin = std::chrono::duration_cast<std::chrono::nanoseconds>(
       std::chrono::microseconds(settings_.writer_spin_time_us));
   for (;;) {
-    group.clear();
+    std::vector<Request> group;
     // Poll for a while before sleeping: the next write of an actor that
     // waited for this commit usually arrives within microseconds, and a
     // futex sleep and wake-up would cost more than that.
@@ -390,8 +410,12 @@ void Database::WriterLoop() {
       work_.wait(lock, [this] { return !queue_.empty() || stopping_; });
       writer_sleeping_ = false;
       if (queue_.empty()) {  // stopping, and nothing left to write
-        if (!close_on_exit_) return;
+        if (!writer_closes_on_exit_) return;
         lock.unlock();
+        // Shutdown ran on this thread (an inline acknowledgement let go of
+        // the last plugin): stop the completer and close from here.
+        StopCompleter(false);
+        completer_.join();
         CloseAndDelete(this);  // `this` is gone after this line
         return;
       }
@@ -406,7 +430,30 @@ void Database::WriterLoop() {
       }
       queued_.store(!queue_.empty(), std::memory_order_release);
     }
-    Commit(group);
+    Commit(std::move(group));
+  }
+}
+
+void Database::CompleterLoop() {
+  for (;;) {
+    std::deque<Completion> ready;
+    {
+      std::unique_lock<std::mutex> lock(completions_mu_);
+      completions_ready_.wait(
+          lock, [this] { return !completions_.empty() || writer_done_; });
+      if (completions_.empty()) {  // the writer is done and so are we
+        completer_busy_ = false;
+        if (!completer_closes_on_exit_) return;
+        lock.unlock();
+        CloseAndDelete(this);  // `this` is gone after this line
+        return;
+      }
+      ready.swap(completions_);
+      completer_busy_ = true;
+    }
+    for (Completion& completion : ready) Acknowledge(completion);
+    std::lock_guard<std::mutex> lock(completions_mu_);
+    completer_busy_ = !completions_.empty();
   }
 }
 
@@ -476,7 +523,7 @@ absl::Status Database::Admit(
   return absl::OkStatus();
 }
 
-void Database::Commit(std::vector<Request>& group) {
+void Database::Commit(std::vector<Request> group) {
   rocksdb::WriteBatch batch;
   std::unordered_map<std::string, int64_t> group_highest;
   // Per request: OK when it made it into the batch, else why it did not.
@@ -529,12 +576,39 @@ void Database::Commit(std::vector<Request>& group) {
     }
   }
 
-  for (size_t i = 0; i < group.size(); ++i) {
-    if (auto* w = std::get_if<EventWrite>(&group[i])) {
-      if (!admitted[i].ok()) {
-        w->promise.Set(admitted[i]);
-      } else if (!written.ok()) {
-        w->promise.Set(written);
+  Completion completion{std::move(group), std::move(admitted),
+                        std::move(written)};
+  // A group of a request or two (one actor persisting and waiting) is
+  // acknowledged right here: a hand-off to another thread would cost more
+  // than its callbacks, and its next write cannot arrive before the ack.
+  // Larger groups go to the completer, whose callbacks (the runtime's
+  // reply path) then run while this thread already syncs the next group.
+  // Acknowledgements stay in commit order: inline only when the completer
+  // has nothing left to do.
+  {
+    std::lock_guard<std::mutex> lock(completions_mu_);
+    const bool inline_ack = completion.group.size() <= kInlineAcknowledgement &&
+                            completions_.empty() && !completer_busy_;
+    if (!inline_ack) {
+      completions_.push_back(std::move(completion));
+      completer_busy_ = true;
+    }
+  }
+  if (completion.group.empty()) {  // moved to the completer
+    completions_ready_.notify_one();
+    return;
+  }
+  Acknowledge(completion);
+}
+
+void Database::Acknowledge(Completion& completion) {
+  for (size_t i = 0; i < completion.group.size(); ++i) {
+    const absl::Status& admitted = completion.admitted[i];
+    if (auto* w = std::get_if<EventWrite>(&completion.group[i])) {
+      if (!admitted.ok()) {
+        w->promise.Set(admitted);
+      } else if (!completion.written.ok()) {
+        w->promise.Set(completion.written);
       } else {
         WriteResults results;
         results.reserve(w->writes.size());
@@ -542,7 +616,8 @@ void Database::Commit(std::vector<Request>& group) {
         w->promise.Set(std::move(results));
       }
     } else {
-      std::get<RangeDelete>(group[i]).promise.Set(written);
+      std::get<RangeDelete>(completion.group[i])
+          .promise.Set(completion.written);
     }
   }
 }

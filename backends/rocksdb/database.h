@@ -13,10 +13,13 @@
 // Group commit. Journal writes are not written by the caller. WriteEvents
 // queues an already encoded request and returns a Future; one writer thread
 // takes everything queued at that moment (up to max-group-commit-bytes),
-// builds ONE WriteBatch of it and writes it with one WAL sync, then
-// completes each request's Future. Requests that arrive while a sync is in
-// progress wait for the next one, so many actors writing at once share
-// syncs. When the queue is empty the writer polls it for
+// builds ONE WriteBatch of it and writes it with one WAL sync, then hands
+// the group to a completer thread, which completes each request's Future
+// (in order) while the writer already syncs the next group. A group of one
+// or two requests (one actor persisting and waiting for each ack) is
+// acknowledged by the writer itself, which is cheaper than a hand-off. Requests
+// that arrive while a sync is in progress wait for the next one, so many actors
+// writing at once share syncs. When the queue is empty the writer polls it for
 // `writer-spin-time` before it sleeps, so the next write of an actor that
 // just got its acknowledgement starts without a thread wake-up. Each request is
 // checked on its own against the highest sequence number of its ids (the
@@ -29,13 +32,14 @@
 // key in the same WriteBatch as the events. Deletes never touch that key.
 //
 // Closing. The last plugin may let go of the database on any thread, even
-// on the writer thread itself (a Future's callback that drops the last
-// reference to a plugin): the writer then finishes its group and closes
-// the database on its way out instead of being joined. Until it is closed,
-// an Open of the same path waits.
+// on the writer or completer thread itself (a Future's callback that drops
+// the last reference to a plugin): that thread then finishes its work and
+// closes the database on its way out instead of being joined. Until it is
+// closed, an Open of the same path waits.
 //
 // Thread-safety: every method is safe to call from any thread. Futures
-// complete on the writer thread; callbacks must not block.
+// complete on the completer or the writer thread, in commit order;
+// callbacks must not block.
 //
 // Example:
 //
@@ -149,17 +153,29 @@ class Database {
            std::unique_ptr<rocksdb::DB> db);
   ~Database() = default;
 
-  // Shutdown stops the writer (after it has written what is queued), closes
-  // the database, tells the registry and deletes `database`; when called on
-  // the writer thread, the writer does all that as it exits.
+  // Shutdown stops the writer (after it has written what is queued) and the
+  // completer (after it has acknowledged everything), closes the database,
+  // tells the registry and deletes `database`; when called on the writer or
+  // the completer thread, that thread does the closing as it exits.
   static void Shutdown(Database* database);
   // CloseAndDelete syncs and closes the database, deletes `database`, and
   // tells the registry the path is free.
   static void CloseAndDelete(Database* database);
 
+  // Completion: a committed group on its way to the completer thread.
+  struct Completion {
+    std::vector<Request> group;
+    std::vector<absl::Status> admitted;  // per request: refused or not
+    absl::Status written;                // the WriteBatch's outcome
+  };
+
   void Enqueue(Request request);
   void WriterLoop();
-  void Commit(std::vector<Request>& group);
+  void CompleterLoop();
+  // StopCompleter tells the completer that the writer has exited.
+  void StopCompleter(bool completer_closes_on_exit);
+  void Commit(std::vector<Request> group);
+  void Acknowledge(Completion& completion);
   // Admit checks one request against the highest sequence numbers known so
   // far (this group's, the cache, the database) and, when accepted, records
   // the new highest of its ids in `group_highest`.
@@ -179,8 +195,17 @@ class Database {
   bool writer_sleeping_ = false;  // waiting on `work_`
   // The queue is not empty (read without the lock by the spinning writer).
   std::atomic<bool> queued_{false};
-  // Shutdown ran on the writer thread: the writer closes and deletes.
-  bool close_on_exit_ = false;
+  // Shutdown ran on the writer thread: it closes and deletes as it exits.
+  bool writer_closes_on_exit_ = false;
+
+  // Committed groups waiting for their acknowledgements.
+  std::mutex completions_mu_;
+  std::condition_variable completions_ready_;
+  std::deque<Completion> completions_;
+  bool writer_done_ = false;     // the writer has exited: no more completions
+  bool completer_busy_ = false;  // acknowledging a batch taken from the queue
+  // Shutdown ran on the completer thread: it closes and deletes.
+  bool completer_closes_on_exit_ = false;
 
   std::atomic<uint64_t> group_commits_{0};
   std::atomic<uint64_t> requests_{0};
@@ -188,6 +213,7 @@ class Database {
   // Writer thread only.
   std::unordered_map<std::string, int64_t> highest_cache_;
   std::thread writer_;
+  std::thread completer_;
 };
 
 }  // namespace persistence::rocksdb_backend

@@ -15,8 +15,9 @@
 //   - serializes every event of a request on the caller's thread before
 //     anything is queued, so a rejected atomic write stores nothing;
 //   - hands the request to the database's writer thread, which merges all
-//     queued requests into one WriteBatch and one WAL sync (group commit),
-//     and completes the returned Future from there;
+//     queued requests into one WriteBatch and one WAL sync (group commit);
+//     the database's completer thread (or, for a small group, the writer)
+//     then completes the returned Future;
 //   - refuses a stale writer: a write whose first sequence number is not
 //     above the stored highest fails the call (FailedPrecondition, nothing
 //     of that call stored), without failing other calls of the same group;
@@ -28,7 +29,8 @@
 //     sequence number is kept in its own key and never goes down.
 //
 // Thread-safety: as the plugin API says, the runtime calls one instance from
-// one thread at a time; Futures complete on the writer or replay threads.
+// one thread at a time; Futures complete on the database's writer,
+// completer or replay threads.
 // Several instances (also journal and snapshot store) may share a database.
 //
 // Example (direct use, as the tests do; applications go through the

@@ -36,9 +36,9 @@ constexpr char kSelect[] =
     "\"persistence.snapshot-store.rocksdb\"\n";
 
 // ClosedByAllPlugins waits until this process has no RocksDB database
-// open. The last plugin may let go on the backend's writer thread (inside a
-// completion callback); the database then closes right after, on that
-// thread, so a raw RocksDB open of the directory has to wait for it.
+// open. The last plugin may let go on the backend's completer thread
+// (inside a completion callback); the database then closes right after, on
+// that thread, so a raw RocksDB open of the directory has to wait for it.
 bool ClosedByAllPlugins() {
   for (int i = 0; i < 2000; ++i) {
     if (Database::OpenDatabasesForTesting() == 0) return true;
