@@ -589,20 +589,21 @@ void Database::Commit(std::vector<Request> group) {
   // reply path) then run while this thread already syncs the next group.
   // Acknowledgements stay in commit order: inline only when the completer
   // has nothing left to do.
+  bool inline_ack;
   {
     std::lock_guard<std::mutex> lock(completions_mu_);
-    const bool inline_ack = completion.group.size() <= kInlineAcknowledgement &&
-                            completions_.empty() && !completer_busy_;
+    inline_ack = completion.group.size() <= kInlineAcknowledgement &&
+                 completions_.empty() && !completer_busy_;
     if (!inline_ack) {
       completions_.push_back(std::move(completion));
       completer_busy_ = true;
     }
   }
-  if (completion.group.empty()) {  // moved to the completer
+  if (inline_ack) {
+    Acknowledge(completion);
+  } else {
     completions_ready_.notify_one();
-    return;
   }
-  Acknowledge(completion);
 }
 
 void Database::Acknowledge(Completion& completion) {

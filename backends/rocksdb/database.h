@@ -11,20 +11,22 @@
 // Open fails with FailedPrecondition naming the path.
 //
 // Group commit. Journal writes are not written by the caller. WriteEvents
-// queues an already encoded request and returns a Future; one writer thread
-// takes everything queued at that moment (up to max-group-commit-bytes),
-// builds ONE WriteBatch of it and writes it with one WAL sync, then hands
-// the group to a completer thread, which completes each request's Future
-// (in order) while the writer already syncs the next group. A group of one
-// or two requests (one actor persisting and waiting for each ack) is
-// acknowledged by the writer itself, which is cheaper than a hand-off. Requests
-// that arrive while a sync is in progress wait for the next one, so many actors
-// writing at once share syncs. When the queue is empty the writer polls it for
-// `writer-spin-time` before it sleeps, so the next write of an actor that
-// just got its acknowledgement starts without a thread wake-up. Each request is
-// checked on its own against the highest sequence number of its ids (the
-// stale-writer check), so one refused request never fails the others of its
-// group; a failed WriteBatch fails all of them.
+// queues an already encoded request and returns a Future. One writer
+// thread takes everything queued at that moment (up to
+// max-group-commit-bytes), builds ONE WriteBatch of it and writes it with
+// one WAL sync; requests that arrive during a sync wait for the next one,
+// so many actors writing at once share syncs. Each request is checked on
+// its own against the highest sequence number of its ids (the stale-writer
+// check), so one refused request never fails the others of its group; a
+// failed WriteBatch fails all of them.
+//
+// Acknowledgements. A committed group goes to a completer thread, which
+// completes its Futures in order while the writer already syncs the next
+// group. A group of one or two requests (an actor persisting and waiting
+// for each ack) is acknowledged by the writer itself: cheaper than a
+// hand-off. An idle writer polls its queue for `writer-spin-time` before
+// it sleeps, so the next write of an actor that just got its ack starts
+// without a thread wake-up.
 //
 // Highest sequence numbers. The writer keeps the highest sequence number of
 // recently written ids in memory (loaded from the database on first touch,
@@ -210,8 +212,9 @@ class Database {
   std::atomic<uint64_t> group_commits_{0};
   std::atomic<uint64_t> requests_{0};
 
-  // Writer thread only.
+  // Writer thread only: id -> highest sequence number stored.
   std::unordered_map<std::string, int64_t> highest_cache_;
+
   std::thread writer_;
   std::thread completer_;
 };
