@@ -159,8 +159,8 @@ class DatabaseRegistry {
 
   absl::StatusOr<std::shared_ptr<Database>> Open(
       const DatabaseSettings& settings) {
-    // A database closing on its completer thread must be closed before the
-    // process tears down RocksDB's statics.
+    // A database closing on its writer or completer thread must be closed
+    // before the process tears down RocksDB's statics.
     static const bool wait_at_exit =
         std::atexit([] { Global().WaitForClosing(); }) == 0;
     (void)wait_at_exit;
