@@ -109,7 +109,7 @@ ReplayOutcome JournalClient::Replay(const std::string& persistence_id,
   request.from_sequence_nr = from;
   request.to_sequence_nr = to;
   request.max = max;
-  request.on_event = [shared](const PersistentRepr& e) {
+  request.on_event = [shared](PersistentRepr e) {
     std::lock_guard<std::mutex> lock(shared->mu);
     shared->events.push_back(e);
   };

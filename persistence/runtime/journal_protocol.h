@@ -45,7 +45,8 @@ struct ReplayMessages {
   int64_t from_sequence_nr = 1;
   int64_t to_sequence_nr = kMaxSequenceNr;
   int64_t max = kMaxSequenceNr;
-  std::function<void(const PersistentRepr&)> on_event;
+  // Takes each event by value: the runtime moves events along, not copies.
+  std::function<void(PersistentRepr)> on_event;
   std::function<void(absl::StatusOr<int64_t>)> on_done;
 };
 
