@@ -37,8 +37,8 @@ JournalActor::JournalActor(std::string plugin_id,
                            std::unique_ptr<AsyncWriteJournal> plugin,
                            JournalSettings settings)
     : plugin_id_(std::move(plugin_id)),
-      plugin_(std::move(plugin)),
-      settings_(settings) {}
+      settings_(settings),
+      plugin_(std::move(plugin)) {}
 
 absl::Status JournalActor::StartPlugin() {
   breaker_ = std::make_unique<CircuitBreaker>(
