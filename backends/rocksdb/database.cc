@@ -1,0 +1,625 @@
+// Copyright 2026 The eventpersist Authors.
+#include "backends/rocksdb/database.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "backends/rocksdb/key_layout.h"
+#include "persistence/api/codec.h"
+#include "rocksdb/write_batch.h"
+
+namespace persistence::rocksdb_backend {
+namespace {
+
+// Groups of at most this many requests are acknowledged by the writer.
+constexpr size_t kInlineAcknowledgement = 2;
+
+// CpuRelax tells the core that this is a spin-wait loop.
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+absl::Status PathError(const std::string& path, const std::string& what,
+                       const std::error_code& ec) {
+  const std::string message = absl::StrCat("RocksDB data path '", path,
+                                           "': ", what, ": ", ec.message());
+  switch (static_cast<std::errc>(ec.value())) {
+    case std::errc::permission_denied:
+    case std::errc::operation_not_permitted:
+    case std::errc::read_only_file_system:
+      return absl::PermissionDeniedError(message);
+    case std::errc::no_such_file_or_directory:
+      return absl::NotFoundError(message);
+    case std::errc::not_a_directory:
+    case std::errc::file_exists:
+      return absl::FailedPreconditionError(message);
+    case std::errc::no_space_on_device:
+      return absl::ResourceExhaustedError(message);
+    default:
+      return absl::UnavailableError(message);
+  }
+}
+
+// CanonicalDirectory creates `path` (and its parents) when missing and
+// returns its canonical form, the key of the registry.
+absl::StatusOr<std::string> CanonicalDirectory(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec) return PathError(path, "cannot create the directory", ec);
+  if (!fs::is_directory(path, ec)) {
+    if (ec) return PathError(path, "cannot inspect the path", ec);
+    return absl::FailedPreconditionError(absl::StrCat(
+        "RocksDB data path '", path, "' exists and is not a directory"));
+  }
+  fs::path canonical = fs::canonical(path, ec);
+  if (ec) return PathError(path, "cannot resolve the path", ec);
+  return canonical.string();
+}
+
+bool IsLockConflict(const rocksdb::Status& status) {
+  if (!status.IsIOError()) return false;
+  const std::string text = status.ToString();
+  return text.find("lock file") != std::string::npos ||
+         text.find("lock hold") != std::string::npos ||
+         text.find("LOCK") != std::string::npos;
+}
+
+// CheckLayout writes the layout version into a new database and refuses a
+// database written with another layout.
+absl::Status CheckLayout(rocksdb::DB& db, const std::string& path) {
+  std::string version;
+  rocksdb::Status s =
+      db.Get(rocksdb::ReadOptions(), LayoutVersionKey(), &version);
+  if (s.IsNotFound()) {
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    return FromRocksDb(
+        db.Put(sync, LayoutVersionKey(), kLayoutVersion),
+        absl::StrCat("cannot initialize the RocksDB database at '", path, "'"));
+  }
+  if (!s.ok()) {
+    return FromRocksDb(
+        s, absl::StrCat("cannot read the RocksDB database at '", path, "'"));
+  }
+  if (version != kLayoutVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the RocksDB database at '", path, "' has key layout version '",
+        version, "'; this build reads version ", kLayoutVersion));
+  }
+  return absl::OkStatus();
+}
+
+size_t BytesOf(const std::vector<PreparedWrite>& writes) {
+  size_t bytes = 0;
+  for (const PreparedWrite& w : writes) {
+    for (const auto& [key, value] : w.records)
+      bytes += key.size() + value.size();
+  }
+  return bytes;
+}
+
+}  // namespace
+
+std::vector<PreparedWrite> PrepareWrites(
+    const std::vector<AtomicWrite>& writes) {
+  std::vector<EncodedWrite> encoded = EncodeAtomicWrites(writes);
+  std::vector<PreparedWrite> prepared(writes.size());
+  for (size_t i = 0; i < writes.size(); ++i) {
+    const AtomicWrite& write = writes[i];
+    PreparedWrite& p = prepared[i];
+    p.persistence_id = write.persistence_id();
+    p.lowest_sequence_nr = write.lowest_sequence_nr();
+    p.highest_sequence_nr = write.highest_sequence_nr();
+    if (!IsValidId(p.persistence_id)) {
+      p.rejection =
+          absl::InvalidArgumentError("persistence id longer than 4 GiB");
+      continue;
+    }
+    if (p.lowest_sequence_nr < 1) {
+      p.rejection = absl::InvalidArgumentError(absl::StrCat(
+          "persistence id '", p.persistence_id, "': sequence number ",
+          p.lowest_sequence_nr, " is below 1"));
+      continue;
+    }
+    if (!encoded[i].status.ok()) {
+      p.rejection = encoded[i].status;
+      continue;
+    }
+    p.records.reserve(write.size());
+    for (size_t j = 0; j < write.size(); ++j) {
+      p.records.emplace_back(
+          EventKey(p.persistence_id, write.payload()[j].sequence_nr),
+          std::move(encoded[i].records[j]));
+    }
+  }
+  return prepared;
+}
+
+// DatabaseRegistry: the process's open databases by canonical path, with
+// the count of their users. An entry stays (marked closing) until its
+// database is closed, so an Open of the same path waits for the LOCK.
+class DatabaseRegistry {
+ public:
+  static DatabaseRegistry& Global() {
+    static auto* registry = new DatabaseRegistry();
+    return *registry;
+  }
+
+  absl::StatusOr<std::shared_ptr<Database>> Open(
+      const DatabaseSettings& settings) {
+    // A database closing on its completer thread must be closed before the
+    // process tears down RocksDB's statics.
+    static const bool wait_at_exit =
+        std::atexit([] { Global().WaitForClosing(); }) == 0;
+    (void)wait_at_exit;
+    absl::StatusOr<std::string> path = CanonicalDirectory(settings.path);
+    if (!path.ok()) return path.status();
+    std::unique_lock<std::mutex> lock(mu_);
+    closed_.wait(lock, [&] {
+      auto it = entries_.find(*path);
+      return it == entries_.end() || !it->second.closing;
+    });
+    auto it = entries_.find(*path);
+    if (it != entries_.end()) {
+      const std::string wanted = settings.Describe();
+      const std::string opened = it->second.database->settings_.Describe();
+      if (wanted != opened) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("the RocksDB database at '", *path,
+                         "' is already open in this process with {", opened,
+                         "}; a plugin sharing it asks for {", wanted,
+                         "}: give both plugins the same database settings"));
+      }
+      ++it->second.users;
+      return Lease(*path, it->second.database);
+    }
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(MakeOptions(settings), *path, &raw);
+    if (!s.ok()) {
+      if (IsLockConflict(s)) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "the RocksDB database at '", *path,
+            "' is in use by another process (one process per database; "
+            "stop the other one or give this one another path): ",
+            s.ToString()));
+      }
+      return FromRocksDb(
+          s, absl::StrCat("cannot open the RocksDB database at '", *path, "'"));
+    }
+    std::unique_ptr<rocksdb::DB> db(raw);
+    absl::Status layout = CheckLayout(*db, *path);
+    if (!layout.ok()) return layout;
+    Entry& entry = entries_[*path];
+    entry.database = new Database(*path, settings, std::move(db));
+    entry.users = 1;
+    return Lease(*path, entry.database);
+  }
+
+  // Closed: the database at `path` is closed; the path may be opened again.
+  void Closed(const std::string& path) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      entries_.erase(path);
+    }
+    closed_.notify_all();
+  }
+
+  // WaitForClosing waits (up to 30 s) until no database is closing.
+  void WaitForClosing() {
+    std::unique_lock<std::mutex> lock(mu_);
+    closed_.wait_for(lock, std::chrono::seconds(30), [this] {
+      for (const auto& [path, entry] : entries_) {
+        if (entry.closing) return false;
+      }
+      return true;
+    });
+  }
+
+  int OpenCount() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<int>(entries_.size());
+  }
+
+ private:
+  struct Entry {
+    Database* database = nullptr;  // deleted by Database::Shutdown
+    int users = 0;
+    bool closing = false;
+  };
+
+  // Lease hands out a shared_ptr whose release counts down the users.
+  std::shared_ptr<Database> Lease(const std::string& path, Database* database) {
+    return std::shared_ptr<Database>(
+        database, [this, path](Database*) { Release(path); });
+  }
+
+  void Release(const std::string& path) {
+    Database* last = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = entries_.find(path);
+      if (it == entries_.end() || --it->second.users > 0) return;
+      it->second.closing = true;
+      last = it->second.database;
+    }
+    Database::Shutdown(last);
+  }
+
+  std::mutex mu_;
+  std::condition_variable closed_;
+  std::map<std::string, Entry> entries_;
+};
+
+absl::StatusOr<std::shared_ptr<Database>> Database::Open(
+    const DatabaseSettings& settings) {
+  return DatabaseRegistry::Global().Open(settings);
+}
+
+int Database::OpenDatabasesForTesting() {
+  return DatabaseRegistry::Global().OpenCount();
+}
+
+Database::Database(std::string path, DatabaseSettings settings,
+                   std::unique_ptr<rocksdb::DB> db)
+    : path_(std::move(path)),
+      settings_(std::move(settings)),
+      db_(std::move(db)) {
+  writer_ = std::thread([this] { WriterLoop(); });
+  completer_ = std::thread([this] { CompleterLoop(); });
+}
+
+void Database::Shutdown(Database* database) {
+  // Acknowledgements run on the completer thread, or for a small group on
+  // the writer thread, so the last plugin may let go on either (a callback
+  // that drops the last reference to it). Neither can join itself: the one
+  // we are on closes the database as it exits.
+  const std::thread::id self = std::this_thread::get_id();
+  const bool on_writer = self == database->writer_.get_id();
+  const bool on_completer = self == database->completer_.get_id();
+  {
+    std::lock_guard<std::mutex> lock(database->mu_);
+    database->stopping_ = true;
+    database->writer_closes_on_exit_ = on_writer;
+  }
+  database->work_.notify_all();
+  if (on_writer) {
+    database->writer_.detach();  // see WriterLoop's exit
+    return;
+  }
+  database->writer_.join();  // the writer writes what is queued first
+  database->StopCompleter(on_completer);
+  if (on_completer) {
+    database->completer_.detach();  // see CompleterLoop's exit
+    return;
+  }
+  database->completer_.join();
+  CloseAndDelete(database);
+}
+
+void Database::StopCompleter(bool completer_closes_on_exit) {
+  {
+    std::lock_guard<std::mutex> lock(completions_mu_);
+    writer_done_ = true;
+    completer_closes_on_exit_ = completer_closes_on_exit;
+  }
+  completions_ready_.notify_all();
+}
+
+void Database::CloseAndDelete(Database* database) {
+  // With fsync off, acknowledged writes may sit in the OS page cache; a
+  // clean close makes them durable.
+  database->db_->SyncWAL().PermitUncheckedError();
+  database->db_->Close().PermitUncheckedError();
+  const std::string path = database->path_;
+  delete database;
+  DatabaseRegistry::Global().Closed(path);
+}
+
+Future<absl::StatusOr<WriteResults>> Database::WriteEvents(
+    std::vector<PreparedWrite> writes, bool sync) {
+  EventWrite request;
+  request.bytes = BytesOf(writes);
+  request.writes = std::move(writes);
+  request.sync = sync;
+  Future<absl::StatusOr<WriteResults>> future = request.promise.GetFuture();
+  Enqueue(std::move(request));
+  return future;
+}
+
+Future<absl::Status> Database::DeleteEvents(const std::string& persistence_id,
+                                            int64_t to, bool sync) {
+  RangeDelete request;
+  request.persistence_id = persistence_id;
+  request.to = to;
+  request.sync = sync;
+  Future<absl::Status> future = request.promise.GetFuture();
+  Enqueue(std::move(request));
+  return future;
+}
+
+void Database::Enqueue(Request request) {
+  bool sleeping;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(std::move(request));
+    queued_.store(true, std::memory_order_release);
+    sleeping = writer_sleeping_;
+  }
+  // A spinning writer sees `queued_`; only a sleeping one needs a wake-up.
+  if (sleeping) work_.notify_one();
+}
+
+Database::CommitStats Database::Stats() const {
+  CommitStats stats;
+  stats.group_commits = group_commits_.load(std::memory_order_relaxed);
+  stats.requests = requests_.load(std::memory_order_relaxed);
+  return stats;
+}
+
+absl::StatusOr<int64_t> Database::ReadHighest(
+    const std::string& persistence_id) {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), HighestKey(persistence_id), &value);
+  if (s.IsNotFound()) return 0;
+  if (!s.ok()) {
+    return FromRocksDb(
+        s, absl::StrCat("cannot read the highest sequence number of '",
+                        persistence_id, "' in '", path_, "'"));
+  }
+  std::optional<uint64_t> highest = DecodeUint64(value);
+  if (!highest.has_value() ||
+      *highest > static_cast<uint64_t>(kMaxSequenceNr)) {
+    return absl::DataLossError(absl::StrCat(
+        "the highest sequence number of persistence id '", persistence_id,
+        "' in '", path_, "' is not a valid 8-byte number"));
+  }
+  return static_cast<int64_t>(*highest);
+}
+
+void Database::WriterLoop() {
+  const size_t max_bytes =
+      static_cast<size_t>(settings_.max_group_commit_bytes);
+  const auto spin = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::microseconds(settings_.writer_spin_time_us));
+  for (;;) {
+    std::vector<Request> group;
+    // Poll for a while before sleeping: the next write of an actor that
+    // waited for this commit usually arrives within microseconds, and a
+    // futex sleep and wake-up would cost more than that.
+    if (spin.count() > 0 && !queued_.load(std::memory_order_acquire)) {
+      const auto deadline = std::chrono::steady_clock::now() + spin;
+      for (int i = 1; !queued_.load(std::memory_order_acquire); ++i) {
+        CpuRelax();
+        if (i % 64 == 0 && std::chrono::steady_clock::now() >= deadline) break;
+      }
+    }
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      writer_sleeping_ = true;
+      work_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+      writer_sleeping_ = false;
+      if (queue_.empty()) {  // stopping, and nothing left to write
+        if (!writer_closes_on_exit_) return;
+        lock.unlock();
+        // Shutdown ran on this thread (an inline acknowledgement let go of
+        // the last plugin): stop the completer and close from here.
+        StopCompleter(false);
+        completer_.join();
+        CloseAndDelete(this);  // `this` is gone after this line
+        return;
+      }
+      size_t bytes = 0;
+      while (!queue_.empty() && (group.empty() || bytes < max_bytes)) {
+        if (const auto* w = std::get_if<EventWrite>(&queue_.front())) {
+          if (!group.empty() && bytes + w->bytes > max_bytes) break;
+          bytes += w->bytes;
+        }
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      queued_.store(!queue_.empty(), std::memory_order_release);
+    }
+    Commit(std::move(group));
+  }
+}
+
+void Database::CompleterLoop() {
+  for (;;) {
+    std::deque<Completion> ready;
+    {
+      std::unique_lock<std::mutex> lock(completions_mu_);
+      completions_ready_.wait(
+          lock, [this] { return !completions_.empty() || writer_done_; });
+      if (completions_.empty()) {  // the writer is done and so are we
+        completer_busy_ = false;
+        if (!completer_closes_on_exit_) return;
+        lock.unlock();
+        CloseAndDelete(this);  // `this` is gone after this line
+        return;
+      }
+      ready.swap(completions_);
+      completer_busy_ = true;
+    }
+    for (Completion& completion : ready) Acknowledge(completion);
+    std::lock_guard<std::mutex> lock(completions_mu_);
+    completer_busy_ = !completions_.empty();
+  }
+}
+
+absl::StatusOr<int64_t> Database::CachedHighest(
+    const std::string& persistence_id) {
+  auto it = highest_cache_.find(persistence_id);
+  if (it != highest_cache_.end()) return it->second;
+  absl::StatusOr<int64_t> stored = ReadHighest(persistence_id);
+  if (stored.ok()) RememberHighest(persistence_id, *stored);
+  return stored;
+}
+
+void Database::RememberHighest(const std::string& persistence_id,
+                               int64_t highest) {
+  auto it = highest_cache_.find(persistence_id);
+  if (it != highest_cache_.end()) {
+    it->second = highest;
+    return;
+  }
+  // Bounded: forget an arbitrary id (the database still has it).
+  while (!highest_cache_.empty() &&
+         static_cast<int64_t>(highest_cache_.size()) >=
+             settings_.highest_cache_size) {
+    highest_cache_.erase(highest_cache_.begin());
+  }
+  highest_cache_.emplace(persistence_id, highest);
+}
+
+absl::Status Database::Admit(
+    const EventWrite& request,
+    std::unordered_map<std::string, int64_t>& group_highest) {
+  // This request's own view: its earlier writes count for its later ones.
+  std::vector<std::pair<const std::string*, int64_t>> mine;
+  for (const PreparedWrite& w : request.writes) {
+    const std::string& id = w.persistence_id;
+    auto own = std::find_if(mine.begin(), mine.end(), [&](const auto& entry) {
+      return *entry.first == id;
+    });
+    int64_t current;
+    if (own != mine.end()) {
+      current = own->second;
+    } else if (auto g = group_highest.find(id); g != group_highest.end()) {
+      current = g->second;
+    } else {
+      absl::StatusOr<int64_t> stored = CachedHighest(id);
+      if (!stored.ok()) return stored.status();
+      current = *stored;
+    }
+    if (w.lowest_sequence_nr <= current) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("persistence id '", id, "': write of sequence number ",
+                       w.lowest_sequence_nr, " refused, ", current,
+                       " is already stored (is another incarnation of this "
+                       "actor writing?)"));
+    }
+    const int64_t next = w.rejection.ok() ? w.highest_sequence_nr : current;
+    if (own != mine.end()) {
+      own->second = next;
+    } else {
+      mine.emplace_back(&id, next);
+    }
+  }
+  for (const auto& [id, highest] : mine) {
+    auto [it, inserted] = group_highest.try_emplace(*id, highest);
+    if (!inserted) it->second = highest;
+  }
+  return absl::OkStatus();
+}
+
+void Database::Commit(std::vector<Request> group) {
+  rocksdb::WriteBatch batch;
+  std::unordered_map<std::string, int64_t> group_highest;
+  // Per request: OK when it made it into the batch, else why it did not.
+  std::vector<absl::Status> admitted(group.size());
+  bool sync = false;
+  absl::Status batch_error;
+  for (size_t i = 0; i < group.size() && batch_error.ok(); ++i) {
+    if (auto* w = std::get_if<EventWrite>(&group[i])) {
+      admitted[i] = Admit(*w, group_highest);
+      if (!admitted[i].ok()) continue;
+      for (const PreparedWrite& p : w->writes) {
+        if (!p.rejection.ok()) continue;
+        for (const auto& [key, value] : p.records) {
+          rocksdb::Status s = batch.Put(key, value);
+          if (!s.ok())
+            batch_error = FromRocksDb(s, "cannot build the write batch");
+        }
+      }
+      sync = sync || w->sync;
+    } else {
+      auto& d = std::get<RangeDelete>(group[i]);
+      rocksdb::Status s = batch.DeleteRange(
+          EventKey(d.persistence_id, 0), EventKeyEnd(d.persistence_id, d.to));
+      if (!s.ok()) batch_error = FromRocksDb(s, "cannot build the write batch");
+      sync = sync || d.sync;
+    }
+  }
+  for (const auto& [id, highest] : group_highest) {
+    rocksdb::Status s =
+        batch.Put(HighestKey(id), EncodeUint64(static_cast<uint64_t>(highest)));
+    if (!s.ok()) batch_error = FromRocksDb(s, "cannot build the write batch");
+  }
+
+  group_commits_.fetch_add(1, std::memory_order_relaxed);
+  requests_.fetch_add(group.size(), std::memory_order_relaxed);
+  absl::Status written = batch_error;
+  if (written.ok() && batch.Count() > 0) {
+    rocksdb::WriteOptions options;
+    options.sync = sync;
+    written = FromRocksDb(
+        db_->Write(options, &batch),
+        absl::StrCat("cannot write to the RocksDB database at '", path_, "'"));
+  }
+  for (const auto& [id, highest] : group_highest) {
+    if (written.ok()) {
+      RememberHighest(id, highest);
+    } else {
+      // Unknown whether it was stored: read it again next time.
+      highest_cache_.erase(id);
+    }
+  }
+
+  Completion completion{std::move(group), std::move(admitted),
+                        std::move(written)};
+  // A group of a request or two (one actor persisting and waiting) is
+  // acknowledged right here: a hand-off to another thread would cost more
+  // than its callbacks, and its next write cannot arrive before the ack.
+  // Larger groups go to the completer, whose callbacks (the runtime's
+  // reply path) then run while this thread already syncs the next group.
+  // Acknowledgements stay in commit order: inline only when the completer
+  // has nothing left to do.
+  {
+    std::lock_guard<std::mutex> lock(completions_mu_);
+    const bool inline_ack = completion.group.size() <= kInlineAcknowledgement &&
+                            completions_.empty() && !completer_busy_;
+    if (!inline_ack) {
+      completions_.push_back(std::move(completion));
+      completer_busy_ = true;
+    }
+  }
+  if (completion.group.empty()) {  // moved to the completer
+    completions_ready_.notify_one();
+    return;
+  }
+  Acknowledge(completion);
+}
+
+void Database::Acknowledge(Completion& completion) {
+  for (size_t i = 0; i < completion.group.size(); ++i) {
+    const absl::Status& admitted = completion.admitted[i];
+    if (auto* w = std::get_if<EventWrite>(&completion.group[i])) {
+      if (!admitted.ok()) {
+        w->promise.Set(admitted);
+      } else if (!completion.written.ok()) {
+        w->promise.Set(completion.written);
+      } else {
+        WriteResults results;
+        results.reserve(w->writes.size());
+        for (const PreparedWrite& p : w->writes) results.push_back(p.rejection);
+        w->promise.Set(std::move(results));
+      }
+    } else {
+      std::get<RangeDelete>(completion.group[i])
+          .promise.Set(completion.written);
+    }
+  }
+}
+
+}  // namespace persistence::rocksdb_backend

@@ -1,0 +1,221 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// database.h: Database, one open RocksDB database shared by every plugin of
+// the process that names its directory, and its group-commit writer.
+//
+// Sharing. Database::Open keeps a process-wide registry of open databases
+// keyed by canonical path (symlinks and `..` resolved), with a reference
+// count: the journal and the snapshot store of one directory use one
+// rocksdb::DB, and the database closes when the last plugin lets go. A
+// second *process* cannot open the directory (RocksDB's LOCK file); its
+// Open fails with FailedPrecondition naming the path.
+//
+// Group commit. Journal writes are not written by the caller. WriteEvents
+// queues an already encoded request and returns a Future; one writer thread
+// takes everything queued at that moment (up to max-group-commit-bytes),
+// builds ONE WriteBatch of it and writes it with one WAL sync, then hands
+// the group to a completer thread, which completes each request's Future
+// (in order) while the writer already syncs the next group. A group of one
+// or two requests (one actor persisting and waiting for each ack) is
+// acknowledged by the writer itself, which is cheaper than a hand-off. Requests
+// that arrive while a sync is in progress wait for the next one, so many actors
+// writing at once share syncs. When the queue is empty the writer polls it for
+// `writer-spin-time` before it sleeps, so the next write of an actor that
+// just got its acknowledgement starts without a thread wake-up. Each request is
+// checked on its own against the highest sequence number of its ids (the
+// stale-writer check), so one refused request never fails the others of its
+// group; a failed WriteBatch fails all of them.
+//
+// Highest sequence numbers. The writer keeps the highest sequence number of
+// recently written ids in memory (loaded from the database on first touch,
+// updated only after a successful commit) and stores it under the id's own
+// key in the same WriteBatch as the events. Deletes never touch that key.
+//
+// Closing. The last plugin may let go of the database on any thread, even
+// on the writer or completer thread itself (a Future's callback that drops
+// the last reference to a plugin): that thread then finishes its work and
+// closes the database on its way out instead of being joined. Until it is
+// closed, an Open of the same path waits.
+//
+// Thread-safety: every method is safe to call from any thread. Futures
+// complete on the completer or the writer thread, in commit order;
+// callbacks must not block.
+//
+// Example:
+//
+//   absl::StatusOr<std::shared_ptr<Database>> db = Database::Open(settings);
+//   if (!db.ok()) return db.status();      // names the path
+//   Future<absl::StatusOr<WriteResults>> done =
+//       (*db)->WriteEvents(PrepareWrites(writes), /*sync=*/true);
+#ifndef BACKENDS_ROCKSDB_DATABASE_H_
+#define BACKENDS_ROCKSDB_DATABASE_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "backends/rocksdb/settings.h"
+#include "persistence/api/future.h"
+#include "persistence/api/journal.h"
+#include "rocksdb/db.h"
+
+namespace persistence::rocksdb_backend {
+
+// PreparedWrite: one atomic write, encoded before it reaches the writer.
+struct PreparedWrite {
+  std::string persistence_id;
+  int64_t lowest_sequence_nr = 0;
+  int64_t highest_sequence_nr = 0;
+  // Not OK: the write is rejected (an event could not be serialized) and
+  // `records` is empty; nothing of it is stored.
+  absl::Status rejection;
+  // (key, encoded event) for each event, in order.
+  std::vector<std::pair<std::string, std::string>> records;
+};
+
+// PrepareWrites encodes every event of `writes` (EncodeAtomicWrites) and
+// builds their keys, on the caller's thread.
+std::vector<PreparedWrite> PrepareWrites(
+    const std::vector<AtomicWrite>& writes);
+
+class Database {
+ public:
+  // Open returns the database at `settings.path`, opening it (and creating
+  // the directory) unless a plugin of this process has it open already, in
+  // which case the settings must agree with those it was opened with.
+  static absl::StatusOr<std::shared_ptr<Database>> Open(
+      const DatabaseSettings& settings);
+
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // db is the open database, for reads and for writes that need no
+  // ordering with the journal's (snapshots).
+  rocksdb::DB& db() { return *db_; }
+  // path is the canonical directory, as error messages name it.
+  const std::string& path() const { return path_; }
+
+  // WriteEvents stores each accepted atomic write of the request in the
+  // next group commit. The call fails (FailedPrecondition, nothing stored)
+  // when a write's first sequence number is not above the id's stored
+  // highest; rejected writes come back as their rejection.
+  Future<absl::StatusOr<WriteResults>> WriteEvents(
+      std::vector<PreparedWrite> writes, bool sync);
+
+  // DeleteEvents removes the events of `persistence_id` up to `to`
+  // (inclusive) with one range deletion in the next group commit.
+  Future<absl::Status> DeleteEvents(const std::string& persistence_id,
+                                    int64_t to, bool sync);
+
+  // ReadHighest reads the stored highest sequence number (0 if none).
+  absl::StatusOr<int64_t> ReadHighest(const std::string& persistence_id);
+
+  // CommitStats counts the writer's work since the database was opened:
+  // `requests` write and delete requests in `group_commits` WriteBatches.
+  struct CommitStats {
+    uint64_t group_commits = 0;
+    uint64_t requests = 0;
+  };
+  CommitStats Stats() const;
+
+  // OpenDatabasesForTesting: how many databases this process has open.
+  static int OpenDatabasesForTesting();
+
+ private:
+  friend class DatabaseRegistry;
+
+  struct EventWrite {
+    std::vector<PreparedWrite> writes;
+    bool sync = true;
+    size_t bytes = 0;
+    Promise<absl::StatusOr<WriteResults>> promise;
+  };
+  struct RangeDelete {
+    std::string persistence_id;
+    int64_t to = 0;
+    bool sync = true;
+    Promise<absl::Status> promise;
+  };
+  using Request = std::variant<EventWrite, RangeDelete>;
+
+  Database(std::string path, DatabaseSettings settings,
+           std::unique_ptr<rocksdb::DB> db);
+  ~Database() = default;
+
+  // Shutdown stops the writer (after it has written what is queued) and the
+  // completer (after it has acknowledged everything), closes the database,
+  // tells the registry and deletes `database`; when called on the writer or
+  // the completer thread, that thread does the closing as it exits.
+  static void Shutdown(Database* database);
+  // CloseAndDelete syncs and closes the database, deletes `database`, and
+  // tells the registry the path is free.
+  static void CloseAndDelete(Database* database);
+
+  // Completion: a committed group on its way to the completer thread.
+  struct Completion {
+    std::vector<Request> group;
+    std::vector<absl::Status> admitted;  // per request: refused or not
+    absl::Status written;                // the WriteBatch's outcome
+  };
+
+  void Enqueue(Request request);
+  void WriterLoop();
+  void CompleterLoop();
+  // StopCompleter tells the completer that the writer has exited.
+  void StopCompleter(bool completer_closes_on_exit);
+  void Commit(std::vector<Request> group);
+  void Acknowledge(Completion& completion);
+  // Admit checks one request against the highest sequence numbers known so
+  // far (this group's, the cache, the database) and, when accepted, records
+  // the new highest of its ids in `group_highest`.
+  absl::Status Admit(const EventWrite& request,
+                     std::unordered_map<std::string, int64_t>& group_highest);
+  absl::StatusOr<int64_t> CachedHighest(const std::string& persistence_id);
+  void RememberHighest(const std::string& persistence_id, int64_t highest);
+
+  const std::string path_;
+  const DatabaseSettings settings_;
+  std::unique_ptr<rocksdb::DB> db_;
+
+  std::mutex mu_;
+  std::condition_variable work_;
+  std::deque<Request> queue_;
+  bool stopping_ = false;
+  bool writer_sleeping_ = false;  // waiting on `work_`
+  // The queue is not empty (read without the lock by the spinning writer).
+  std::atomic<bool> queued_{false};
+  // Shutdown ran on the writer thread: it closes and deletes as it exits.
+  bool writer_closes_on_exit_ = false;
+
+  // Committed groups waiting for their acknowledgements.
+  std::mutex completions_mu_;
+  std::condition_variable completions_ready_;
+  std::deque<Completion> completions_;
+  bool writer_done_ = false;     // the writer has exited: no more completions
+  bool completer_busy_ = false;  // acknowledging a batch taken from the queue
+  // Shutdown ran on the completer thread: it closes and deletes.
+  bool completer_closes_on_exit_ = false;
+
+  std::atomic<uint64_t> group_commits_{0};
+  std::atomic<uint64_t> requests_{0};
+
+  // Writer thread only.
+  std::unordered_map<std::string, int64_t> highest_cache_;
+  std::thread writer_;
+  std::thread completer_;
+};
+
+}  // namespace persistence::rocksdb_backend
+
+#endif  // BACKENDS_ROCKSDB_DATABASE_H_

@@ -1,0 +1,99 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// key_layout.h: how the RocksDB backend lays out its keys. Journal and
+// snapshot store share one database (one column family); every key starts
+// with a one-byte tag that says what it holds:
+//
+//   'e' | u32be(len(id)) | id | u64be(sequence_nr)   -> encoded event
+//   'h' | u32be(len(id)) | id                         -> u64be(highest)
+//   's' | u32be(len(id)) | id | u64be(sequence_nr)   -> encoded snapshot
+//   'm' | name                                        -> layout metadata
+//
+// Why this shape:
+//   - The id is length-prefixed, so ids may hold any bytes and no id's keys
+//     fall inside another id's range (`a` and `a:b` have different length
+//     bytes; an escaping scheme would be the other option).
+//   - Sequence numbers are big-endian, so byte order is numeric order and
+//     a replay is one forward scan; a range of events is one DeleteRange.
+//   - The highest sequence number has its own key, written with every
+//     group commit that stores events of the id and never by a delete, so
+//     it survives the deletion of every event and never goes down.
+//   - Everything up to the sequence number is the "id prefix"
+//     (IdPrefixExtractor), which RocksDB's prefix bloom filters index: a
+//     replay of an id skips SST files that hold nothing of it.
+//
+// Thread-safety: pure functions; the extractor is immutable.
+//
+// Example:
+//
+//   std::string from = EventKey("account-17", 1);
+//   std::string end = EventKeyEnd("account-17", kMaxSequenceNr);
+//   // iterate [from, end): every event of account-17, in order
+#ifndef BACKENDS_ROCKSDB_KEY_LAYOUT_H_
+#define BACKENDS_ROCKSDB_KEY_LAYOUT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "rocksdb/slice.h"
+#include "rocksdb/slice_transform.h"
+
+namespace persistence::rocksdb_backend {
+
+inline constexpr char kEventTag = 'e';
+inline constexpr char kHighestTag = 'h';
+inline constexpr char kSnapshotTag = 's';
+inline constexpr char kMetadataTag = 'm';
+
+// The version of this layout, stored under LayoutVersionKey().
+inline constexpr char kLayoutVersion[] = "1";
+
+// IdPrefix is `tag | u32be(len) | id`: the part of a key shared by all keys
+// of one kind of one persistence id. Ids longer than 4 GiB are not allowed
+// (IsValidId).
+std::string IdPrefix(char tag, std::string_view persistence_id);
+bool IsValidId(std::string_view persistence_id);
+
+// EventKey is the key of the event at `sequence_nr` (>= 0).
+std::string EventKey(std::string_view persistence_id, int64_t sequence_nr);
+// EventKeyEnd is the exclusive upper bound just past EventKey(id, to): the
+// end of a scan or DeleteRange that includes `to` (also for the largest
+// int64, since the bound is the key plus one zero byte).
+std::string EventKeyEnd(std::string_view persistence_id, int64_t to);
+// HighestKey holds the highest sequence number ever stored for the id.
+std::string HighestKey(std::string_view persistence_id);
+// SnapshotKey is the key of the snapshot at `sequence_nr` (>= 0).
+std::string SnapshotKey(std::string_view persistence_id, int64_t sequence_nr);
+std::string SnapshotKeyEnd(std::string_view persistence_id, int64_t to);
+std::string LayoutVersionKey();
+
+// Big-endian 64-bit values (the highest sequence number's value).
+std::string EncodeUint64(uint64_t value);
+std::optional<uint64_t> DecodeUint64(std::string_view bytes);
+
+// SequenceNrOf reads the sequence number at the end of an event or snapshot
+// key whose id prefix is `prefix_size` bytes long; nullopt if the key does
+// not have that shape.
+std::optional<int64_t> SequenceNrOf(const rocksdb::Slice& key,
+                                    size_t prefix_size);
+
+// IdPrefixExtractor: RocksDB's prefix extractor for this layout. The prefix
+// of an 'e', 'h' or 's' key is its IdPrefix; other keys are out of domain.
+// Its name is stored in the SST files; keep it stable.
+class IdPrefixExtractor : public rocksdb::SliceTransform {
+ public:
+  static const char* kClassName() { return "eventpersist.IdPrefix.v1"; }
+  const char* Name() const override { return kClassName(); }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override;
+  bool InDomain(const rocksdb::Slice& key) const override;
+
+ private:
+  // Length of the id prefix of `key`, or 0 when out of domain.
+  static size_t PrefixSize(const rocksdb::Slice& key);
+};
+
+}  // namespace persistence::rocksdb_backend
+
+#endif  // BACKENDS_ROCKSDB_KEY_LAYOUT_H_

@@ -1,0 +1,95 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// task_pool.h: TaskPool, a fixed set of threads running queued tasks in
+// order of arrival. The journal runs replays on one, so that a long replay
+// never holds up the journal actor (and the writes of every other id).
+//
+// Thread-safety: Execute may be called from any thread. The destructor
+// lets the queued tasks run, then joins the threads; it may run on one of
+// the pool's own threads (a task that lets go of the pool's owner), in
+// which case that thread is detached and ends after its task. Tasks must
+// therefore own what they use (capture shared_ptrs, not `this`).
+//
+// Example:
+//
+//   TaskPool pool(2);
+//   pool.Execute([state = shared_state] { state->DoSomething(); });
+#ifndef BACKENDS_ROCKSDB_TASK_POOL_H_
+#define BACKENDS_ROCKSDB_TASK_POOL_H_
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace persistence::rocksdb_backend {
+
+class TaskPool {
+ public:
+  explicit TaskPool(int threads) : state_(std::make_shared<State>()) {
+    for (int i = 0; i < threads; ++i) {
+      threads_.emplace_back([state = state_] { Run(*state); });
+    }
+  }
+
+  ~TaskPool() {
+    {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      state_->stopping = true;
+    }
+    state_->ready.notify_all();
+    for (std::thread& t : threads_) {
+      if (t.get_id() == std::this_thread::get_id()) {
+        t.detach();  // our own thread: it ends after the task it is in
+      } else {
+        t.join();
+      }
+    }
+  }
+
+  TaskPool(const TaskPool&) = delete;
+  TaskPool& operator=(const TaskPool&) = delete;
+
+  void Execute(std::function<void()> task) {
+    {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      state_->tasks.push_back(std::move(task));
+    }
+    state_->ready.notify_one();
+  }
+
+ private:
+  // State is shared with the threads, so a detached one never touches a
+  // destroyed pool.
+  struct State {
+    std::mutex mu;
+    std::condition_variable ready;
+    std::deque<std::function<void()>> tasks;
+    bool stopping = false;
+  };
+
+  static void Run(State& state) {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(state.mu);
+        state.ready.wait(
+            lock, [&state] { return state.stopping || !state.tasks.empty(); });
+        if (state.tasks.empty()) return;
+        task = std::move(state.tasks.front());
+        state.tasks.pop_front();
+      }
+      task();
+    }
+  }
+
+  std::shared_ptr<State> state_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace persistence::rocksdb_backend
+
+#endif  // BACKENDS_ROCKSDB_TASK_POOL_H_
