@@ -38,14 +38,19 @@ class ReplayBuffer {
  public:
   static constexpr size_t kCapacity = 4096;
 
-  // Add appends `event`; true when the caller must post a drain message.
-  bool Add(PersistentRepr event) {
+  // Add appends `events`; true when the caller must post a drain message.
+  bool Add(std::vector<PersistentRepr> events) {
     std::unique_lock<std::mutex> lock(mu_);
     space_.wait_for(lock, std::chrono::seconds(1),
                     [this] { return closed_ || events_.size() < kCapacity; });
-    if (closed_) return false;
-    events_.push_back(std::move(event));
-    return events_.size() == 1;
+    if (closed_ || events.empty()) return false;
+    const bool was_empty = events_.empty();
+    if (was_empty) {
+      events_.swap(events);
+    } else {
+      for (PersistentRepr& e : events) events_.push_back(std::move(e));
+    }
+    return was_empty;
   }
 
   // Take removes and returns every buffered event.
@@ -54,7 +59,6 @@ class ReplayBuffer {
     {
       std::lock_guard<std::mutex> lock(mu_);
       taken.swap(events_);
-      events_.reserve(std::min(taken.size() * 2, kCapacity));
     }
     space_.notify_all();
     return taken;
@@ -142,8 +146,8 @@ void PersistentActorBase::OnSnapshotLoaded(LoadResult result) {
   replay.to_sequence_nr = recovery.to_sequence_nr;
   replay.max = recovery.replay_max;
   replay_buffer_ = std::make_shared<ReplayBuffer>();
-  replay.on_event = [self = shared_from_this(), me = this,
-                     buffer = replay_buffer_](PersistentRepr e) {
+  replay.on_events = [self = shared_from_this(), me = this,
+                      buffer = replay_buffer_](std::vector<PersistentRepr> e) {
     if (!buffer->Add(std::move(e))) return;
     self->Post([me, buffer] {
       for (const PersistentRepr& event : buffer->Take()) me->OnReplayed(event);
