@@ -1,6 +1,8 @@
 // Copyright 2026 The eventpersist Authors.
 #include "backends/rocksdb/database.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -388,6 +390,7 @@ absl::StatusOr<int64_t> Database::ReadHighest(
 }
 
 void Database::WriterLoop() {
+  pthread_setname_np(pthread_self(), "rocksdb-writer");
   const size_t max_bytes =
       static_cast<size_t>(settings_.max_group_commit_bytes);
   const auto spin = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -435,6 +438,7 @@ void Database::WriterLoop() {
 }
 
 void Database::CompleterLoop() {
+  pthread_setname_np(pthread_self(), "rocksdb-acks");
   for (;;) {
     std::deque<Completion> ready;
     {

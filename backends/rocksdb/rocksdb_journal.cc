@@ -138,8 +138,8 @@ absl::Status RocksDbJournal::Start() {
   if (!database.ok()) return database.status();
   database_ = *std::move(database);
   replayer_ = std::make_shared<Replayer>(database_);
-  replays_ =
-      std::make_unique<TaskPool>(static_cast<int>(settings_->replay_threads));
+  replays_ = std::make_unique<TaskPool>(
+      static_cast<int>(settings_->replay_threads), "rocksdb-replay");
   return absl::OkStatus();
 }
 

@@ -12,10 +12,12 @@
 //
 // Example:
 //
-//   TaskPool pool(2);
+//   TaskPool pool(2, "my-pool");
 //   pool.Execute([state = shared_state] { state->DoSomething(); });
 #ifndef BACKENDS_ROCKSDB_TASK_POOL_H_
 #define BACKENDS_ROCKSDB_TASK_POOL_H_
+
+#include <pthread.h>
 
 #include <condition_variable>
 #include <deque>
@@ -29,9 +31,14 @@ namespace persistence::rocksdb_backend {
 
 class TaskPool {
  public:
-  explicit TaskPool(int threads) : state_(std::make_shared<State>()) {
+  // `name` names the threads (at most 15 characters), for debuggers and
+  // profilers.
+  TaskPool(int threads, const char* name) : state_(std::make_shared<State>()) {
     for (int i = 0; i < threads; ++i) {
-      threads_.emplace_back([state = state_] { Run(*state); });
+      threads_.emplace_back([state = state_, name] {
+        pthread_setname_np(pthread_self(), name);
+        Run(*state);
+      });
     }
   }
 
