@@ -109,9 +109,9 @@ ReplayOutcome JournalClient::Replay(const std::string& persistence_id,
   request.from_sequence_nr = from;
   request.to_sequence_nr = to;
   request.max = max;
-  request.on_event = [shared](const PersistentRepr& e) {
+  request.on_events = [shared](std::vector<PersistentRepr> events) {
     std::lock_guard<std::mutex> lock(shared->mu);
-    shared->events.push_back(e);
+    for (PersistentRepr& e : events) shared->events.push_back(std::move(e));
   };
   request.on_done = [done](absl::StatusOr<int64_t> h) {
     done.Set(std::move(h));

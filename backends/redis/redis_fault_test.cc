@@ -177,9 +177,9 @@ class JournalDriver {
     Promise<absl::StatusOr<int64_t>> done;
     ReplayMessages request;
     request.persistence_id = id;
-    request.on_event = [seqs, mu](const PersistentRepr& e) {
+    request.on_events = [seqs, mu](std::vector<PersistentRepr> events) {
       std::lock_guard<std::mutex> lock(*mu);
-      seqs->push_back(e.sequence_nr);
+      for (const PersistentRepr& e : events) seqs->push_back(e.sequence_nr);
     };
     request.on_done = [done](absl::StatusOr<int64_t> h) { done.Set(h); };
     journal_.Tell(std::move(request));

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,25 +50,28 @@ struct PersistentRepr {
 };
 
 // AtomicWrite: events of one persistence id with contiguous sequence
-// numbers, stored entirely or not at all.
+// numbers, stored entirely or not at all. Immutable; copies share the events.
 class AtomicWrite {
  public:
   // Make checks the invariants: non-empty, one persistence id, contiguous
   // increasing sequence numbers. A violation is InvalidArgument naming it.
   static absl::StatusOr<AtomicWrite> Make(std::vector<PersistentRepr> events);
 
-  const std::vector<PersistentRepr>& payload() const { return events_; }
+  const std::vector<PersistentRepr>& payload() const { return *events_; }
   const std::string& persistence_id() const {
-    return events_.front().persistence_id;
+    return events_->front().persistence_id;
   }
-  int64_t lowest_sequence_nr() const { return events_.front().sequence_nr; }
-  int64_t highest_sequence_nr() const { return events_.back().sequence_nr; }
-  size_t size() const { return events_.size(); }
+  int64_t lowest_sequence_nr() const { return events_->front().sequence_nr; }
+  int64_t highest_sequence_nr() const { return events_->back().sequence_nr; }
+  size_t size() const { return events_->size(); }
 
  private:
   explicit AtomicWrite(std::vector<PersistentRepr> events)
-      : events_(std::move(events)) {}
-  std::vector<PersistentRepr> events_;
+      : events_(std::make_shared<const std::vector<PersistentRepr>>(
+            std::move(events))) {}
+  // Shared: the journal actor keeps the writes for its reply while the
+  // plugin holds them, without copying every event.
+  std::shared_ptr<const std::vector<PersistentRepr>> events_;
 };
 
 }  // namespace persistence

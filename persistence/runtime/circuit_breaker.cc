@@ -24,51 +24,52 @@ absl::StatusOr<CircuitBreakerSettings> CircuitBreakerSettings::FromConfig(
 CircuitBreaker::CircuitBreaker(Scheduler& scheduler,
                                CircuitBreakerSettings settings,
                                std::string name)
-    : scheduler_(scheduler), settings_(settings), name_(std::move(name)) {}
+    : scheduler_(scheduler),
+      core_(std::make_shared<Core>(settings, std::move(name))) {}
 
 CircuitBreaker::State CircuitBreaker::state() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return state_;
+  std::lock_guard<std::mutex> lock(core_->mu);
+  return core_->state;
 }
 
-absl::Status CircuitBreaker::Admit() {
-  std::lock_guard<std::mutex> lock(mu_);
-  switch (state_) {
+absl::Status CircuitBreaker::Core::Admit() {
+  std::lock_guard<std::mutex> lock(mu);
+  switch (state) {
     case State::kClosed:
       return absl::OkStatus();
     case State::kOpen:
-      if (std::chrono::steady_clock::now() - opened_at_ <
-          settings_.reset_timeout) {
+      if (std::chrono::steady_clock::now() - opened_at <
+          settings.reset_timeout) {
         break;
       }
-      state_ = State::kHalfOpen;
-      trial_in_flight_ = true;
+      state = State::kHalfOpen;
+      trial_in_flight = true;
       return absl::OkStatus();
     case State::kHalfOpen:
-      if (!trial_in_flight_) {
-        trial_in_flight_ = true;
+      if (!trial_in_flight) {
+        trial_in_flight = true;
         return absl::OkStatus();
       }
       break;
   }
   return absl::UnavailableError(absl::StrCat(
-      name_, ": circuit breaker is open after ", settings_.max_failures,
+      name, ": circuit breaker is open after ", settings.max_failures,
       " failures in a row; calls fail fast until reset-timeout passes"));
 }
 
-void CircuitBreaker::OnResult(bool success) {
-  std::lock_guard<std::mutex> lock(mu_);
+void CircuitBreaker::Core::OnResult(bool success) {
+  std::lock_guard<std::mutex> lock(mu);
   if (success) {
-    failures_ = 0;
-    state_ = State::kClosed;
-    trial_in_flight_ = false;
+    failures = 0;
+    state = State::kClosed;
+    trial_in_flight = false;
     return;
   }
-  ++failures_;
-  if (state_ == State::kHalfOpen || failures_ >= settings_.max_failures) {
-    state_ = State::kOpen;
-    trial_in_flight_ = false;
-    opened_at_ = std::chrono::steady_clock::now();
+  ++failures;
+  if (state == State::kHalfOpen || failures >= settings.max_failures) {
+    state = State::kOpen;
+    trial_in_flight = false;
+    opened_at = std::chrono::steady_clock::now();
   }
 }
 

@@ -55,29 +55,31 @@ class CircuitBreaker {
 
   // Call runs `body` unless the breaker is open. T is absl::Status or
   // absl::StatusOr<X>: anything built from a Status with an ok() method.
+  // A call still running when the breaker is destroyed completes safely.
   template <typename T>
   Future<T> Call(const std::function<Future<T>()>& body) {
-    absl::Status refused = Admit();
+    absl::Status refused = core_->Admit();
     if (!refused.ok()) return MakeReadyFuture<T>(T(refused));
     Promise<T> result;
     // The body's completion and the timeout race; the first to claim the
     // call counts it (before completing, so a caller sees the new state).
     auto claimed = std::make_shared<std::atomic<bool>>(false);
-    const auto timeout = settings_.call_timeout;
-    Scheduler::TimerId timer =
-        scheduler_.ScheduleOnce(timeout, [this, result, timeout, claimed] {
+    const auto timeout = core_->settings.call_timeout;
+    Scheduler::TimerId timer = scheduler_.ScheduleOnce(
+        timeout, [core = core_, result, timeout, claimed] {
           if (claimed->exchange(true)) return;
-          OnResult(false);
+          core->OnResult(false);
           result.Set(T(absl::DeadlineExceededError(absl::StrCat(
-              name_, ": call did not complete within ",
+              core->name, ": call did not complete within ",
               std::chrono::duration_cast<std::chrono::milliseconds>(timeout)
                   .count(),
               " ms (call-timeout)"))));
         });
-    body().OnComplete([this, result, timer, claimed](const T& value) {
+    body().OnComplete([core = core_, scheduler = &scheduler_, result, timer,
+                       claimed](const T& value) {
       if (claimed->exchange(true)) return;
-      scheduler_.Cancel(timer);
-      OnResult(value.ok());
+      scheduler->Cancel(timer);
+      core->OnResult(value.ok());
       result.Set(value);
     });
     return result.GetFuture();
@@ -86,17 +88,24 @@ class CircuitBreaker {
   State state() const;
 
  private:
-  absl::Status Admit();
-  void OnResult(bool success);
+  // Core: the state, shared with the callbacks of calls in flight.
+  struct Core {
+    Core(CircuitBreakerSettings s, std::string n)
+        : settings(s), name(std::move(n)) {}
+    absl::Status Admit();
+    void OnResult(bool success);
 
-  Scheduler& scheduler_;
-  const CircuitBreakerSettings settings_;
-  const std::string name_;
-  mutable std::mutex mu_;
-  State state_ = State::kClosed;
-  int failures_ = 0;
-  bool trial_in_flight_ = false;
-  std::chrono::steady_clock::time_point opened_at_;
+    const CircuitBreakerSettings settings;
+    const std::string name;
+    mutable std::mutex mu;
+    State state = State::kClosed;
+    int failures = 0;
+    bool trial_in_flight = false;
+    std::chrono::steady_clock::time_point opened_at;
+  };
+
+  Scheduler& scheduler_;  // outlives the breaker (the actor system's)
+  std::shared_ptr<Core> core_;
 };
 
 }  // namespace persistence

@@ -100,14 +100,18 @@ Scheduler::TimerId Scheduler::ScheduleOnce(std::chrono::nanoseconds delay,
   const Clock::time_point when =
       Clock::now() + std::chrono::duration_cast<Clock::duration>(delay);
   TimerId id;
+  bool earliest;
   {
     std::lock_guard<std::mutex> lock(mu_);
     id = next_id_++;
     if (shutdown_) return id;
+    earliest = by_time_.empty() || when < by_time_.begin()->first;
     by_time_.emplace(when, id);
     timers_.emplace(id, std::make_pair(when, std::move(task)));
   }
-  wake_.notify_one();
+  // Most timers are timeouts that get cancelled; the timer thread only
+  // needs waking when it must wake up earlier than planned.
+  if (earliest) wake_.notify_one();
   return id;
 }
 

@@ -37,8 +37,8 @@ JournalActor::JournalActor(std::string plugin_id,
                            std::unique_ptr<AsyncWriteJournal> plugin,
                            JournalSettings settings)
     : plugin_id_(std::move(plugin_id)),
-      plugin_(std::move(plugin)),
-      settings_(settings) {}
+      settings_(settings),
+      plugin_(std::move(plugin)) {}
 
 absl::Status JournalActor::StartPlugin() {
   breaker_ = std::make_unique<CircuitBreaker>(
@@ -192,11 +192,37 @@ struct ReplayState {
   int64_t progress = 0;
   int64_t checked = -1;
   std::unique_ptr<ReplayFilter> filter;
+  // Events the filter passed, not yet handed to the requester; sent in
+  // batches outside the lock (the requester may make the plugin wait).
+  std::vector<PersistentRepr> batch;
+  std::function<void(std::vector<PersistentRepr>)> on_events;
   std::function<void(absl::StatusOr<int64_t>)> on_done;
+
+  // Add runs one event through the filter and sends a full batch.
+  absl::Status Add(const PersistentRepr& event) {
+    std::vector<PersistentRepr> full;
+    std::function<void(std::vector<PersistentRepr>)> send;
+    absl::Status s;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!live) return absl::OkStatus();
+      ++progress;
+      s = filter->Add(event);
+      if (batch.size() >= kReplayBatch) {
+        full.swap(batch);
+        send = on_events;
+      }
+    }
+    // The plugin calls back one event at a time, so batches stay in order.
+    if (send) send(std::move(full));
+    return s;
+  }
 
   // Finish ends the replay once, with `result`.
   void Finish(absl::StatusOr<int64_t> result) {
     std::function<void(absl::StatusOr<int64_t>)> done;
+    std::function<void(std::vector<PersistentRepr>)> send;
+    std::vector<PersistentRepr> rest;
     {
       std::lock_guard<std::mutex> lock(mu);
       if (!live) return;
@@ -205,11 +231,18 @@ struct ReplayState {
         absl::Status s = filter->Finish();
         if (!s.ok()) result = s;
       }
+      if (result.ok()) {
+        rest.swap(batch);
+        send = std::move(on_events);
+      }
       done = std::move(on_done);
-      // The filter holds the requester's callbacks; a plugin that never
-      // completes the replay must not keep the requester alive.
+      // The callbacks hold the requester; a plugin that never completes
+      // the replay must not keep the requester alive.
       filter.reset();
+      on_events = nullptr;
+      batch.clear();
     }
+    if (send && !rest.empty()) send(std::move(rest));
     done(std::move(result));
   }
 };
@@ -247,8 +280,11 @@ void JournalActor::StartReplay(ReplayMessages request, int64_t highest) {
   auto state = std::make_shared<ReplayState>();
   state->on_done = std::move(request.on_done);
   const std::string id = request.persistence_id;
+  state->on_events = std::move(request.on_events);
+  ReplayState* raw = state.get();  // the filter lives inside the state
   state->filter = std::make_unique<ReplayFilter>(
-      settings_.replay_filter, std::move(request.on_event),
+      settings_.replay_filter,
+      [raw](PersistentRepr e) { raw->batch.push_back(std::move(e)); },
       [id](const std::string& warning) {
         std::cerr << "WARNING replay filter (" << id << "): " << warning
                   << "\n";
@@ -257,13 +293,7 @@ void JournalActor::StartReplay(ReplayMessages request, int64_t highest) {
   plugin_
       ->AsyncReplayMessages(id, request.from_sequence_nr, to, request.max,
                             [state](const PersistentRepr& event) {
-                              absl::Status s;
-                              {
-                                std::lock_guard<std::mutex> lock(state->mu);
-                                if (!state->live) return;
-                                ++state->progress;
-                                s = state->filter->Add(event);
-                              }
+                              absl::Status s = state->Add(event);
                               if (!s.ok()) state->Finish(s);
                             })
       .OnComplete([state, highest](const absl::Status& s) {

@@ -69,7 +69,6 @@ class JournalActor : public Actor<JournalRequest> {
   void StartReplay(ReplayMessages request, int64_t highest);
 
   const std::string plugin_id_;
-  std::unique_ptr<AsyncWriteJournal> plugin_;
   const JournalSettings settings_;
   std::unique_ptr<CircuitBreaker> breaker_;
 
@@ -87,6 +86,10 @@ class JournalActor : public Actor<JournalRequest> {
   std::unordered_map<std::string, int> writes_in_flight_;
   std::unordered_map<std::string, std::deque<std::function<void()>>>
       reads_waiting_;
+
+  // Declared last, destroyed first: a plugin that completes its pending
+  // futures as it goes still finds the breaker and the resequencer.
+  std::unique_ptr<AsyncWriteJournal> plugin_;
 };
 
 }  // namespace persistence

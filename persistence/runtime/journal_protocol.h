@@ -38,6 +38,9 @@ struct WriteMessages {
   std::function<void(WriteMessagesResult)> reply;
 };
 
+// kReplayBatch: replayed events travel in batches of up to this many.
+inline constexpr size_t kReplayBatch = 64;
+
 // ReplayMessages replays [from, to], at most `max` events, then answers
 // `on_done` with the highest sequence number of the id (or an error).
 struct ReplayMessages {
@@ -45,7 +48,9 @@ struct ReplayMessages {
   int64_t from_sequence_nr = 1;
   int64_t to_sequence_nr = kMaxSequenceNr;
   int64_t max = kMaxSequenceNr;
-  std::function<void(const PersistentRepr&)> on_event;
+  // Receives the events in order, in batches (of up to kReplayBatch), all
+  // before `on_done`; by value, so the runtime moves events, not copies.
+  std::function<void(std::vector<PersistentRepr>)> on_events;
   std::function<void(absl::StatusOr<int64_t>)> on_done;
 };
 

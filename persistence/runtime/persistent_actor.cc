@@ -27,41 +27,57 @@ int64_t NowMillis() {
 
 }  // namespace
 
-// ReplayWindow bounds the replayed events posted to the actor's mailbox but
-// not yet handled: a journal that streams faster than the actor applies
-// events waits (on its own thread) instead of filling the mailbox, so
-// recovering a long log needs bounded memory. A wait gives up after a
-// second, so a dispatcher shared by the plugin and the actor cannot
-// deadlock, only slow down.
-class ReplayWindow {
+// ReplayBuffer carries replayed events from the journal's thread to the
+// actor. The journal's thread appends; the first event into an empty buffer
+// posts one drain message, which takes every event buffered by then. So a
+// fast journal costs one mailbox message per batch, not per event. A full
+// buffer makes the journal's thread wait, so recovering a long log needs
+// bounded memory; a wait gives up after a second, so a dispatcher shared by
+// the plugin and the actor cannot deadlock, only slow down.
+class ReplayBuffer {
  public:
-  static constexpr int kSize = 4096;
+  static constexpr size_t kCapacity = 4096;
 
-  void Acquire() {
+  // Add appends `events`; true when the caller must post a drain message.
+  bool Add(std::vector<PersistentRepr> events) {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(1),
-                 [this] { return closed_ || outstanding_ < kSize; });
-    ++outstanding_;
+    space_.wait_for(lock, std::chrono::seconds(1),
+                    [this] { return closed_ || events_.size() < kCapacity; });
+    if (closed_ || events.empty()) return false;
+    const bool was_empty = events_.empty();
+    if (was_empty) {
+      events_.swap(events);
+    } else {
+      for (PersistentRepr& e : events) events_.push_back(std::move(e));
+    }
+    return was_empty;
   }
-  void Release() {
+
+  // Take removes and returns every buffered event.
+  std::vector<PersistentRepr> Take() {
+    std::vector<PersistentRepr> taken;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      --outstanding_;
+      taken.swap(events_);
     }
-    cv_.notify_one();
+    space_.notify_all();
+    return taken;
   }
+
+  // Close drops what is buffered and releases a waiting journal thread.
   void Close() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       closed_ = true;
+      events_.clear();
     }
-    cv_.notify_all();
+    space_.notify_all();
   }
 
  private:
   std::mutex mu_;
-  std::condition_variable cv_;
-  int outstanding_ = 0;
+  std::condition_variable space_;
+  std::vector<PersistentRepr> events_;
   bool closed_ = false;
 };
 
@@ -129,13 +145,12 @@ void PersistentActorBase::OnSnapshotLoaded(LoadResult result) {
   replay.from_sequence_nr = last_sequence_nr_ + 1;
   replay.to_sequence_nr = recovery.to_sequence_nr;
   replay.max = recovery.replay_max;
-  replay_window_ = std::make_shared<ReplayWindow>();
-  replay.on_event = [self = shared_from_this(), me = this,
-                     window = replay_window_](const PersistentRepr& e) {
-    window->Acquire();
-    self->Post([me, window, e] {
-      window->Release();
-      me->OnReplayed(e);
+  replay_buffer_ = std::make_shared<ReplayBuffer>();
+  replay.on_events = [self = shared_from_this(), me = this,
+                      buffer = replay_buffer_](std::vector<PersistentRepr> e) {
+    if (!buffer->Add(std::move(e))) return;
+    self->Post([me, buffer] {
+      for (const PersistentRepr& event : buffer->Take()) me->OnReplayed(event);
     });
   };
   replay.on_done = InMailbox<absl::StatusOr<int64_t>>(
@@ -157,7 +172,7 @@ void PersistentActorBase::OnReplayDone(absl::StatusOr<int64_t> highest) {
     FailRecovery(highest.status());
     return;
   }
-  replay_window_->Close();
+  replay_buffer_->Close();
   sequence_nr_ = std::max(*highest, last_sequence_nr_);
   last_sequence_nr_ = sequence_nr_;
   state_ = State::kReady;
@@ -167,7 +182,7 @@ void PersistentActorBase::OnReplayDone(absl::StatusOr<int64_t> highest) {
 }
 
 void PersistentActorBase::ReleaseOnStop() {
-  if (replay_window_ != nullptr) replay_window_->Close();
+  if (replay_buffer_ != nullptr) replay_buffer_->Close();
 }
 
 void PersistentActorBase::FailRecovery(const absl::Status& cause) {

@@ -209,8 +209,8 @@ class PersistentActorBase : public virtual ActorBase {
   int64_t last_sequence_nr_ = 0;  // last persisted or replayed
   int64_t snapshot_sequence_nr_ = 0;
 
-  // Bounds the replayed events queued in the mailbox (see OnSnapshotLoaded).
-  std::shared_ptr<class ReplayWindow> replay_window_;
+  // Replayed events on their way from the journal (see ReplayBuffer).
+  std::shared_ptr<class ReplayBuffer> replay_buffer_;
 
   ActorRef<JournalRequest> journal_;
   ActorRef<SnapshotRequest> snapshot_store_;

@@ -56,11 +56,11 @@ absl::Status ReplayFilter::Issue(const std::string& message) {
 absl::Status ReplayFilter::Add(PersistentRepr event) {
   using Mode = ReplayFilterSettings::Mode;
   if (settings_.mode == Mode::kOff) {
-    deliver_(event);
+    deliver_(std::move(event));
     return absl::OkStatus();
   }
   if (static_cast<int>(buffer_.size()) >= settings_.window_size) {
-    deliver_(buffer_.front());
+    deliver_(std::move(buffer_.front()));
     buffer_.pop_front();
   }
   const bool repair = settings_.mode == Mode::kRepairByDiscardOld;
@@ -131,7 +131,7 @@ absl::Status ReplayFilter::Add(PersistentRepr event) {
 }
 
 absl::Status ReplayFilter::Finish() {
-  for (const PersistentRepr& event : buffer_) deliver_(event);
+  for (PersistentRepr& event : buffer_) deliver_(std::move(event));
   buffer_.clear();
   return absl::OkStatus();
 }

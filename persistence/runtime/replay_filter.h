@@ -45,7 +45,7 @@ struct ReplayFilterSettings {
 
 class ReplayFilter {
  public:
-  using Deliver = std::function<void(const PersistentRepr&)>;
+  using Deliver = std::function<void(PersistentRepr)>;
   using Warn = std::function<void(const std::string&)>;
 
   ReplayFilter(ReplayFilterSettings settings, Deliver deliver, Warn warn);

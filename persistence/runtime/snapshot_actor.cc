@@ -23,8 +23,8 @@ SnapshotActor::SnapshotActor(std::string plugin_id,
                              std::unique_ptr<SnapshotStore> plugin,
                              CircuitBreakerSettings breaker)
     : plugin_id_(std::move(plugin_id)),
-      plugin_(std::move(plugin)),
-      breaker_settings_(breaker) {}
+      breaker_settings_(breaker),
+      plugin_(std::move(plugin)) {}
 
 absl::Status SnapshotActor::StartPlugin() {
   breaker_ = std::make_unique<CircuitBreaker>(

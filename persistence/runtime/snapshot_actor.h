@@ -69,9 +69,10 @@ class SnapshotActor : public Actor<SnapshotRequest> {
   void Handle(DeleteSnapshots request);
 
   const std::string plugin_id_;
-  std::unique_ptr<SnapshotStore> plugin_;
   const CircuitBreakerSettings breaker_settings_;
   std::unique_ptr<CircuitBreaker> breaker_;
+  // Declared last, destroyed first (see JournalActor).
+  std::unique_ptr<SnapshotStore> plugin_;
 };
 
 }  // namespace persistence
