@@ -6,17 +6,21 @@
 //
 //   bazel run -c opt //backends/<name>:perf
 //   bazel run -c opt //backends/<name>:perf -- --perf_events=100000
+//   bazel run -c opt //backends/<name>:perf -- --perf_rows=persist,recover
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 #include "perf/raw_engine.h"
 #include "persistence/api/codec.h"
@@ -260,6 +264,22 @@ class PerfSuite {
     std::vector<Row> rows = {{"persist"},         {"persist-async"},
                              {"persist-all(10)"}, {"persist-all(100)"},
                              {"recover"},         {"many-actors"}};
+    std::set<std::string> wanted;
+    for (absl::string_view w :
+         absl::StrSplit(settings_.perf_rows, ',', absl::SkipEmpty())) {
+      auto known = std::find_if(rows.begin(), rows.end(),
+                                [&](const Row& r) { return r.work == w; });
+      if (known == rows.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--perf_rows: unknown row '", w,
+            "' (rows: persist, persist-async, persist-all(10), "
+            "persist-all(100), recover, many-actors)"));
+      }
+      wanted.insert(std::string(w));
+    }
+    auto want = [&](const Row& row) {
+      return wanted.empty() || wanted.count(row.work) > 0;
+    };
     std::printf(
         "perf: N = %d events of %zu bytes, %d measured iterations after "
         "one warm-up\n",
@@ -272,6 +292,7 @@ class PerfSuite {
         if (!journal.ok())
           return Check(journal.status(), row.work + " (journal)");
         if (!raw.ok()) return Check(raw.status(), row.work + " (raw)");
+        if (!want(row)) return absl::OkStatus();
         std::printf(
             "  %-17s %s journal %10.0f ev/s   raw %10.0f ev/s\n",
             row.work.c_str(),
@@ -285,7 +306,7 @@ class PerfSuite {
         return absl::OkStatus();
       };
       // persist
-      {
+      if (want(rows[0])) {
         auto records = Records("raw-persist-" + tag, n);
         auto raw = Raw(n, [&] { return raw_.WriteEach(records); });
         auto journal =
@@ -295,7 +316,7 @@ class PerfSuite {
       // persist-async (its events are what the recover row reads back)
       const std::string async_id = "async-" + tag;
       const std::string raw_async_id = "raw-async-" + tag;
-      {
+      if (want(rows[1]) || want(rows[4])) {
         auto records = Records(raw_async_id, n);
         auto raw = Raw(n, [&] { return raw_.WriteAsync(records); });
         auto journal =
@@ -303,16 +324,17 @@ class PerfSuite {
         if (auto s = record(rows[1], journal, raw); !s.ok()) return s;
       }
       // persist-all
-      int row_index = 2;
-      for (int group : {10, 100}) {
+      for (int row_index : {2, 3}) {
+        if (!want(rows[row_index])) continue;
+        const int group = row_index == 2 ? 10 : 100;
         auto records = Records(absl::StrCat("raw-all", group, "-", tag), n);
         auto raw = Raw(n, [&] { return raw_.WriteGroups(records, group); });
         auto journal = JournalWrite(absl::StrCat("all", group, "-", tag),
                                     PerfCommand::Kind::kPersistAll, group);
-        if (auto s = record(rows[row_index++], journal, raw); !s.ok()) return s;
+        if (auto s = record(rows[row_index], journal, raw); !s.ok()) return s;
       }
       // recover
-      {
+      if (want(rows[4])) {
         int64_t scanned = 0;
         auto raw = Raw(n, [&]() -> absl::Status {
           absl::StatusOr<int64_t> r = raw_.Scan(raw_async_id);
@@ -328,7 +350,7 @@ class PerfSuite {
         if (auto s = record(rows[4], journal, raw); !s.ok()) return s;
       }
       // many actors, against the engine's durable single-writer rate
-      {
+      if (want(rows[5])) {
         const int durable_n = std::max(1, std::min(n, 2000));
         auto records = Records("raw-durable-" + tag, durable_n);
         auto raw =
@@ -340,12 +362,14 @@ class PerfSuite {
     std::printf("\nsummary (medians of %d iterations; ratio = journal / raw)\n",
                 iterations);
     for (const Row& row : rows) {
+      if (!want(row)) continue;
       std::printf("  %s\n", row.work.c_str());
       PrintStats("journal", row.journal);
       PrintStats("raw", row.raw);
     }
     std::printf("\n");
     for (const Row& row : rows) {
+      if (!want(row)) continue;
       const double j = Median(row.journal), r = Median(row.raw);
       std::printf(
           "%s: journal %.0f ev/s, raw %.0f ev/s, ratio %.2f%s\n",

@@ -76,13 +76,16 @@ struct TckSettings {
   int perf_actors = 1000;
   int perf_events_per_actor = 100;
   bool perf_run_kit = true;
+  // Rows of the perf table to run, comma-separated ("persist,recover");
+  // empty runs them all.
+  std::string perf_rows;
 };
 
 // Settings is the process-wide settings, filled by InitTck.
 TckSettings& Settings();
 
 // InitTck parses --config=, --supports_*=, --prevents_concurrent_writers=,
-// --perf_*= (after googletest has taken its own flags), runs the fixture's
+// --perf_*= (--perf_rows= takes a comma-separated list; after googletest has taken its own flags), runs the fixture's
 // SetUp and loads the config. Errors name the flag or file.
 absl::Status InitTck(int argc, char** argv);
 void ShutdownTck();

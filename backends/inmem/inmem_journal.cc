@@ -72,7 +72,7 @@ absl::Status InMemoryJournal::ReplayMessages(const std::string& persistence_id,
                   status = event.status();
                   return;
                 }
-                callback(*event);
+                callback(*std::move(event));
               });
   return status;
 }

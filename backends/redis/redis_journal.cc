@@ -154,7 +154,7 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
       // A failed request for the next page (sent above) may have ended the
       // replay already; nothing is delivered after the end.
       if (finished_) return;
-      callback_(*event);
+      callback_(*std::move(event));
     }
     if (!more) Finish(absl::OkStatus());
   }

@@ -115,7 +115,7 @@ absl::Status RocksDbJournal::Replayer::Replay(const std::string& persistence_id,
     absl::StatusOr<PersistentRepr> event = DecodeEvent(
         std::string_view(value.data(), value.size()), persistence_id, *seq);
     if (!event.ok()) return event.status();
-    callback(*event);
+    callback(*std::move(event));
     ++replayed;
   }
   if (!it->status().ok()) return IteratorError(it->status(), persistence_id);

@@ -51,8 +51,10 @@
 namespace persistence {
 
 // ReplayCallback receives replayed events in sequence-number order, one at
-// a time (never concurrently), before the replay's Future completes.
-using ReplayCallback = std::function<void(const PersistentRepr&)>;
+// a time (never concurrently), before the replay's Future completes. It
+// takes the event by value: a plugin that decoded the event moves it in
+// (`callback(*std::move(event))`), so a replay copies nothing.
+using ReplayCallback = std::function<void(PersistentRepr)>;
 
 // WriteResults: one status per atomic write of the request, in order.
 using WriteResults = std::vector<absl::Status>;

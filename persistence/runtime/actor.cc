@@ -40,7 +40,6 @@ void ActorBase::FinishStop() {
     stopped_.store(true, std::memory_order_release);
     dropped.swap(mailbox_);
   }
-  ReleaseOnStop();
   PostStop();
   system_->Forget(this);
 }

@@ -54,10 +54,6 @@ class ActorBase : public std::enable_shared_from_this<ActorBase> {
   virtual void PreStart() {}
   // PostStop runs once, in the actor's context, when it stops.
   virtual void PostStop() {}
-  // ReleaseOnStop runs just before PostStop; layers between ActorBase and
-  // the user's class (PersistentActorBase) free what they hold here, so a
-  // PostStop that forgets to call its base cannot leak it.
-  virtual void ReleaseOnStop() {}
 
   ActorSystem& system() const { return *system_; }
 

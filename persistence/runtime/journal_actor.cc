@@ -3,12 +3,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <iostream>
 #include <mutex>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "persistence/runtime/actor_system.h"
+#include "persistence/runtime/replay_stream.h"
 
 namespace persistence {
 
@@ -161,107 +161,50 @@ void JournalActor::Handle(DeleteMessagesTo request) {
 }
 
 void JournalActor::Handle(ReplayMessages request) {
-  auto shared = std::make_shared<ReplayMessages>(std::move(request));
+  // The stream exists from here on, so that every answer, errors included,
+  // reaches the requester through its executor.
+  const std::string id = request.persistence_id;
+  const int64_t from = request.from_sequence_nr;
+  const int64_t to = request.to_sequence_nr;
+  const int64_t max = request.max;
+  auto stream =
+      std::make_shared<ReplayStream>(id, settings_.replay_filter, request);
   auto self = std::dynamic_pointer_cast<JournalActor>(shared_from_this());
-  RunAfterWrites(shared->persistence_id, [this, self, shared] {
+  RunAfterWrites(id, [this, self, stream, id, from, to, max] {
     breaker_
         ->Call<absl::StatusOr<int64_t>>([&] {
-          return plugin_->AsyncReadHighestSequenceNr(
-              shared->persistence_id,
-              std::max<int64_t>(0, shared->from_sequence_nr));
+          return plugin_->AsyncReadHighestSequenceNr(id,
+                                                     std::max<int64_t>(0, from));
         })
-        .OnComplete([self, shared](const absl::StatusOr<int64_t>& highest) {
+        .OnComplete([self, stream, id, from, to,
+                     max](const absl::StatusOr<int64_t>& highest) {
           if (!highest.ok()) {
-            shared->on_done(highest.status());
+            stream->Complete(highest.status());
             return;
           }
           const int64_t h = *highest;
-          self->Post(
-              [self, shared, h] { self->StartReplay(std::move(*shared), h); });
+          self->Post([self, stream, id, from, to, max, h] {
+            self->StartReplay(stream, id, from, std::min(to, h), max, h);
+          });
         });
   });
 }
 
 namespace {
 
-// One replay in progress: the filter, and whether it is still live (a
-// replay that timed out ignores what the plugin sends later).
-struct ReplayState {
-  std::mutex mu;
-  bool live = true;
-  int64_t progress = 0;
-  int64_t checked = -1;
-  std::unique_ptr<ReplayFilter> filter;
-  // Events the filter passed, not yet handed to the requester; sent in
-  // batches outside the lock (the requester may make the plugin wait).
-  std::vector<PersistentRepr> batch;
-  std::function<void(std::vector<PersistentRepr>)> on_events;
-  std::function<void(absl::StatusOr<int64_t>)> on_done;
-
-  // Add runs one event through the filter and sends a full batch.
-  absl::Status Add(const PersistentRepr& event) {
-    std::vector<PersistentRepr> full;
-    std::function<void(std::vector<PersistentRepr>)> send;
-    absl::Status s;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      if (!live) return absl::OkStatus();
-      ++progress;
-      s = filter->Add(event);
-      if (batch.size() >= kReplayBatch) {
-        full.swap(batch);
-        send = on_events;
-      }
-    }
-    // The plugin calls back one event at a time, so batches stay in order.
-    if (send) send(std::move(full));
-    return s;
-  }
-
-  // Finish ends the replay once, with `result`.
-  void Finish(absl::StatusOr<int64_t> result) {
-    std::function<void(absl::StatusOr<int64_t>)> done;
-    std::function<void(std::vector<PersistentRepr>)> send;
-    std::vector<PersistentRepr> rest;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      if (!live) return;
-      live = false;
-      if (result.ok()) {
-        absl::Status s = filter->Finish();
-        if (!s.ok()) result = s;
-      }
-      if (result.ok()) {
-        rest.swap(batch);
-        send = std::move(on_events);
-      }
-      done = std::move(on_done);
-      // The callbacks hold the requester; a plugin that never completes
-      // the replay must not keep the requester alive.
-      filter.reset();
-      on_events = nullptr;
-      batch.clear();
-    }
-    if (send && !rest.empty()) send(std::move(rest));
-    done(std::move(result));
-  }
-};
-
-void Watch(Scheduler& scheduler, std::shared_ptr<ReplayState> state,
-           std::chrono::nanoseconds timeout, std::string persistence_id) {
-  scheduler.ScheduleOnce(timeout, [&scheduler, state, timeout, persistence_id] {
-    bool stalled;
-    {
-      std::lock_guard<std::mutex> lock(state->mu);
-      if (!state->live) return;
-      stalled = state->progress == state->checked;
-      state->checked = state->progress;
-    }
-    if (!stalled) {
-      Watch(scheduler, state, timeout, persistence_id);
+// Watch fails a replay that makes no progress for `timeout`.
+void Watch(Scheduler& scheduler, std::shared_ptr<ReplayStream> stream,
+           std::chrono::nanoseconds timeout, std::string persistence_id,
+           int64_t last_progress) {
+  scheduler.ScheduleOnce(timeout, [&scheduler, stream, timeout, persistence_id,
+                                   last_progress] {
+    if (stream->ended()) return;
+    const int64_t progress = stream->progress();
+    if (progress != last_progress) {
+      Watch(scheduler, stream, timeout, persistence_id, progress);
       return;
     }
-    state->Finish(absl::DeadlineExceededError(absl::StrCat(
+    stream->Fail(absl::DeadlineExceededError(absl::StrCat(
         "replay of persistence id '", persistence_id, "' made no progress for ",
         std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count(),
         " ms (recovery-event-timeout)")));
@@ -270,38 +213,21 @@ void Watch(Scheduler& scheduler, std::shared_ptr<ReplayState> state,
 
 }  // namespace
 
-void JournalActor::StartReplay(ReplayMessages request, int64_t highest) {
-  const int64_t to = std::min(request.to_sequence_nr, highest);
-  if (request.max <= 0 ||
-      (request.from_sequence_nr > to && request.from_sequence_nr >= 0)) {
-    request.on_done(highest);
+void JournalActor::StartReplay(std::shared_ptr<ReplayStream> stream,
+                               const std::string& id, int64_t from, int64_t to,
+                               int64_t max, int64_t highest) {
+  if (max <= 0 || (from > to && from >= 0)) {
+    stream->Complete(highest);
     return;
   }
-  auto state = std::make_shared<ReplayState>();
-  state->on_done = std::move(request.on_done);
-  const std::string id = request.persistence_id;
-  state->on_events = std::move(request.on_events);
-  ReplayState* raw = state.get();  // the filter lives inside the state
-  state->filter = std::make_unique<ReplayFilter>(
-      settings_.replay_filter,
-      [raw](PersistentRepr e) { raw->batch.push_back(std::move(e)); },
-      [id](const std::string& warning) {
-        std::cerr << "WARNING replay filter (" << id << "): " << warning
-                  << "\n";
-      });
-  Watch(system().scheduler(), state, settings_.recovery_event_timeout, id);
+  Watch(system().scheduler(), stream, settings_.recovery_event_timeout, id,
+        0);
   plugin_
-      ->AsyncReplayMessages(id, request.from_sequence_nr, to, request.max,
-                            [state](const PersistentRepr& event) {
-                              absl::Status s = state->Add(event);
-                              if (!s.ok()) state->Finish(s);
-                            })
-      .OnComplete([state, highest](const absl::Status& s) {
-        if (s.ok()) {
-          state->Finish(highest);
-        } else {
-          state->Finish(s);
-        }
+      ->AsyncReplayMessages(
+          id, from, to, max,
+          [stream](PersistentRepr event) { stream->Add(std::move(event)); })
+      .OnComplete([stream, highest](const absl::Status& s) {
+        stream->Complete(s.ok() ? absl::StatusOr<int64_t>(highest) : s);
       });
 }
 

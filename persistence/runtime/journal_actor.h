@@ -11,7 +11,8 @@
 //     writes in flight, so a sequence number is never handed out twice;
 //   - a circuit breaker around writes, deletes and highest reads;
 //   - a replay that makes no progress within `recovery-event-timeout` fails;
-//   - the replay filter (replay_filter.h).
+//   - the replay filter (replay_filter.h), run on the requester's side of
+//     the replay stream (replay_stream.h).
 //
 // Thread-safety: an actor; talk to it with Tell.
 #ifndef PERSISTENCE_RUNTIME_JOURNAL_ACTOR_H_
@@ -66,7 +67,9 @@ class JournalActor : public Actor<JournalRequest> {
   void RunAfterWrites(const std::string& persistence_id,
                       std::function<void()> read);
   void OnWriteDone(uint64_t write_id, WriteMessagesResult result);
-  void StartReplay(ReplayMessages request, int64_t highest);
+  void StartReplay(std::shared_ptr<class ReplayStream> stream,
+                   const std::string& id, int64_t from, int64_t to, int64_t max,
+                   int64_t highest);
 
   const std::string plugin_id_;
   const JournalSettings settings_;

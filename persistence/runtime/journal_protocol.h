@@ -52,6 +52,11 @@ struct ReplayMessages {
   // before `on_done`; by value, so the runtime moves events, not copies.
   std::function<void(std::vector<PersistentRepr>)> on_events;
   std::function<void(absl::StatusOr<int64_t>)> on_done;
+  // Where on_events and on_done run: the executor is given a closure and
+  // runs it in the requester's context (a persistent actor posts it to its
+  // own mailbox); dropping it unrun cancels the replay. Empty: they run on
+  // the journal's or the plugin's threads. See replay_stream.h.
+  std::function<void(std::function<void()>)> executor;
 };
 
 struct DeleteMessagesTo {

@@ -3,8 +3,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -26,60 +24,6 @@ int64_t NowMillis() {
 }
 
 }  // namespace
-
-// ReplayBuffer carries replayed events from the journal's thread to the
-// actor. The journal's thread appends; the first event into an empty buffer
-// posts one drain message, which takes every event buffered by then. So a
-// fast journal costs one mailbox message per batch, not per event. A full
-// buffer makes the journal's thread wait, so recovering a long log needs
-// bounded memory; a wait gives up after a second, so a dispatcher shared by
-// the plugin and the actor cannot deadlock, only slow down.
-class ReplayBuffer {
- public:
-  static constexpr size_t kCapacity = 4096;
-
-  // Add appends `events`; true when the caller must post a drain message.
-  bool Add(std::vector<PersistentRepr> events) {
-    std::unique_lock<std::mutex> lock(mu_);
-    space_.wait_for(lock, std::chrono::seconds(1),
-                    [this] { return closed_ || events_.size() < kCapacity; });
-    if (closed_ || events.empty()) return false;
-    const bool was_empty = events_.empty();
-    if (was_empty) {
-      events_.swap(events);
-    } else {
-      for (PersistentRepr& e : events) events_.push_back(std::move(e));
-    }
-    return was_empty;
-  }
-
-  // Take removes and returns every buffered event.
-  std::vector<PersistentRepr> Take() {
-    std::vector<PersistentRepr> taken;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      taken.swap(events_);
-    }
-    space_.notify_all();
-    return taken;
-  }
-
-  // Close drops what is buffered and releases a waiting journal thread.
-  void Close() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      closed_ = true;
-      events_.clear();
-    }
-    space_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable space_;
-  std::vector<PersistentRepr> events_;
-  bool closed_ = false;
-};
 
 PersistentActorBase::PersistentActorBase() : writer_uuid_(NewWriterUuid()) {}
 
@@ -145,18 +89,16 @@ void PersistentActorBase::OnSnapshotLoaded(LoadResult result) {
   replay.from_sequence_nr = last_sequence_nr_ + 1;
   replay.to_sequence_nr = recovery.to_sequence_nr;
   replay.max = recovery.replay_max;
-  replay_buffer_ = std::make_shared<ReplayBuffer>();
-  replay.on_events = [self = shared_from_this(), me = this,
-                      buffer = replay_buffer_](std::vector<PersistentRepr> e) {
-    if (!buffer->Add(std::move(e))) return;
-    self->Post([me, buffer] {
-      for (const PersistentRepr& event : buffer->Take()) me->OnReplayed(event);
-    });
+  // Both callbacks run in this actor's mailbox: the executor posts them.
+  replay.executor = [self = shared_from_this()](std::function<void()> run) {
+    self->Post(std::move(run));
   };
-  replay.on_done = InMailbox<absl::StatusOr<int64_t>>(
-      [](PersistentActorBase* me, absl::StatusOr<int64_t> h) {
-        me->OnReplayDone(std::move(h));
-      });
+  replay.on_events = [me = this](std::vector<PersistentRepr> events) {
+    for (const PersistentRepr& event : events) me->OnReplayed(event);
+  };
+  replay.on_done = [me = this](absl::StatusOr<int64_t> highest) {
+    me->OnReplayDone(std::move(highest));
+  };
   journal_.Tell(std::move(replay));
 }
 
@@ -172,17 +114,12 @@ void PersistentActorBase::OnReplayDone(absl::StatusOr<int64_t> highest) {
     FailRecovery(highest.status());
     return;
   }
-  replay_buffer_->Close();
   sequence_nr_ = std::max(*highest, last_sequence_nr_);
   last_sequence_nr_ = sequence_nr_;
   state_ = State::kReady;
   OnRecoveryCompleted();
   AfterCommand();
   Unstash();
-}
-
-void PersistentActorBase::ReleaseOnStop() {
-  if (replay_buffer_ != nullptr) replay_buffer_->Close();
 }
 
 void PersistentActorBase::FailRecovery(const absl::Status& cause) {

@@ -154,7 +154,6 @@ class PersistentActorBase : public virtual ActorBase {
   void RunCommand(std::function<void()> command);
 
   void PreStart() override;
-  void ReleaseOnStop() override;
 
  private:
   enum class State { kLoadingSnapshot, kReplaying, kReady };
@@ -208,9 +207,6 @@ class PersistentActorBase : public virtual ActorBase {
   int64_t sequence_nr_ = 0;       // last number handed out
   int64_t last_sequence_nr_ = 0;  // last persisted or replayed
   int64_t snapshot_sequence_nr_ = 0;
-
-  // Replayed events on their way from the journal (see ReplayBuffer).
-  std::shared_ptr<class ReplayBuffer> replay_buffer_;
 
   ActorRef<JournalRequest> journal_;
   ActorRef<SnapshotRequest> snapshot_store_;

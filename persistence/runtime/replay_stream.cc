@@ -1,0 +1,189 @@
+// Copyright 2026 The eventpersist Authors.
+#include "persistence/runtime/replay_stream.h"
+
+#include <chrono>
+#include <iostream>
+#include <utility>
+
+namespace persistence {
+namespace {
+
+// DrainTask is the closure an executor runs. Dropped unrun (the requester's
+// actor stopped and threw its mailbox away), it cancels the stream, so the
+// producer does not wait for a consumer that is gone.
+struct DrainTask {
+  explicit DrainTask(std::function<void()> drain, std::function<void()> cancel)
+      : drain(std::move(drain)), cancel(std::move(cancel)) {}
+  ~DrainTask() {
+    if (!ran) cancel();
+  }
+  std::function<void()> drain;
+  std::function<void()> cancel;
+  bool ran = false;
+};
+
+}  // namespace
+
+ReplayStream::ReplayStream(std::string persistence_id,
+                           ReplayFilterSettings filter, ReplayMessages& request)
+    : persistence_id_(std::move(persistence_id)),
+      filter_(
+          filter,
+          [this](PersistentRepr e) { filtered_.push_back(std::move(e)); },
+          [id = persistence_id_](const std::string& warning) {
+            std::cerr << "WARNING replay filter (" << id << "): " << warning
+                      << "\n";
+          }),
+      on_events_(std::move(request.on_events)),
+      on_done_(std::move(request.on_done)) {
+  if (request.executor) {
+    executor_ = std::make_shared<const std::function<void(std::function<void()>)>>(
+        std::move(request.executor));
+  }
+  batch_.reserve(kReplayBatch);
+}
+
+void ReplayStream::Add(PersistentRepr event) {
+  if (!live_.load(std::memory_order_relaxed)) return;
+  progress_.fetch_add(1, std::memory_order_relaxed);
+  batch_.push_back(std::move(event));
+  if (batch_.size() >= kReplayBatch) Publish();
+}
+
+void ReplayStream::Publish() {
+  if (batch_.empty()) return;
+  bool schedule = false;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    space_.wait_for(lock, std::chrono::seconds(1), [this] {
+      return ended_ || waiting_events_ < kCapacity;
+    });
+    if (!ended_) {
+      waiting_events_ += batch_.size();
+      waiting_.push_back(std::move(batch_));
+      schedule = !drain_scheduled_;
+      drain_scheduled_ = true;
+    }
+  }
+  batch_ = std::vector<PersistentRepr>();
+  batch_.reserve(kReplayBatch);
+  if (schedule) ScheduleDrain();
+}
+
+void ReplayStream::Complete(absl::StatusOr<int64_t> result) {
+  if (result.ok()) Publish();
+  End(std::move(result), /*drop=*/!result.ok());
+}
+
+void ReplayStream::Fail(const absl::Status& cause) { End(cause, true); }
+
+void ReplayStream::End(absl::StatusOr<int64_t> result, bool drop) {
+  bool schedule = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ended_) return;
+    ended_ = true;
+    live_.store(false, std::memory_order_release);
+    result_ = std::move(result);
+    if (drop) {
+      waiting_.clear();
+      waiting_events_ = 0;
+    }
+    schedule = !drain_scheduled_;
+    drain_scheduled_ = true;
+  }
+  space_.notify_all();
+  if (schedule) ScheduleDrain();
+}
+
+void ReplayStream::ScheduleDrain() {
+  std::shared_ptr<const std::function<void(std::function<void()>)>> executor;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    executor = executor_;
+  }
+  if (executor == nullptr) {
+    Drain();
+    return;
+  }
+  std::weak_ptr<ReplayStream> weak = weak_from_this();
+  auto task = std::make_shared<DrainTask>(
+      [self = shared_from_this()] { self->Drain(); },
+      [weak] {
+        if (auto self = weak.lock()) self->Cancel();
+      });
+  (*executor)([task] {
+    task->ran = true;
+    task->drain();
+  });
+}
+
+void ReplayStream::Drain() {
+  std::lock_guard<std::mutex> consumer(drain_mu_);
+  for (;;) {
+    std::deque<std::vector<PersistentRepr>> taken;
+    bool ended;
+    absl::StatusOr<int64_t> result;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      taken.swap(waiting_);
+      waiting_events_ = 0;
+      ended = ended_;
+      if (ended) result = result_;
+      if (taken.empty() && !ended) {
+        drain_scheduled_ = false;
+        return;
+      }
+    }
+    space_.notify_all();
+    if (delivered_) return;
+    absl::Status filtered = absl::OkStatus();
+    for (std::vector<PersistentRepr>& events : taken) {
+      for (PersistentRepr& event : events) {
+        filtered = filter_.Add(std::move(event));
+        if (!filtered.ok()) break;
+      }
+      if (!filtered.ok()) break;
+    }
+    if (filtered.ok() && ended && result.ok()) filtered = filter_.Finish();
+    if (!filtered_.empty()) {
+      on_events_(std::move(filtered_));
+      filtered_ = std::vector<PersistentRepr>();
+    }
+    if (!filtered.ok()) {
+      End(filtered, true);  // stops the producer; a drain is scheduled
+      result = filtered;
+      ended = true;
+    }
+    if (ended) {
+      Finish(std::move(result));
+      return;
+    }
+  }
+}
+
+void ReplayStream::Finish(absl::StatusOr<int64_t> result) {
+  delivered_ = true;
+  std::function<void(absl::StatusOr<int64_t>)> done = std::move(on_done_);
+  // The callbacks and the executor hold the requester: release them now,
+  // not when the last reference to the stream (a watchdog timer) goes.
+  on_done_ = nullptr;
+  on_events_ = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    executor_.reset();
+  }
+  if (done) done(std::move(result));
+}
+
+void ReplayStream::Cancel() {
+  End(absl::CancelledError("the replay's requester is gone"), true);
+  std::lock_guard<std::mutex> consumer(drain_mu_);
+  delivered_ = true;
+  on_done_ = nullptr;
+  on_events_ = nullptr;
+  std::lock_guard<std::mutex> lock(mu_);
+  executor_.reset();
+}
+
+}  // namespace persistence

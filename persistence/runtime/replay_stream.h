@@ -1,0 +1,130 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// replay_stream.h: ReplayStream carries one replay from the plugin's thread
+// to whoever asked for it.
+//
+// Two sides, two threads:
+//   - the producer is the plugin's replay callback: Add takes each event and
+//     does nothing else (a move into a batch), so the plugin's thread spends
+//     its time reading and decoding, as a raw scan would;
+//   - the consumer runs on the requester's executor (a persistent actor
+//     posts to its own mailbox): it runs the replay filter and hands the
+//     events on in batches, then the end of the replay.
+// So reading and filtering overlap on two cores, and a fast journal costs
+// one executor hop per batch, not per event.
+//
+// Bounded: at most kCapacity events wait between the sides; a producer that
+// is ahead waits (up to a second at a time, so a plugin and a requester that
+// share one dispatcher thread slow down instead of deadlocking).
+//
+// Ends once: Complete (after the plugin's last event), Fail (the progress
+// watchdog, from any thread), an error of the filter, or cancellation. A
+// closure that the executor drops unrun (its actor stopped) cancels the
+// stream: the producer stops at its next event and nothing more is
+// delivered.
+//
+// Thread-safety: Add and Complete are the producer's (one thread at a time,
+// in order, as the plugin API promises); Fail, progress and ended may be
+// called from any thread. on_events and on_done run one at a time, in order,
+// on the executor (or, without one, on the thread that produced them).
+//
+// Example (the journal actor's side):
+//
+//   auto stream = std::make_shared<ReplayStream>(id, filter_settings,
+//                                                std::move(request));
+//   plugin->AsyncReplayMessages(id, from, to, max,
+//       [stream](PersistentRepr e) { stream->Add(std::move(e)); })
+//       .OnComplete([stream, highest](const absl::Status& s) {
+//         stream->Complete(s.ok() ? absl::StatusOr<int64_t>(highest) : s);
+//       });
+#ifndef PERSISTENCE_RUNTIME_REPLAY_STREAM_H_
+#define PERSISTENCE_RUNTIME_REPLAY_STREAM_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "persistence/api/persistent_repr.h"
+#include "persistence/runtime/journal_protocol.h"
+#include "persistence/runtime/replay_filter.h"
+
+namespace persistence {
+
+class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
+ public:
+  // Events that may wait between producer and consumer.
+  static constexpr size_t kCapacity = 4096;
+
+  // Takes the requester's executor and callbacks out of `request`.
+  ReplayStream(std::string persistence_id, ReplayFilterSettings filter,
+               ReplayMessages& request);
+  ReplayStream(const ReplayStream&) = delete;
+  ReplayStream& operator=(const ReplayStream&) = delete;
+
+  // --- Producer ---
+  // Add takes the next replayed event.
+  void Add(PersistentRepr event);
+  // Complete ends the replay after the last Add: the highest sequence
+  // number of the id, or the replay's error.
+  void Complete(absl::StatusOr<int64_t> result);
+
+  // --- Any thread ---
+  // Fail ends the replay with `cause`; events not yet delivered are dropped.
+  void Fail(const absl::Status& cause);
+  // Events added so far (the watchdog's measure of progress).
+  int64_t progress() const { return progress_.load(std::memory_order_relaxed); }
+  bool ended() const { return !live_.load(std::memory_order_acquire); }
+
+ private:
+  // Publish moves the producer's batch to the consumer side.
+  void Publish();
+  // End records the outcome once; the consumer delivers it after the
+  // events before it (or instead of them, when `drop` is set).
+  void End(absl::StatusOr<int64_t> result, bool drop);
+  // ScheduleDrain runs Drain on the executor; call without mu_ held.
+  void ScheduleDrain();
+  // Drain (consumer) filters and delivers what waits, and the end.
+  void Drain();
+  // Cancel: the requester is gone.
+  void Cancel();
+  // Finish delivers the end; consumer side, drain_mu_ held.
+  void Finish(absl::StatusOr<int64_t> result);
+
+  const std::string persistence_id_;
+  std::atomic<bool> live_{true};
+  std::atomic<int64_t> progress_{0};
+
+  // Producer only.
+  std::vector<PersistentRepr> batch_;
+
+  // Shared, under mu_.
+  std::mutex mu_;
+  std::condition_variable space_;
+  std::deque<std::vector<PersistentRepr>> waiting_;
+  size_t waiting_events_ = 0;
+  bool drain_scheduled_ = false;
+  bool ended_ = false;
+  absl::StatusOr<int64_t> result_;
+  // Empty: drain on the calling thread. Released once the end is delivered.
+  std::shared_ptr<const std::function<void(std::function<void()>)>> executor_;
+
+  // Consumer only, under drain_mu_.
+  std::mutex drain_mu_;
+  bool delivered_ = false;
+  ReplayFilter filter_;
+  std::vector<PersistentRepr> filtered_;
+  std::function<void(std::vector<PersistentRepr>)> on_events_;
+  std::function<void(absl::StatusOr<int64_t>)> on_done_;
+};
+
+}  // namespace persistence
+
+#endif  // PERSISTENCE_RUNTIME_REPLAY_STREAM_H_
