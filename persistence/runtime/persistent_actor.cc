@@ -6,15 +6,26 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "persistence/runtime/persistence.h"
 
 namespace persistence {
 namespace {
 
+// NewWriterUuid: 15 random base-32 digits (75 bits), unique enough to tell
+// the incarnations of one persistence id apart, and short enough to live in
+// std::string's inline buffer: every event carries a copy, which then costs
+// no allocation.
 std::string NewWriterUuid() {
+  static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuv";
   thread_local std::mt19937_64 random(std::random_device{}());
-  return absl::StrFormat("%016x%016x", random(), random());
+  uint64_t bits[2] = {random(), random()};
+  std::string uuid(15, '0');
+  for (int i = 0; i < 15; ++i) {
+    uint64_t& word = bits[i < 12 ? 0 : 1];
+    uuid[i] = kDigits[word & 31];
+    word >>= 5;
+  }
+  return uuid;
 }
 
 int64_t NowMillis() {
@@ -131,18 +142,9 @@ void PersistentActorBase::FailRecovery(const absl::Status& cause) {
   Stop();
 }
 
-void PersistentActorBase::RunCommand(std::function<void()> command) {
-  if (state_ != State::kReady || stashing_pending_ > 0) {
-    stash_.push_back(std::move(command));
-    return;
-  }
-  command();
-  AfterCommand();
-}
-
-PersistentRepr PersistentActorBase::NewRepr(const Payload& payload) {
+PersistentRepr PersistentActorBase::NewRepr(Payload payload) {
   PersistentRepr repr;
-  repr.payload = payload;
+  repr.payload = std::move(payload);
   repr.persistence_id = persistence_id_;
   repr.sequence_nr = ++sequence_nr_;
   repr.timestamp = NowMillis();
@@ -150,14 +152,20 @@ PersistentRepr PersistentActorBase::NewRepr(const Payload& payload) {
   return repr;
 }
 
-void PersistentActorBase::AfterCommand() {
-  for (std::vector<PersistentRepr>& events : event_batch_) {
-    // The actor numbers its own events, so Make cannot fail here.
-    journal_batch_.push_back(*AtomicWrite::Make(std::move(events)));
-  }
-  event_batch_.clear();
-  SendWrites();
+void PersistentActorBase::AddWrite(std::vector<PersistentRepr> events,
+                                   std::function<void(const Payload&)> handler,
+                                   bool stashing) {
+  if (events.empty()) return;
+  Invocation invocation;
+  invocation.handler = std::move(handler);
+  invocation.stashing = stashing;
+  pending_.push_back(std::move(invocation));
+  if (stashing) ++stashing_pending_;
+  // The actor numbers its own events, so Make cannot fail here.
+  journal_batch_.push_back(*AtomicWrite::Make(std::move(events)));
 }
+
+void PersistentActorBase::AfterCommand() { SendWrites(); }
 
 void PersistentActorBase::SendWrites() {
   if (write_in_flight_ || journal_batch_.empty() || stopped()) return;
@@ -173,9 +181,9 @@ void PersistentActorBase::SendWrites() {
 
 void PersistentActorBase::RunLeadingDeferred() {
   while (!pending_.empty() && pending_.front().deferred) {
-    Invocation deferred = std::move(pending_.front());
+    std::function<void()> deferred = std::move(pending_.front().deferred);
     pending_.pop_front();
-    deferred.handler();
+    deferred();
   }
 }
 
@@ -183,22 +191,25 @@ void PersistentActorBase::OnWriteResult(WriteMessagesResult result) {
   write_in_flight_ = false;
   if (!result.status.ok()) {
     RunLeadingDeferred();
-    OnPersistFailure(result.status, pending_.empty() ? PersistentRepr()
-                                                     : pending_.front().event);
+    OnPersistFailure(result.status, result.writes.empty()
+                                        ? PersistentRepr()
+                                        : result.writes.front().payload()[0]);
     pending_.clear();
     Stop();
     return;
   }
+  // pending_ holds one invocation per atomic write, in the order sent, with
+  // deferred handlers in between.
   for (size_t i = 0; i < result.writes.size(); ++i) {
+    RunLeadingDeferred();
+    Invocation invocation = std::move(pending_.front());
+    pending_.pop_front();
+    if (invocation.stashing) --stashing_pending_;
     const absl::Status& outcome = result.results[i];
     for (const PersistentRepr& event : result.writes[i].payload()) {
-      RunLeadingDeferred();
-      Invocation invocation = std::move(pending_.front());
-      pending_.pop_front();
-      if (invocation.stashing) --stashing_pending_;
       if (outcome.ok()) {
         last_sequence_nr_ = event.sequence_nr;
-        invocation.handler();
+        invocation.handler(event.payload);
       } else {
         OnPersistRejected(outcome, event);
       }

@@ -107,37 +107,36 @@ class PersistentActorBase : public virtual ActorBase {
   // --- What a command handler calls ---
   template <typename E>
   void Persist(E event, std::function<void(const E&)> handler) {
-    std::vector<E> one;
-    one.push_back(std::move(event));
-    AddWrite(std::move(one), std::move(handler), /*stashing=*/true);
+    AddWrite(OneEvent(std::move(event)), Typed(std::move(handler)),
+             /*stashing=*/true);
   }
   template <typename E>
   void PersistAll(std::vector<E> events,
                   std::function<void(const E&)> handler) {
-    AddWrite(std::move(events), std::move(handler), /*stashing=*/true);
+    AddWrite(Events(std::move(events)), Typed(std::move(handler)),
+             /*stashing=*/true);
   }
   template <typename E>
   void PersistAsync(E event, std::function<void(const E&)> handler) {
-    std::vector<E> one;
-    one.push_back(std::move(event));
-    AddWrite(std::move(one), std::move(handler), /*stashing=*/false);
+    AddWrite(OneEvent(std::move(event)), Typed(std::move(handler)),
+             /*stashing=*/false);
   }
   template <typename E>
   void PersistAllAsync(std::vector<E> events,
                        std::function<void(const E&)> handler) {
-    AddWrite(std::move(events), std::move(handler), /*stashing=*/false);
+    AddWrite(Events(std::move(events)), Typed(std::move(handler)),
+             /*stashing=*/false);
   }
   template <typename E>
   void DeferAsync(E event, std::function<void(const E&)> handler) {
-    auto run = [handler = std::move(handler), event = std::move(event)] {
-      handler(event);
-    };
     if (pending_.empty()) {
-      run();
-    } else {
-      pending_.push_back(
-          Invocation{/*deferred=*/true, false, std::move(run), {}});
+      handler(event);
+      return;
     }
+    Invocation deferred;
+    deferred.deferred = [handler = std::move(handler),
+                         event = std::move(event)] { handler(event); };
+    pending_.push_back(std::move(deferred));
   }
 
   // SaveSnapshot stores `snapshot` at LastSequenceNr(); OnSnapshotSaved
@@ -149,45 +148,58 @@ class PersistentActorBase : public virtual ActorBase {
   // DeleteSnapshots deletes the snapshots matching `criteria`.
   void DeleteSnapshots(const SnapshotSelectionCriteria& criteria);
 
-  // RunCommand runs a command now, or stashes it while recovery or a
-  // stashing persist is in flight. PersistentActor<C> calls it.
-  void RunCommand(std::function<void()> command);
+  // What PersistentActor<C> calls for each command: run it now when
+  // CanRunCommand(), then AfterCommand(); else Stash it, to run in order
+  // once recovery and the stashing persists in flight are done.
+  bool CanRunCommand() const {
+    return state_ == State::kReady && stashing_pending_ == 0;
+  }
+  void Stash(std::function<void()> command) {
+    stash_.push_back(std::move(command));
+  }
+  void AfterCommand();
 
   void PreStart() override;
 
  private:
   enum class State { kLoadingSnapshot, kReplaying, kReady };
 
+  // Invocation: what waits for the journal, in order. Either a deferred
+  // handler, or the persist handler of one atomic write (its events are in
+  // the write result; the handler runs once per event).
   struct Invocation {
-    bool deferred = false;
+    std::function<void()> deferred;
+    std::function<void(const Payload&)> handler;
     bool stashing = false;
-    std::function<void()> handler;  // runs the persist handler on success
-    PersistentRepr event;           // for failure and rejection callbacks
   };
 
   template <typename E>
-  void AddWrite(std::vector<E> events, std::function<void(const E&)> handler,
-                bool stashing) {
-    if (events.empty()) return;
-    auto shared_handler =
-        std::make_shared<std::function<void(const E&)>>(std::move(handler));
+  static std::function<void(const Payload&)> Typed(
+      std::function<void(const E&)> handler) {
+    return [handler = std::move(handler)](const Payload& event) {
+      handler(*event.As<E>());
+    };
+  }
+  template <typename E>
+  std::vector<PersistentRepr> OneEvent(E event) {
+    std::vector<PersistentRepr> events;
+    events.push_back(NewRepr(Payload::Of(std::move(event))));
+    return events;
+  }
+  template <typename E>
+  std::vector<PersistentRepr> Events(std::vector<E> events) {
     std::vector<PersistentRepr> reprs;
     reprs.reserve(events.size());
     for (E& event : events) {
-      Payload payload = Payload::Of(std::move(event));
-      PersistentRepr repr = NewRepr(payload);
-      pending_.push_back(Invocation{
-          false, stashing,
-          [shared_handler, payload] { (*shared_handler)(*payload.As<E>()); },
-          repr});
-      if (stashing) ++stashing_pending_;
-      reprs.push_back(std::move(repr));
+      reprs.push_back(NewRepr(Payload::Of(std::move(event))));
     }
-    event_batch_.push_back(std::move(reprs));
+    return reprs;
   }
 
-  PersistentRepr NewRepr(const Payload& payload);
-  void AfterCommand();
+  // AddWrite queues one atomic write; AfterCommand sends it.
+  void AddWrite(std::vector<PersistentRepr> events,
+                std::function<void(const Payload&)> handler, bool stashing);
+  PersistentRepr NewRepr(Payload payload);
   void SendWrites();
   void OnWriteResult(WriteMessagesResult result);
   void RunLeadingDeferred();
@@ -212,8 +224,7 @@ class PersistentActorBase : public virtual ActorBase {
   ActorRef<SnapshotRequest> snapshot_store_;
   absl::Status snapshot_store_error_;
 
-  std::vector<std::vector<PersistentRepr>> event_batch_;  // this command's
-  std::vector<AtomicWrite> journal_batch_;                // waiting to go
+  std::vector<AtomicWrite> journal_batch_;  // waiting to go
   bool write_in_flight_ = false;
   std::deque<Invocation> pending_;
   int stashing_pending_ = 0;
@@ -225,7 +236,12 @@ template <typename C>
 class PersistentActor : public Actor<C>, public PersistentActorBase {
  public:
   void Receive(C command) final {
-    RunCommand([this, command = std::move(command)]() mutable {
+    if (CanRunCommand()) {
+      ReceiveCommand(std::move(command));
+      AfterCommand();
+      return;
+    }
+    Stash([this, command = std::move(command)]() mutable {
       ReceiveCommand(std::move(command));
     });
   }
