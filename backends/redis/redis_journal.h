@@ -63,6 +63,10 @@ class RedisJournal : public AsyncWriteJournal {
 
   Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(
       std::vector<AtomicWrite> writes) override;
+  // Writes serialize and go onto the socket; the reply comes back on the
+  // connection's reader thread. (A server that stops reading can make the
+  // socket write wait, for at most command-timeout.)
+  bool NonBlockingWrites() const override { return true; }
   Future<absl::Status> AsyncDeleteMessagesTo(const std::string& persistence_id,
                                              int64_t to_sequence_nr) override;
   Future<absl::Status> AsyncReplayMessages(const std::string& persistence_id,

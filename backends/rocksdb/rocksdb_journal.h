@@ -71,6 +71,8 @@ class RocksDbJournal : public AsyncWriteJournal {
 
   Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(
       std::vector<AtomicWrite> writes) override;
+  // Writes serialize on the caller's thread and queue for the writer thread.
+  bool NonBlockingWrites() const override { return true; }
   Future<absl::Status> AsyncDeleteMessagesTo(const std::string& persistence_id,
                                              int64_t to_sequence_nr) override;
   Future<absl::Status> AsyncReplayMessages(const std::string& persistence_id,

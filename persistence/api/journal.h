@@ -5,7 +5,9 @@
 // A journal plugin implements AsyncWriteJournal (writes and deletes) and
 // the AsyncRecovery part (replay and highest sequence number). The runtime
 // hosts each plugin instance as an actor on its `plugin-dispatcher`: it
-// never calls one instance from two threads at once, and it wraps every
+// never calls one instance from two threads at once (a plugin whose writes
+// never block may be called from other threads too, one call at a time;
+// see NonBlockingWrites), and it wraps every
 // call in the plugin's circuit breaker and timeouts. Results are Futures,
 // so a plugin with an async client may complete them later, on any thread.
 // A plugin whose client blocks derives from SyncWriteJournal instead and
@@ -75,6 +77,13 @@ class AsyncWriteJournal {
   virtual Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(
       std::vector<AtomicWrite> writes) = 0;
 
+  // NonBlockingWrites says that AsyncWriteMessages returns at once: it
+  // serializes, hands the work to the plugin's own threads or async client,
+  // and never waits for storage. The runtime then calls it straight from
+  // the writing actor's thread (still one call at a time, under a lock),
+  // which saves a thread hand-off per write.
+  virtual bool NonBlockingWrites() const { return false; }
+
   // AsyncDeleteMessagesTo deletes events up to `to_sequence_nr` (inclusive;
   // kMaxSequenceNr for all). The highest sequence number is kept.
   virtual Future<absl::Status> AsyncDeleteMessagesTo(
@@ -120,6 +129,7 @@ class SyncWriteJournal : public AsyncWriteJournal {
       std::vector<AtomicWrite> writes) final {
     return MakeReadyFuture(WriteMessages(writes));
   }
+  bool NonBlockingWrites() const final { return false; }
   Future<absl::Status> AsyncDeleteMessagesTo(const std::string& persistence_id,
                                              int64_t to_sequence_nr) final {
     return MakeReadyFuture(DeleteMessagesTo(persistence_id, to_sequence_nr));

@@ -105,12 +105,14 @@ Scheduler::TimerId Scheduler::ScheduleOnce(std::chrono::nanoseconds delay,
     std::lock_guard<std::mutex> lock(mu_);
     id = next_id_++;
     if (shutdown_) return id;
-    earliest = by_time_.empty() || when < by_time_.begin()->first;
+    // Most timers are timeouts that get cancelled before they fire; the
+    // timer thread keeps sleeping until the deadline it planned (a
+    // cancelled timer's, perhaps) and only needs waking for an earlier one.
+    earliest = when < wake_at_;
+    if (earliest) wake_at_ = when;
     by_time_.emplace(when, id);
     timers_.emplace(id, std::make_pair(when, std::move(task)));
   }
-  // Most timers are timeouts that get cancelled; the timer thread only
-  // needs waking when it must wake up earlier than planned.
   if (earliest) wake_.notify_one();
   return id;
 }
@@ -148,6 +150,7 @@ void Scheduler::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!shutdown_) {
     if (by_time_.empty()) {
+      wake_at_ = Clock::time_point::max();
       wake_.wait(lock);
       continue;
     }
@@ -155,6 +158,7 @@ void Scheduler::Run() {
     // A copy: Cancel may erase the entry while this thread waits.
     const Clock::time_point due = first->first;
     if (due > Clock::now()) {
+      wake_at_ = due;
       wake_.wait_until(lock, due);
       continue;
     }

@@ -92,6 +92,8 @@ class Scheduler {
   std::map<TimerId, std::pair<Clock::time_point, std::function<void()>>>
       timers_;
   TimerId next_id_ = 1;
+  // When the timer thread plans to wake up next (max: not until notified).
+  Clock::time_point wake_at_ = Clock::time_point::max();
   bool shutdown_ = false;
   std::thread thread_;
 };

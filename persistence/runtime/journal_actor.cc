@@ -44,14 +44,26 @@ absl::Status JournalActor::StartPlugin() {
   breaker_ = std::make_unique<CircuitBreaker>(
       system().scheduler(), settings_.circuit_breaker,
       absl::StrCat("journal '", plugin_id_, "'"));
+  inline_writes_ = plugin_->NonBlockingWrites();
+  std::lock_guard<std::mutex> lock(plugin_mu_);
   return plugin_->Start();
+}
+
+void JournalActor::Submit(WriteMessages request) {
+  if (inline_writes_) {
+    Write(std::move(request));
+  } else {
+    ActorRef<JournalRequest>(
+        std::dynamic_pointer_cast<JournalActor>(shared_from_this()))
+        .Tell(std::move(request));
+  }
 }
 
 void JournalActor::Receive(JournalRequest request) {
   std::visit([this](auto&& r) { Handle(std::move(r)); }, std::move(request));
 }
 
-void JournalActor::Handle(WriteMessages request) {
+void JournalActor::Write(WriteMessages request) {
   uint64_t write_id;
   {
     std::lock_guard<std::mutex> lock(order_mu_);
@@ -68,10 +80,11 @@ void JournalActor::Handle(WriteMessages request) {
   }
   auto writes = std::make_shared<std::vector<AtomicWrite>>(request.writes);
   auto self = std::dynamic_pointer_cast<JournalActor>(shared_from_this());
-  breaker_
-      ->Call<absl::StatusOr<WriteResults>>([&] {
-        return plugin_->AsyncWriteMessages(std::move(request.writes));
-      })
+  Locked([&] {
+    return breaker_->Call<absl::StatusOr<WriteResults>>([&] {
+      return plugin_->AsyncWriteMessages(std::move(request.writes));
+    });
+  })
       .OnComplete(
           [self, write_id, writes](const absl::StatusOr<WriteResults>& r) {
             WriteMessagesResult result;
@@ -137,11 +150,12 @@ void JournalActor::RunAfterWrites(const std::string& persistence_id,
 void JournalActor::Handle(ReadHighestSequenceNr request) {
   auto shared = std::make_shared<ReadHighestSequenceNr>(std::move(request));
   RunAfterWrites(shared->persistence_id, [this, shared] {
-    breaker_
-        ->Call<absl::StatusOr<int64_t>>([&] {
-          return plugin_->AsyncReadHighestSequenceNr(shared->persistence_id,
-                                                     shared->from_sequence_nr);
-        })
+    Locked([&] {
+      return breaker_->Call<absl::StatusOr<int64_t>>([&] {
+        return plugin_->AsyncReadHighestSequenceNr(shared->persistence_id,
+                                                   shared->from_sequence_nr);
+      });
+    })
         .OnComplete([shared](const absl::StatusOr<int64_t>& highest) {
           shared->reply(highest);
         });
@@ -151,11 +165,12 @@ void JournalActor::Handle(ReadHighestSequenceNr request) {
 void JournalActor::Handle(DeleteMessagesTo request) {
   auto shared = std::make_shared<DeleteMessagesTo>(std::move(request));
   RunAfterWrites(shared->persistence_id, [this, shared] {
-    breaker_
-        ->Call<absl::Status>([&] {
-          return plugin_->AsyncDeleteMessagesTo(shared->persistence_id,
-                                                shared->to_sequence_nr);
-        })
+    Locked([&] {
+      return breaker_->Call<absl::Status>([&] {
+        return plugin_->AsyncDeleteMessagesTo(shared->persistence_id,
+                                              shared->to_sequence_nr);
+      });
+    })
         .OnComplete([shared](const absl::Status& s) { shared->reply(s); });
   });
 }
@@ -171,11 +186,12 @@ void JournalActor::Handle(ReplayMessages request) {
       std::make_shared<ReplayStream>(id, settings_.replay_filter, request);
   auto self = std::dynamic_pointer_cast<JournalActor>(shared_from_this());
   RunAfterWrites(id, [this, self, stream, id, from, to, max] {
-    breaker_
-        ->Call<absl::StatusOr<int64_t>>([&] {
-          return plugin_->AsyncReadHighestSequenceNr(id,
-                                                     std::max<int64_t>(0, from));
-        })
+    Locked([&] {
+      return breaker_->Call<absl::StatusOr<int64_t>>([&] {
+        return plugin_->AsyncReadHighestSequenceNr(id,
+                                                   std::max<int64_t>(0, from));
+      });
+    })
         .OnComplete([self, stream, id, from, to,
                      max](const absl::StatusOr<int64_t>& highest) {
           if (!highest.ok()) {
@@ -222,10 +238,11 @@ void JournalActor::StartReplay(std::shared_ptr<ReplayStream> stream,
   }
   Watch(system().scheduler(), stream, settings_.recovery_event_timeout, id,
         0);
-  plugin_
-      ->AsyncReplayMessages(
-          id, from, to, max,
-          [stream](PersistentRepr event) { stream->Add(std::move(event)); })
+  Locked([&] {
+    return plugin_->AsyncReplayMessages(
+        id, from, to, max,
+        [stream](PersistentRepr event) { stream->Add(std::move(event)); });
+  })
       .OnComplete([stream, highest](const absl::Status& s) {
         stream->Complete(s.ok() ? absl::StatusOr<int64_t>(highest) : s);
       });

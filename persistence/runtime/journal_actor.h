@@ -2,9 +2,11 @@
 //
 // journal_actor.h: JournalActor hosts one journal plugin instance.
 //
-// It calls the plugin from its own mailbox only (one call at a time, on the
-// plugin dispatcher), and adds what every journal needs and no backend
-// should write again:
+// It calls the plugin from its own mailbox (one call at a time, on the
+// plugin dispatcher); writes to a plugin whose writes never block
+// (NonBlockingWrites) go in straight from the writer's thread, under the
+// same one-call-at-a-time lock (Submit). It adds what every journal needs
+// and no backend should write again:
 //   - replies to writes in request order, also when the plugin completes
 //     its futures out of order;
 //   - a replay or highest-sequence-number read of an id waits for that id's
@@ -14,7 +16,7 @@
 //   - the replay filter (replay_filter.h), run on the requester's side of
 //     the replay stream (replay_stream.h).
 //
-// Thread-safety: an actor; talk to it with Tell.
+// Thread-safety: an actor; talk to it with Tell, or Submit for writes.
 #ifndef PERSISTENCE_RUNTIME_JOURNAL_ACTOR_H_
 #define PERSISTENCE_RUNTIME_JOURNAL_ACTOR_H_
 
@@ -57,8 +59,14 @@ class JournalActor : public Actor<JournalRequest> {
   // StartPlugin runs the plugin's Start; post it as the first message.
   absl::Status StartPlugin();
 
+  // Submit sends a write: on the calling thread when the plugin's writes
+  // never block, else as a message. Replies come as for a Tell. Any thread,
+  // after StartPlugin succeeded.
+  void Submit(WriteMessages request);
+
  private:
-  void Handle(WriteMessages request);
+  void Write(WriteMessages request);
+  void Handle(WriteMessages request) { Write(std::move(request)); }
   void Handle(ReplayMessages request);
   void Handle(DeleteMessagesTo request);
   void Handle(ReadHighestSequenceNr request);
@@ -67,6 +75,13 @@ class JournalActor : public Actor<JournalRequest> {
   void RunAfterWrites(const std::string& persistence_id,
                       std::function<void()> read);
   void OnWriteDone(uint64_t write_id, WriteMessagesResult result);
+  // Locked runs `call` (a call into the plugin) under plugin_mu_ and returns
+  // its Future; callbacks attached to it run without the lock.
+  template <typename F>
+  auto Locked(F call) {
+    std::lock_guard<std::mutex> lock(plugin_mu_);
+    return call();
+  }
   void StartReplay(std::shared_ptr<class ReplayStream> stream,
                    const std::string& id, int64_t from, int64_t to, int64_t max,
                    int64_t highest);
@@ -89,6 +104,11 @@ class JournalActor : public Actor<JournalRequest> {
   std::unordered_map<std::string, int> writes_in_flight_;
   std::unordered_map<std::string, std::deque<std::function<void()>>>
       reads_waiting_;
+
+  // Held for every call into the plugin: one call at a time, also when
+  // Submit calls it from a writer's thread.
+  std::mutex plugin_mu_;
+  bool inline_writes_ = false;  // set by StartPlugin
 
   // Declared last, destroyed first: a plugin that completes its pending
   // futures as it goes still finds the breaker and the resequencer.

@@ -67,6 +67,14 @@ absl::StatusOr<Config> Persistence::PluginConfig(
 
 absl::StatusOr<ActorRef<JournalRequest>> Persistence::Journal(
     const std::string& plugin_id) {
+  absl::StatusOr<std::shared_ptr<JournalActor>> actor =
+      JournalActorAt(plugin_id);
+  if (!actor.ok()) return actor.status();
+  return ActorRef<JournalRequest>(*std::move(actor));
+}
+
+absl::StatusOr<std::shared_ptr<JournalActor>> Persistence::JournalActorAt(
+    const std::string& plugin_id) {
   absl::StatusOr<std::string> id =
       ResolveId(plugin_id, kJournalDefault, "journal");
   if (!id.ok()) return id.status();
@@ -100,9 +108,8 @@ absl::StatusOr<ActorRef<JournalRequest>> Persistence::Journal(
   if (!started.ok()) {
     return WithContext(started, absl::StrCat(what, " failed to start"));
   }
-  ActorRef<JournalRequest> ref(*actor);
-  journals_.emplace(*id, ref);
-  return ref;
+  journals_.emplace(*id, *actor);
+  return *actor;
 }
 
 absl::StatusOr<ActorRef<SnapshotRequest>> Persistence::SnapshotStore(

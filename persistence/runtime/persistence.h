@@ -22,12 +22,14 @@
 #define PERSISTENCE_RUNTIME_PERSISTENCE_H_
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "persistence/runtime/actor.h"
 #include "persistence/runtime/actor_system.h"
+#include "persistence/runtime/journal_actor.h"
 #include "persistence/runtime/journal_protocol.h"
 #include "persistence/runtime/snapshot_actor.h"
 
@@ -40,6 +42,9 @@ class Persistence {
   // Journal returns the journal at config path `plugin_id`; "" is the
   // default, `persistence.journal.plugin`.
   absl::StatusOr<ActorRef<JournalRequest>> Journal(
+      const std::string& plugin_id = "");
+  // JournalActorAt is the journal actor itself, for Submit.
+  absl::StatusOr<std::shared_ptr<JournalActor>> JournalActorAt(
       const std::string& plugin_id = "");
   // SnapshotStore is the same for snapshot stores.
   absl::StatusOr<ActorRef<SnapshotRequest>> SnapshotStore(
@@ -56,7 +61,7 @@ class Persistence {
 
   ActorSystem& system_;
   std::mutex mu_;
-  std::map<std::string, ActorRef<JournalRequest>> journals_;
+  std::map<std::string, std::shared_ptr<JournalActor>> journals_;
   std::map<std::string, ActorRef<SnapshotRequest>> snapshot_stores_;
 };
 

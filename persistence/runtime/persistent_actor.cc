@@ -53,13 +53,14 @@ std::function<void(T)> PersistentActorBase::InMailbox(
 void PersistentActorBase::PreStart() {
   persistence_id_ = PersistenceId();
   Persistence& persistence = system().Extension<Persistence>();
-  absl::StatusOr<ActorRef<JournalRequest>> journal =
-      persistence.Journal(JournalPluginId());
+  absl::StatusOr<std::shared_ptr<JournalActor>> journal =
+      persistence.JournalActorAt(JournalPluginId());
   if (!journal.ok()) {
     FailRecovery(journal.status());
     return;
   }
-  journal_ = *journal;
+  journal_actor_ = *journal;
+  journal_ = ActorRef<JournalRequest>(journal_actor_);
   const Recovery recovery = GetRecovery();
   absl::StatusOr<ActorRef<SnapshotRequest>> store =
       persistence.SnapshotStore(SnapshotPluginId());
@@ -176,7 +177,7 @@ void PersistentActorBase::SendWrites() {
       [](PersistentActorBase* me, WriteMessagesResult r) {
         me->OnWriteResult(std::move(r));
       });
-  journal_.Tell(std::move(request));
+  journal_actor_->Submit(std::move(request));
 }
 
 void PersistentActorBase::RunLeadingDeferred() {

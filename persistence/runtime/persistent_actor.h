@@ -57,6 +57,7 @@
 #include "persistence/api/persistent_repr.h"
 #include "persistence/api/snapshot.h"
 #include "persistence/runtime/actor.h"
+#include "persistence/runtime/journal_actor.h"
 #include "persistence/runtime/journal_protocol.h"
 #include "persistence/runtime/snapshot_actor.h"
 
@@ -220,7 +221,8 @@ class PersistentActorBase : public virtual ActorBase {
   int64_t last_sequence_nr_ = 0;  // last persisted or replayed
   int64_t snapshot_sequence_nr_ = 0;
 
-  ActorRef<JournalRequest> journal_;
+  std::shared_ptr<JournalActor> journal_actor_;  // writes: Submit
+  ActorRef<JournalRequest> journal_;             // the rest: Tell
   ActorRef<SnapshotRequest> snapshot_store_;
   absl::Status snapshot_store_error_;
 
