@@ -43,7 +43,7 @@ ReplayStream::ReplayStream(std::string persistence_id,
   batch_.reserve(kReplayBatch);
 }
 
-void ReplayStream::Add(PersistentRepr event) {
+void ReplayStream::Add(PersistentRepr&& event) {
   if (!live_.load(std::memory_order_relaxed)) return;
   progress_.fetch_add(1, std::memory_order_relaxed);
   batch_.push_back(std::move(event));
@@ -53,6 +53,7 @@ void ReplayStream::Add(PersistentRepr event) {
 void ReplayStream::Publish() {
   if (batch_.empty()) return;
   bool schedule = false;
+  std::vector<std::vector<PersistentRepr>> returned;
   {
     std::unique_lock<std::mutex> lock(mu_);
     space_.wait_for(lock, std::chrono::seconds(1), [this] {
@@ -64,9 +65,19 @@ void ReplayStream::Publish() {
       schedule = !drain_scheduled_;
       drain_scheduled_ = true;
     }
+    returned.swap(recycled_);
   }
-  batch_ = std::vector<PersistentRepr>();
-  batch_.reserve(kReplayBatch);
+  // The next batch reuses a returned vector; the returned events are freed
+  // here, on the thread that allocated them.
+  if (!returned.empty()) {
+    batch_ = std::move(returned.back());
+    returned.pop_back();
+    batch_.clear();
+  } else {
+    batch_ = std::vector<PersistentRepr>();
+    batch_.reserve(kReplayBatch);
+  }
+  returned.clear();
   if (schedule) ScheduleDrain();
 }
 
@@ -146,10 +157,15 @@ void ReplayStream::Drain() {
       if (!filtered.ok()) break;
     }
     if (filtered.ok() && ended && result.ok()) filtered = filter_.Finish();
-    if (!filtered_.empty()) {
-      on_events_(std::move(filtered_));
-      filtered_ = std::vector<PersistentRepr>();
+    if (!filtered_.empty()) on_events_(filtered_);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (std::vector<PersistentRepr>& events : taken) {
+        recycled_.push_back(std::move(events));
+      }
+      if (!filtered_.empty()) recycled_.push_back(std::move(filtered_));
     }
+    filtered_ = std::vector<PersistentRepr>();
     if (!filtered.ok()) {
       End(filtered, true);  // stops the producer; a drain is scheduled
       result = filtered;

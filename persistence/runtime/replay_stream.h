@@ -9,7 +9,8 @@
 //     its time reading and decoding, as a raw scan would;
 //   - the consumer runs on the requester's executor (a persistent actor
 //     posts to its own mailbox): it runs the replay filter and hands the
-//     events on in batches, then the end of the replay.
+//     events on in batches, then the end of the replay; the batches go back
+//     to the producer, which frees the events where it allocated them.
 // So reading and filtering overlap on two cores, and a fast journal costs
 // one executor hop per batch, not per event.
 //
@@ -71,7 +72,7 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
 
   // --- Producer ---
   // Add takes the next replayed event.
-  void Add(PersistentRepr event);
+  void Add(PersistentRepr&& event);
   // Complete ends the replay after the last Add: the highest sequence
   // number of the id, or the replay's error.
   void Complete(absl::StatusOr<int64_t> result);
@@ -110,6 +111,10 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   std::condition_variable space_;
   std::deque<std::vector<PersistentRepr>> waiting_;
   size_t waiting_events_ = 0;
+  // Delivered batches on their way back to the producer, which frees their
+  // events and reuses the vectors (memory goes back to the thread that
+  // allocated it; see ReplayMessages::on_events).
+  std::vector<std::vector<PersistentRepr>> recycled_;
   bool drain_scheduled_ = false;
   bool ended_ = false;
   absl::StatusOr<int64_t> result_;
@@ -121,7 +126,7 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   bool delivered_ = false;
   ReplayFilter filter_;
   std::vector<PersistentRepr> filtered_;
-  std::function<void(std::vector<PersistentRepr>)> on_events_;
+  std::function<void(std::vector<PersistentRepr>&)> on_events_;
   std::function<void(absl::StatusOr<int64_t>)> on_done_;
 };
 
