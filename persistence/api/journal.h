@@ -74,6 +74,8 @@ class AsyncWriteJournal {
   // returns one result per write (rejections), or a failed status for the
   // whole call. A journal that prevents concurrent writers fails the call
   // when a write's first sequence number is not above the stored highest.
+  // A call may come before the previous one completed; the writes of one
+  // persistence id must be applied in call order.
   virtual Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(
       std::vector<AtomicWrite> writes) = 0;
 

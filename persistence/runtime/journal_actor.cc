@@ -30,6 +30,13 @@ absl::StatusOr<JournalSettings> JournalSettings::FromConfig(const Config& c) {
       c.GetDuration("recovery-event-timeout");
   if (!timeout.ok()) return timeout.status();
   s.recovery_event_timeout = *timeout;
+  absl::StatusOr<int64_t> batch = c.GetInt("max-message-batch-size");
+  if (!batch.ok()) return batch.status();
+  if (*batch < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config key '", c.FullKey("max-message-batch-size"), "' must be >= 1"));
+  }
+  s.max_message_batch_size = static_cast<int>(*batch);
   return s;
 }
 

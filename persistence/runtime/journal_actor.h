@@ -44,6 +44,7 @@ struct JournalSettings {
   CircuitBreakerSettings circuit_breaker;
   ReplayFilterSettings replay_filter;
   std::chrono::nanoseconds recovery_event_timeout = std::chrono::seconds(30);
+  int max_message_batch_size = 1000;
 
   // FromConfig reads a journal plugin's section (fallback merged in).
   static absl::StatusOr<JournalSettings> FromConfig(const Config& c);
@@ -55,6 +56,8 @@ class JournalActor : public Actor<JournalRequest> {
                JournalSettings settings);
 
   void Receive(JournalRequest request) override;
+
+  const JournalSettings& settings() const { return settings_; }
 
   // StartPlugin runs the plugin's Start; post it as the first message.
   absl::Status StartPlugin();

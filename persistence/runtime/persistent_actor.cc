@@ -162,6 +162,7 @@ void PersistentActorBase::AddWrite(std::vector<PersistentRepr> events,
   invocation.stashing = stashing;
   pending_.push_back(std::move(invocation));
   if (stashing) ++stashing_pending_;
+  journal_batch_events_ += events.size();
   // The actor numbers its own events, so Make cannot fail here.
   journal_batch_.push_back(*AtomicWrite::Make(std::move(events)));
 }
@@ -169,8 +170,15 @@ void PersistentActorBase::AddWrite(std::vector<PersistentRepr> events,
 void PersistentActorBase::AfterCommand() { SendWrites(); }
 
 void PersistentActorBase::SendWrites() {
-  if (write_in_flight_ || journal_batch_.empty() || stopped()) return;
-  write_in_flight_ = true;
+  if (journal_batch_.empty() || stopped()) return;
+  // One request at a time, unless enough waits to be worth a second one
+  // (max-message-batch-size): then writes overlap, and the journal actor
+  // still replies in order.
+  const size_t enough = static_cast<size_t>(
+      journal_actor_->settings().max_message_batch_size);
+  if (writes_in_flight_ > 0 && journal_batch_events_ < enough) return;
+  ++writes_in_flight_;
+  journal_batch_events_ = 0;
   WriteMessages request;
   request.writes.swap(journal_batch_);
   request.reply = InMailbox<WriteMessagesResult>(
@@ -189,7 +197,7 @@ void PersistentActorBase::RunLeadingDeferred() {
 }
 
 void PersistentActorBase::OnWriteResult(WriteMessagesResult result) {
-  write_in_flight_ = false;
+  --writes_in_flight_;
   if (!result.status.ok()) {
     RunLeadingDeferred();
     OnPersistFailure(result.status, result.writes.empty()

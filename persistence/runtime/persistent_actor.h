@@ -227,7 +227,8 @@ class PersistentActorBase : public virtual ActorBase {
   absl::Status snapshot_store_error_;
 
   std::vector<AtomicWrite> journal_batch_;  // waiting to go
-  bool write_in_flight_ = false;
+  int writes_in_flight_ = 0;
+  size_t journal_batch_events_ = 0;  // events in journal_batch_
   std::deque<Invocation> pending_;
   int stashing_pending_ = 0;
   std::deque<std::function<void()>> stash_;
