@@ -88,7 +88,7 @@ Connection::Connection(const RedisSettings& settings, Scripts* scripts,
       description_(absl::StrCat(settings.Describe(), " (connection ", index + 1,
                                 " of ", settings.connections, ")")),
       tick_(std::clamp<std::chrono::milliseconds>(
-          settings.command_timeout / 4, std::chrono::milliseconds(5),
+          settings.command_timeout / 20, std::chrono::milliseconds(5),
           std::chrono::milliseconds(100))),
       buffer_(kReadBuffer) {}
 
@@ -112,6 +112,11 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
 
 Connection::~Connection() {
   stop_.store(true);
+  {
+    // Ends the reader thread's blocking recv (see Serve).
+    std::lock_guard<std::mutex> lock(send_mu_);
+    if (connected_) ::shutdown(fd_, SHUT_RDWR);
+  }
   if (wake_fd_ >= 0) {
     const uint64_t one = 1;
     (void)!::write(wake_fd_, &one, sizeof(one));
@@ -194,6 +199,9 @@ absl::Status Connection::Connect() {
   context_ = context;
   if (reader_ != nullptr) redisReaderFree(reader_);
   reader_ = redisReaderCreate();
+  // Serve's blocking recv wakes up at least every tick_ to check deadlines.
+  const timeval tick = ToTimeval(tick_);
+  setsockopt(context->fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof(tick));
   std::lock_guard<std::mutex> lock(send_mu_);
   fd_ = context->fd;
   connected_ = true;
@@ -346,23 +354,12 @@ bool Connection::WaitForStop(std::chrono::milliseconds timeout) {
 }
 
 bool Connection::Serve() {
-  int timeout_ms = static_cast<int>(tick_.count());
+  bool expired = false;
   {
     std::lock_guard<std::mutex> lock(fifo_mu_);
-    if (!fifo_.empty()) {
-      const auto left = fifo_.front().deadline - Clock::now();
-      if (left <= Clock::duration::zero()) {
-        timeout_ms = -1;
-      } else {
-        const auto left_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(left)
-                .count() +
-            1;
-        timeout_ms = static_cast<int>(std::min<int64_t>(timeout_ms, left_ms));
-      }
-    }
+    expired = !fifo_.empty() && fifo_.front().deadline <= Clock::now();
   }
-  if (timeout_ms < 0) {
+  if (expired) {
     const std::string why =
         absl::StrCat("no reply within command-timeout (",
                      settings_.command_timeout.count(), " ms)");
@@ -373,17 +370,12 @@ bool Connection::Serve() {
                  "; the outcome of this request is unknown")));
     return false;
   }
-  pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-  const int n = ::poll(fds, 2, timeout_ms);
-  if (n <= 0)
-    return true;  // timeout (deadlines are checked next time) or EINTR
-  if (fds[1].revents != 0) {
-    uint64_t value;
-    (void)!::read(wake_fd_, &value, sizeof(value));
-    if (stop_.load()) return true;
-  }
-  if (fds[0].revents == 0) return true;
-  const ssize_t got = ::recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+  // A blocking recv, as a plain client's read: one system call per reply
+  // (a poll before it would be a second). It returns after tick_ at the
+  // latest (SO_RCVTIMEO, set at connect), so the deadlines above are
+  // checked that often; the destructor's shutdown() ends it at once.
+  const ssize_t got = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
+  if (stop_.load()) return true;
   if (got > 0) {
     if (redisReaderFeed(reader_, buffer_.data(), static_cast<size_t>(got)) !=
         REDIS_OK) {
