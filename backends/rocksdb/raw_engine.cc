@@ -1,9 +1,10 @@
 // Copyright 2026 The eventpersist Authors.
 //
-// The raw side of the RocksDB backend's perf table: RocksDB's own API on a
-// database of its own, with the same options and key layout as the
-// journal, no journal in between. The journal of the same process holds
-// its directory, so this one opens a sibling: `<journal path>-raw-engine`.
+// The raw side of the RocksDB backend's perf table: RocksDB's own API on the
+// journal's own database (the instance the journal of this process shares,
+// so both sides meet the same memtable, the same flushes and compactions),
+// with the journal's key layout and no journal in between. Its ids
+// ("raw-...") are not the journal's.
 //
 // Each row at the engine's honest best:
 //   WriteEach         one Put per record, each synced as the journal's
@@ -17,11 +18,11 @@
 //   WriteEachDurable  one Put per record with sync = true.
 #include "perf/raw_engine.h"
 
-#include <filesystem>
 #include <memory>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "backends/rocksdb/database.h"
 #include "backends/rocksdb/key_layout.h"
 #include "backends/rocksdb/settings.h"
 #include "persistence/api/codec.h"
@@ -34,30 +35,17 @@ namespace {
 
 class RocksDbRawEngine : public perf::RawEngine {
  public:
-  ~RocksDbRawEngine() override {
-    if (db_ != nullptr) db_->Close().PermitUncheckedError();
-  }
 
   absl::Status Open(const Config& journal_config) override {
     absl::StatusOr<JournalSettings> settings =
         JournalSettings::FromConfig(journal_config);
     if (!settings.ok()) return settings.status();
     fsync_ = settings->fsync;
-    path_ = settings->database.path + "-raw-engine";
-    std::error_code ec;
-    std::filesystem::create_directories(path_, ec);
-    if (ec) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot create the raw engine's directory '", path_,
-                       "': ", ec.message()));
-    }
-    rocksdb::DB* db = nullptr;
-    rocksdb::Status s =
-        rocksdb::DB::Open(MakeOptions(settings->database), path_, &db);
-    if (!s.ok())
-      return FromRocksDb(s,
-                         absl::StrCat("raw engine: cannot open '", path_, "'"));
-    db_.reset(db);
+    absl::StatusOr<std::shared_ptr<Database>> database =
+        Database::Open(settings->database);
+    if (!database.ok()) return database.status();
+    database_ = *std::move(database);
+    db_ = &database_->db();
     return absl::OkStatus();
   }
 
@@ -136,8 +124,8 @@ class RocksDbRawEngine : public perf::RawEngine {
   }
 
   bool fsync_ = true;
-  std::string path_;
-  std::unique_ptr<rocksdb::DB> db_;
+  std::shared_ptr<Database> database_;
+  rocksdb::DB* db_ = nullptr;  // database_'s
 };
 
 PERSISTENCE_REGISTER_RAW_ENGINE(RocksDbRawEngine);

@@ -44,7 +44,7 @@ struct JournalSettings {
   CircuitBreakerSettings circuit_breaker;
   ReplayFilterSettings replay_filter;
   std::chrono::nanoseconds recovery_event_timeout = std::chrono::seconds(30);
-  int max_message_batch_size = 1000;
+  int max_message_batch_size = 200;
 
   // FromConfig reads a journal plugin's section (fallback merged in).
   static absl::StatusOr<JournalSettings> FromConfig(const Config& c);
