@@ -53,10 +53,11 @@
 namespace persistence {
 
 // ReplayCallback receives replayed events in sequence-number order, one at
-// a time (never concurrently), before the replay's Future completes. It
-// takes the event by value: a plugin that decoded the event moves it in
-// (`callback(*std::move(event))`), so a replay copies nothing.
-using ReplayCallback = std::function<void(PersistentRepr)>;
+// a time (never concurrently), before the replay's Future completes. The
+// event is handed over: a plugin moves in the event it decoded
+// (`callback(*std::move(event))`), so a replay neither copies nor moves an
+// event more than once; to hand over a copy, `callback(PersistentRepr(e))`.
+using ReplayCallback = std::function<void(PersistentRepr&&)>;
 
 // WriteResults: one status per atomic write of the request, in order.
 using WriteResults = std::vector<absl::Status>;

@@ -248,7 +248,7 @@ void JournalActor::StartReplay(std::shared_ptr<ReplayStream> stream,
   Locked([&] {
     return plugin_->AsyncReplayMessages(
         id, from, to, max,
-        [stream](PersistentRepr event) { stream->Add(std::move(event)); });
+        [stream](PersistentRepr&& event) { stream->Add(std::move(event)); });
   })
       .OnComplete([stream, highest](const absl::Status& s) {
         stream->Complete(s.ok() ? absl::StatusOr<int64_t>(highest) : s);

@@ -61,7 +61,7 @@ class ReplaysBackwards : public inmem::InMemoryJournal {
         id, from, to, max,
         [&](const PersistentRepr& e) { events.push_back(e); });
     std::reverse(events.begin(), events.end());
-    for (const PersistentRepr& e : events) callback(e);
+    for (PersistentRepr& e : events) callback(std::move(e));
     return s;
   }
 };
