@@ -270,10 +270,10 @@ class PerfSuite {
       auto known = std::find_if(rows.begin(), rows.end(),
                                 [&](const Row& r) { return r.work == w; });
       if (known == rows.end()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--perf_rows: unknown row '", w,
-            "' (rows: persist, persist-async, persist-all(10), "
-            "persist-all(100), recover, many-actors)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--perf_rows: unknown row '", w,
+                         "' (rows: persist, persist-async, persist-all(10), "
+                         "persist-all(100), recover, many-actors)"));
       }
       wanted.insert(std::string(w));
     }

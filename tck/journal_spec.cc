@@ -289,6 +289,33 @@ TEST_F(JournalSpec, XRepliesInRequestOrder) {
   for (int i = 0; i < kWriters; ++i) EXPECT_EQ(order[i], i);
 }
 
+TEST_F(JournalSpec, XOverlappingWritesOfOneIdApplyInOrder) {
+  // A persistent actor may send its next write before the previous one is
+  // acknowledged (max-message-batch-size); a journal applies the writes of
+  // one id in call order, so none is refused as stale and replay sees all.
+  const std::string id = UniqueId("overlap");
+  constexpr int kWrites = 20;
+  std::vector<Future<WriteMessagesResult>> futures;
+  for (int w = 0; w < kWrites; ++w) {
+    std::vector<PersistentRepr> events;
+    for (int e = 1; e <= 5; ++e)
+      events.push_back(Event(id, w * 5 + e, "x", writer_));
+    futures.push_back(client_->WriteAsync({*AtomicWrite::Make(events)}));
+  }
+  for (auto& f : futures) {
+    ASSERT_TRUE(f.WaitFor(kReplyTimeout));
+    ASSERT_TRUE(f.Get().status.ok()) << f.Get().status;
+    ASSERT_EQ(f.Get().results.size(), 1u);
+    EXPECT_TRUE(f.Get().results[0].ok()) << f.Get().results[0];
+  }
+  ReplayOutcome r = client_->Replay(id, 1, kInf, kInf);
+  ASSERT_TRUE(r.highest.ok()) << r.highest.status();
+  EXPECT_EQ(*r.highest, kWrites * 5);
+  std::vector<int64_t> expected;
+  for (int64_t s = 1; s <= kWrites * 5; ++s) expected.push_back(s);
+  EXPECT_EQ(Seqs(r.events), expected);
+}
+
 TEST_F(JournalSpec, XHighestReadAfterInFlightWrites) {
   // A read sent right after a write must see it (no reuse of number 6).
   Future<WriteMessagesResult> write = client_->WriteAsync({One(6)});

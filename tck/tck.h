@@ -85,8 +85,9 @@ struct TckSettings {
 TckSettings& Settings();
 
 // InitTck parses --config=, --supports_*=, --prevents_concurrent_writers=,
-// --perf_*= (--perf_rows= takes a comma-separated list; after googletest has taken its own flags), runs the fixture's
-// SetUp and loads the config. Errors name the flag or file.
+// --perf_*= (--perf_rows= takes a comma-separated list; after googletest has
+// taken its own flags), runs the fixture's SetUp and loads the config. Errors
+// name the flag or file.
 absl::Status InitTck(int argc, char** argv);
 void ShutdownTck();
 

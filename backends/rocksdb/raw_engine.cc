@@ -35,7 +35,6 @@ namespace {
 
 class RocksDbRawEngine : public perf::RawEngine {
  public:
-
   absl::Status Open(const Config& journal_config) override {
     absl::StatusOr<JournalSettings> settings =
         JournalSettings::FromConfig(journal_config);

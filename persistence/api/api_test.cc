@@ -185,7 +185,8 @@ TEST(CodecTest, HandWrittenEncodingMatchesTheGeneratedCode) {
 
     auto decoded = DecodeEvent(*encoded, "p", e.sequence_nr);
     ASSERT_TRUE(decoded.ok()) << decoded.status();
-    EXPECT_EQ(*decoded->payload.As<std::string>(), *e.payload.As<std::string>());
+    EXPECT_EQ(*decoded->payload.As<std::string>(),
+              *e.payload.As<std::string>());
     EXPECT_EQ(decoded->manifest, e.manifest);
     EXPECT_EQ(decoded->timestamp, e.timestamp);
     EXPECT_EQ(decoded->writer_uuid, e.writer_uuid);

@@ -40,8 +40,9 @@ class Wire {
     return n;
   }
   static size_t IntSize(int field, int64_t v) {
-    return v == 0 ? 0 : VarintSize(field << 3) +
-                            VarintSize(static_cast<uint64_t>(v));
+    return v == 0
+               ? 0
+               : VarintSize(field << 3) + VarintSize(static_cast<uint64_t>(v));
   }
   static size_t BytesSize(int field, size_t n) {
     return n == 0 ? 0 : VarintSize(field << 3) + VarintSize(n) + n;

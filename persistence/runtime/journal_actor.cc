@@ -88,9 +88,8 @@ void JournalActor::Write(WriteMessages request) {
   auto writes = std::make_shared<std::vector<AtomicWrite>>(request.writes);
   auto self = std::dynamic_pointer_cast<JournalActor>(shared_from_this());
   Locked([&] {
-    return breaker_->Call<absl::StatusOr<WriteResults>>([&] {
-      return plugin_->AsyncWriteMessages(std::move(request.writes));
-    });
+    return breaker_->Call<absl::StatusOr<WriteResults>>(
+        [&] { return plugin_->AsyncWriteMessages(std::move(request.writes)); });
   })
       .OnComplete(
           [self, write_id, writes](const absl::StatusOr<WriteResults>& r) {
@@ -162,10 +161,9 @@ void JournalActor::Handle(ReadHighestSequenceNr request) {
         return plugin_->AsyncReadHighestSequenceNr(shared->persistence_id,
                                                    shared->from_sequence_nr);
       });
-    })
-        .OnComplete([shared](const absl::StatusOr<int64_t>& highest) {
-          shared->reply(highest);
-        });
+    }).OnComplete([shared](const absl::StatusOr<int64_t>& highest) {
+      shared->reply(highest);
+    });
   });
 }
 
@@ -177,8 +175,7 @@ void JournalActor::Handle(DeleteMessagesTo request) {
         return plugin_->AsyncDeleteMessagesTo(shared->persistence_id,
                                               shared->to_sequence_nr);
       });
-    })
-        .OnComplete([shared](const absl::Status& s) { shared->reply(s); });
+    }).OnComplete([shared](const absl::Status& s) { shared->reply(s); });
   });
 }
 
@@ -243,16 +240,14 @@ void JournalActor::StartReplay(std::shared_ptr<ReplayStream> stream,
     stream->Complete(highest);
     return;
   }
-  Watch(system().scheduler(), stream, settings_.recovery_event_timeout, id,
-        0);
+  Watch(system().scheduler(), stream, settings_.recovery_event_timeout, id, 0);
   Locked([&] {
     return plugin_->AsyncReplayMessages(
         id, from, to, max,
         [stream](PersistentRepr&& event) { stream->Add(std::move(event)); });
-  })
-      .OnComplete([stream, highest](const absl::Status& s) {
-        stream->Complete(s.ok() ? absl::StatusOr<int64_t>(highest) : s);
-      });
+  }).OnComplete([stream, highest](const absl::Status& s) {
+    stream->Complete(s.ok() ? absl::StatusOr<int64_t>(highest) : s);
+  });
 }
 
 }  // namespace persistence

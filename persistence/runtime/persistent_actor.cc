@@ -174,8 +174,8 @@ void PersistentActorBase::SendWrites() {
   // One request at a time, unless enough waits to be worth a second one
   // (max-message-batch-size): then writes overlap, and the journal actor
   // still replies in order.
-  const size_t enough = static_cast<size_t>(
-      journal_actor_->settings().max_message_batch_size);
+  const size_t enough =
+      static_cast<size_t>(journal_actor_->settings().max_message_batch_size);
   if (writes_in_flight_ > 0 && journal_batch_events_ < enough) return;
   ++writes_in_flight_;
   journal_batch_events_ = 0;

@@ -37,8 +37,9 @@ ReplayStream::ReplayStream(std::string persistence_id,
       on_events_(std::move(request.on_events)),
       on_done_(std::move(request.on_done)) {
   if (request.executor) {
-    executor_ = std::make_shared<const std::function<void(std::function<void()>)>>(
-        std::move(request.executor));
+    executor_ =
+        std::make_shared<const std::function<void(std::function<void()>)>>(
+            std::move(request.executor));
   }
   batch_.reserve(kReplayBatch);
 }
@@ -56,9 +57,8 @@ void ReplayStream::Publish() {
   std::vector<std::vector<PersistentRepr>> returned;
   {
     std::unique_lock<std::mutex> lock(mu_);
-    space_.wait_for(lock, std::chrono::seconds(1), [this] {
-      return ended_ || waiting_events_ < kCapacity;
-    });
+    space_.wait_for(lock, std::chrono::seconds(1),
+                    [this] { return ended_ || waiting_events_ < kCapacity; });
     if (!ended_) {
       waiting_events_ += batch_.size();
       waiting_.push_back(std::move(batch_));
