@@ -7,10 +7,17 @@
 //   bazel run -c opt //backends/<name>:perf
 //   bazel run -c opt //backends/<name>:perf -- --perf_events=100000
 //   bazel run -c opt //backends/<name>:perf -- --perf_rows=persist,recover
+//
+// After the table come the memory rows of PERF.md (`memory` in
+// --perf_rows; sizes by --perf_memory_events / --perf_memory_actors).
+#include <malloc.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -93,7 +100,12 @@ class PerfActor : public PersistentActor<PerfCommand> {
         Persist<std::string>(EventPayload(), noop);
         break;
       case PerfCommand::Kind::kPersistAsync:
-        PersistAsync<std::string>(EventPayload(), noop);
+        if (c.group == 1) {
+          PersistAsync<std::string>(EventPayload(), noop);
+        } else {
+          PersistAllAsync<std::string>(
+              std::vector<std::string>(c.group, EventPayload()), noop);
+        }
         break;
       case PerfCommand::Kind::kPersistAll:
         PersistAll<std::string>(
@@ -158,6 +170,21 @@ void PrintStats(const char* side, const std::vector<double>& v) {
               *std::max_element(v.begin(), v.end()));
 }
 
+// StatusKb reads a "<field>: <n> kB" line of /proc/self/status; -1 if none.
+int64_t StatusKb(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field + ":", 0) == 0) {
+      return std::strtoll(line.c_str() + field.size() + 1, nullptr, 10);
+    }
+  }
+  return -1;
+}
+
+// ResetPeakRss makes VmHWM start again from the current RSS.
+void ResetPeakRss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
 double Rate(int64_t events, Clock::duration took) {
   const double seconds = std::chrono::duration<double>(took).count();
   return seconds <= 0 ? 0 : static_cast<double>(events) / seconds;
@@ -172,10 +199,14 @@ class PerfSuite {
   // leaves `id` holding n events (the recover row reads them back).
   absl::StatusOr<double> JournalWrite(const std::string& id,
                                       PerfCommand::Kind kind, int group) {
+    return JournalWrite(id, kind, group, settings_.perf_events);
+  }
+  absl::StatusOr<double> JournalWrite(const std::string& id,
+                                      PerfCommand::Kind kind, int group,
+                                      int n) {
     Spawned s = SpawnPerfActor(system_, id);
     absl::StatusOr<int64_t> recovered = s.recovered.Get();
     if (!recovered.ok()) return recovered.status();
-    const int n = settings_.perf_events;
     Promise<absl::Status> done;
     ActorRef<PerfCommand> ref(s.actor);
     const auto start = Clock::now();
@@ -191,15 +222,18 @@ class PerfSuite {
   }
 
   absl::StatusOr<double> JournalRecover(const std::string& id) {
+    return JournalRecover(id, settings_.perf_events);
+  }
+  absl::StatusOr<double> JournalRecover(const std::string& id, int64_t n) {
     const auto start = Clock::now();
     Spawned s = SpawnPerfActor(system_, id);
     absl::StatusOr<int64_t> recovered = s.recovered.Get();
     const auto took = Clock::now() - start;
     s.actor->Stop();
     if (!recovered.ok()) return recovered.status();
-    if (*recovered != settings_.perf_events) {
-      return absl::DataLossError(absl::StrCat(
-          "recovered ", *recovered, " of ", settings_.perf_events, " events"));
+    if (*recovered != n) {
+      return absl::DataLossError(
+          absl::StrCat("recovered ", *recovered, " of ", n, " events"));
     }
     return Rate(*recovered, took);
   }
@@ -269,11 +303,11 @@ class PerfSuite {
          absl::StrSplit(settings_.perf_rows, ',', absl::SkipEmpty())) {
       auto known = std::find_if(rows.begin(), rows.end(),
                                 [&](const Row& r) { return r.work == w; });
-      if (known == rows.end()) {
+      if (known == rows.end() && w != "memory") {
         return absl::InvalidArgumentError(
             absl::StrCat("--perf_rows: unknown row '", w,
                          "' (rows: persist, persist-async, persist-all(10), "
-                         "persist-all(100), recover, many-actors)"));
+                         "persist-all(100), recover, many-actors, memory)"));
       }
       wanted.insert(std::string(w));
     }
@@ -375,6 +409,60 @@ class PerfSuite {
           "%s: journal %.0f ev/s, raw %.0f ev/s, ratio %.2f%s\n",
           row.work.c_str(), j, r, r > 0 ? j / r : 0.0,
           row.work == "many-actors" ? " (raw = durable single writer)" : "");
+    }
+    return wanted.empty() || wanted.count("memory") > 0 ? Memory()
+                                                        : absl::OkStatus();
+  }
+
+  // Memory: the two memory targets of PERF.md, measured as resident set
+  // growth (/proc/self/status), after malloc_trim so that memory freed
+  // earlier cannot hide new growth.
+  absl::Status Memory() {
+    if (const int n = settings_.perf_memory_events; n > 0) {
+      const std::string id = "memory-" + run_;
+      // Written in groups of 1,000 with persist-all-async.
+      const int group = std::min(n, 1000);
+      absl::StatusOr<double> wrote = JournalWrite(
+          id, PerfCommand::Kind::kPersistAsync, group, n / group * group);
+      if (!wrote.ok()) return Check(wrote.status(), "memory (writing)");
+      // Twice: the first recovery also fills the engine's own caches (a
+      // RocksDB block cache grows to its configured size); the second shows
+      // what the runtime and the plugin need on top.
+      for (const char* pass : {"first", "again"}) {
+        malloc_trim(0);
+        ResetPeakRss();
+        const int64_t before = StatusKb("VmRSS");
+        absl::StatusOr<double> recovered =
+            JournalRecover(id, n / group * group);
+        if (!recovered.ok()) {
+          return Check(recovered.status(), "memory (recover)");
+        }
+        const int64_t growth = StatusKb("VmHWM") - before;
+        std::printf(
+            "memory recover(%d), %s: peak RSS +%.1f MiB (%.0f ev/s; target "
+            "< 64 MiB for 1,000,000)\n",
+            n / group * group, pass, growth / 1024.0, *recovered);
+      }
+    }
+    if (const int m = settings_.perf_memory_actors; m > 0) {
+      malloc_trim(0);
+      const int64_t before = StatusKb("VmRSS");
+      std::vector<Spawned> actors;
+      actors.reserve(m);
+      for (int a = 0; a < m; ++a) {
+        actors.push_back(
+            SpawnPerfActor(system_, absl::StrCat("idle-", run_, "-", a)));
+      }
+      for (Spawned& s : actors) {
+        absl::StatusOr<int64_t> r = s.recovered.Get();
+        if (!r.ok()) return Check(r.status(), "memory (idle actors)");
+      }
+      const int64_t growth = StatusKb("VmRSS") - before;
+      std::printf(
+          "memory idle-actors(%d): RSS +%.2f KiB per recovered idle actor "
+          "(target < 4 KiB)\n",
+          m, static_cast<double>(growth) / m);
+      for (Spawned& s : actors) s.actor->Stop();
     }
     return absl::OkStatus();
   }

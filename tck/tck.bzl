@@ -27,6 +27,8 @@ _SMOKE_ARGS = [
     "--perf_iterations=1",
     "--perf_actors=20",
     "--perf_events_per_actor=10",
+    "--perf_memory_events=2000",
+    "--perf_memory_actors=50",
     "--perf_run_kit=false",
 ]
 

@@ -68,6 +68,8 @@ absl::Status InitTck(int argc, char** argv) {
       {"perf_iterations", &s.perf_iterations},
       {"perf_actors", &s.perf_actors},
       {"perf_events_per_actor", &s.perf_events_per_actor},
+      {"perf_memory_events", &s.perf_memory_events},
+      {"perf_memory_actors", &s.perf_memory_actors},
   };
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];

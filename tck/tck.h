@@ -75,6 +75,10 @@ struct TckSettings {
   int perf_iterations = 10;
   int perf_actors = 1000;
   int perf_events_per_actor = 100;
+  // The memory rows of PERF.md (0 skips one): RSS growth while one actor
+  // recovers this many events, and RSS per recovered idle actor.
+  int perf_memory_events = 1000000;
+  int perf_memory_actors = 10000;
   bool perf_run_kit = true;
   // Rows of the perf table to run, comma-separated ("persist,recover");
   // empty runs them all.

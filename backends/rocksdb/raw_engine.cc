@@ -73,6 +73,7 @@ class RocksDbRawEngine : public perf::RawEngine {
     rocksdb::ReadOptions options;
     options.iterate_upper_bound = &end_slice;
     options.prefix_same_as_start = true;
+    options.fill_cache = false;  // a one-time scan, as the journal's replay
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
     const size_t prefix_size = IdPrefix(kEventTag, persistence_id).size();
     int64_t n = 0;

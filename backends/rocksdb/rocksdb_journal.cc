@@ -95,6 +95,10 @@ absl::Status RocksDbJournal::Replayer::Replay(const std::string& persistence_id,
   // the seek skip SST files without this id.
   options.iterate_upper_bound = &end_slice;
   options.prefix_same_as_start = true;
+  // A replay reads each block once: keep it out of the block cache, which
+  // would otherwise fill up (and evict what other reads need) on every
+  // long recovery.
+  options.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(database_->db().NewIterator(options));
   const size_t prefix_size = IdPrefix(kEventTag, persistence_id).size();
   int64_t replayed = 0;

@@ -33,7 +33,7 @@ void ActorBase::Stop() {
 }
 
 void ActorBase::FinishStop() {
-  std::deque<std::function<void()>> dropped;
+  Fifo<std::function<void()>> dropped;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopped()) return;

@@ -25,13 +25,13 @@
 #define PERSISTENCE_RUNTIME_ACTOR_H_
 
 #include <atomic>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <utility>
 
 #include "persistence/runtime/dispatcher.h"
+#include "persistence/runtime/fifo.h"
 
 namespace persistence {
 
@@ -66,7 +66,7 @@ class ActorBase : public std::enable_shared_from_this<ActorBase> {
   ActorSystem* system_ = nullptr;
   Dispatcher* dispatcher_ = nullptr;
   std::mutex mu_;
-  std::deque<std::function<void()>> mailbox_;
+  Fifo<std::function<void()>> mailbox_;
   bool scheduled_ = false;
   bool stop_requested_ = false;
   std::atomic<bool> stopped_{false};

@@ -44,7 +44,6 @@
 #define PERSISTENCE_RUNTIME_PERSISTENT_ACTOR_H_
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -57,6 +56,7 @@
 #include "persistence/api/persistent_repr.h"
 #include "persistence/api/snapshot.h"
 #include "persistence/runtime/actor.h"
+#include "persistence/runtime/fifo.h"
 #include "persistence/runtime/journal_actor.h"
 #include "persistence/runtime/journal_protocol.h"
 #include "persistence/runtime/snapshot_actor.h"
@@ -229,9 +229,9 @@ class PersistentActorBase : public virtual ActorBase {
   std::vector<AtomicWrite> journal_batch_;  // waiting to go
   int writes_in_flight_ = 0;
   size_t journal_batch_events_ = 0;  // events in journal_batch_
-  std::deque<Invocation> pending_;
+  Fifo<Invocation> pending_;
   int stashing_pending_ = 0;
-  std::deque<std::function<void()>> stash_;
+  Fifo<std::function<void()>> stash_;
 };
 
 // PersistentActor<C>: a persistent actor that takes commands of type C.

@@ -41,12 +41,13 @@ ReplayStream::ReplayStream(std::string persistence_id,
         std::make_shared<const std::function<void(std::function<void()>)>>(
             std::move(request.executor));
   }
-  batch_.reserve(kReplayBatch);
 }
 
 void ReplayStream::Add(PersistentRepr&& event) {
   if (!live_.load(std::memory_order_relaxed)) return;
   progress_.fetch_add(1, std::memory_order_relaxed);
+  // Reserved at the first event: most recoveries of new actors have none.
+  if (batch_.capacity() == 0) batch_.reserve(kReplayBatch);
   batch_.push_back(std::move(event));
   if (batch_.size() >= kReplayBatch) Publish();
 }
@@ -132,7 +133,7 @@ void ReplayStream::ScheduleDrain() {
 void ReplayStream::Drain() {
   std::lock_guard<std::mutex> consumer(drain_mu_);
   for (;;) {
-    std::deque<std::vector<PersistentRepr>> taken;
+    std::vector<std::vector<PersistentRepr>> taken;
     bool ended;
     absl::StatusOr<int64_t> result;
     {

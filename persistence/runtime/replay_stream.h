@@ -44,7 +44,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -109,7 +108,7 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   // Shared, under mu_.
   std::mutex mu_;
   std::condition_variable space_;
-  std::deque<std::vector<PersistentRepr>> waiting_;
+  std::vector<std::vector<PersistentRepr>> waiting_;
   size_t waiting_events_ = 0;
   // Delivered batches on their way back to the producer, which frees their
   // events and reuses the vectors (memory goes back to the thread that
