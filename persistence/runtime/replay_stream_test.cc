@@ -1,0 +1,266 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// ReplayStream on its own: a producer thread (the plugin's), a consumer
+// executor on another thread (the requester's mailbox), and the ways a
+// replay ends.
+#include "persistence/runtime/replay_stream.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "persistence/api/future.h"
+
+namespace persistence {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Executor runs closures on its own thread, in order, as an actor's
+// mailbox would. Paused, it holds them; Drop throws away what it holds and
+// what comes later (an actor that stopped).
+class Executor {
+ public:
+  Executor() : thread_([this] { Run(); }) {}
+  ~Executor() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+  std::function<void(std::function<void()>)> AsFunction() {
+    return [this](std::function<void()> task) { Post(std::move(task)); };
+  }
+  void Post(std::function<void()> task) {
+    std::function<void()> dropped;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (dropping_) {
+        dropped = std::move(task);  // destroyed outside the lock
+      } else {
+        tasks_.push_back(std::move(task));
+      }
+    }
+    wake_.notify_all();
+  }
+  void Pause(bool paused) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      paused_ = paused;
+    }
+    wake_.notify_all();
+  }
+  void Drop() {
+    std::deque<std::function<void()>> dropped;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      dropping_ = true;
+      dropped.swap(tasks_);
+    }
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      wake_.wait(lock,
+                 [this] { return done_ || (!paused_ && !tasks_.empty()); });
+      if (done_) return;
+      std::function<void()> task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      task = nullptr;
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> tasks_;
+  bool paused_ = false;
+  bool dropping_ = false;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+PersistentRepr Event(int64_t seq, const std::string& writer = "w") {
+  PersistentRepr e;
+  e.persistence_id = "p";
+  e.sequence_nr = seq;
+  e.writer_uuid = writer;
+  e.payload = Payload::Of(absl::StrCat("e-", seq));
+  return e;
+}
+
+// What the requester saw, and where.
+struct Seen {
+  std::mutex mu;
+  std::vector<int64_t> seqs;
+  bool wrong_thread = false;
+  Promise<absl::StatusOr<int64_t>> done;
+};
+
+std::shared_ptr<ReplayStream> NewStream(
+    const std::shared_ptr<Seen>& seen, Executor* executor,
+    ReplayFilterSettings::Mode mode = ReplayFilterSettings::Mode::kFail,
+    std::thread::id* consumer = nullptr) {
+  ReplayMessages request;
+  request.on_events = [seen, consumer](std::vector<PersistentRepr>& events) {
+    std::lock_guard<std::mutex> lock(seen->mu);
+    if (consumer != nullptr && std::this_thread::get_id() != *consumer) {
+      seen->wrong_thread = true;
+    }
+    for (const PersistentRepr& e : events) seen->seqs.push_back(e.sequence_nr);
+  };
+  request.on_done = [seen](absl::StatusOr<int64_t> h) { seen->done.Set(h); };
+  if (executor != nullptr) request.executor = executor->AsFunction();
+  ReplayFilterSettings filter;
+  filter.mode = mode;
+  filter.window_size = 10;
+  return std::make_shared<ReplayStream>("p", filter, request);
+}
+
+TEST(ReplayStreamTest, DeliversEveryEventInOrderOnTheExecutorThenTheEnd) {
+  Executor executor;
+  std::thread::id consumer;
+  executor.Post([&consumer] { consumer = std::this_thread::get_id(); });
+  auto seen = std::make_shared<Seen>();
+  auto stream =
+      NewStream(seen, &executor,
+                ReplayFilterSettings::Mode::kRepairByDiscardOld, &consumer);
+  constexpr int kEvents = 10000;  // more than the stream holds at once
+  std::thread producer([&] {
+    for (int i = 1; i <= kEvents; ++i) stream->Add(Event(i));
+    stream->Complete(kEvents);
+  });
+  producer.join();
+  Future<absl::StatusOr<int64_t>> done = seen->done.GetFuture();
+  ASSERT_TRUE(done.WaitFor(10s));
+  ASSERT_TRUE(done.Get().ok()) << done.Get().status();
+  EXPECT_EQ(*done.Get(), kEvents);
+  std::lock_guard<std::mutex> lock(seen->mu);
+  EXPECT_FALSE(seen->wrong_thread);
+  ASSERT_EQ(seen->seqs.size(), static_cast<size_t>(kEvents));
+  for (int i = 0; i < kEvents; ++i) ASSERT_EQ(seen->seqs[i], i + 1);
+  EXPECT_EQ(stream->progress(), kEvents);
+}
+
+TEST(ReplayStreamTest, AProducerAheadOfTheConsumerWaitsForSpace) {
+  Executor executor;
+  executor.Pause(true);  // the requester is busy
+  auto seen = std::make_shared<Seen>();
+  auto stream = NewStream(seen, &executor);
+  std::atomic<int> added{0};
+  std::thread producer([&] {
+    for (int i = 1; i <= 3 * static_cast<int>(ReplayStream::kCapacity); ++i) {
+      stream->Add(Event(i));
+      added.store(i);
+    }
+    stream->Complete(3 * ReplayStream::kCapacity);
+  });
+  std::this_thread::sleep_for(300ms);
+  // The stream holds kCapacity events and the producer one batch more.
+  EXPECT_LE(added.load(),
+            static_cast<int>(ReplayStream::kCapacity + 2 * kReplayBatch));
+  executor.Pause(false);
+  producer.join();
+  Future<absl::StatusOr<int64_t>> done = seen->done.GetFuture();
+  ASSERT_TRUE(done.WaitFor(10s));
+  EXPECT_TRUE(done.Get().ok());
+  std::lock_guard<std::mutex> lock(seen->mu);
+  EXPECT_EQ(seen->seqs.size(), 3 * ReplayStream::kCapacity);
+}
+
+TEST(ReplayStreamTest, AFilterErrorEndsTheReplayAndStopsTheProducer) {
+  Executor executor;
+  auto seen = std::make_shared<Seen>();
+  auto stream = NewStream(seen, &executor, ReplayFilterSettings::Mode::kFail);
+  // Writer A's sequence numbers go backwards: the filter fails the replay.
+  std::vector<PersistentRepr> events = {Event(1, "A"), Event(2, "A"),
+                                        Event(1, "A")};
+  for (int i = 3; i <= 200; ++i) events.push_back(Event(i, "A"));
+  for (PersistentRepr& e : events) stream->Add(std::move(e));
+  stream->Complete(200);
+  Future<absl::StatusOr<int64_t>> done = seen->done.GetFuture();
+  ASSERT_TRUE(done.WaitFor(10s));
+  EXPECT_EQ(done.Get().status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(stream->ended());
+}
+
+TEST(ReplayStreamTest, FailFromAnotherThreadDropsWhatWaitsAndEndsOnce) {
+  Executor executor;
+  executor.Pause(true);
+  auto seen = std::make_shared<Seen>();
+  auto stream = NewStream(seen, &executor);
+  for (int i = 1; i <= 3 * static_cast<int>(kReplayBatch); ++i) {
+    stream->Add(Event(i));
+  }
+  std::thread watchdog(
+      [&] { stream->Fail(absl::DeadlineExceededError("no progress")); });
+  watchdog.join();
+  stream->Complete(1000);  // the plugin completes later: ignored
+  executor.Pause(false);
+  Future<absl::StatusOr<int64_t>> done = seen->done.GetFuture();
+  ASSERT_TRUE(done.WaitFor(10s));
+  EXPECT_EQ(done.Get().status().code(), absl::StatusCode::kDeadlineExceeded);
+  std::lock_guard<std::mutex> lock(seen->mu);
+  EXPECT_TRUE(seen->seqs.empty());
+}
+
+TEST(ReplayStreamTest, ARequesterThatIsGoneCancelsTheReplay) {
+  Executor executor;
+  executor.Pause(true);
+  auto seen = std::make_shared<Seen>();
+  auto stream = NewStream(seen, &executor);
+  std::atomic<bool> finished{false};
+  std::thread producer([&] {
+    // Far more than fits: without cancellation this would wait for space
+    // a second at a time.
+    for (int i = 1; i <= 20 * static_cast<int>(ReplayStream::kCapacity); ++i) {
+      stream->Add(Event(i));
+    }
+    finished.store(true);
+  });
+  std::this_thread::sleep_for(100ms);
+  executor.Drop();  // the actor stopped: its mailbox is thrown away
+  producer.join();
+  EXPECT_TRUE(finished.load());
+  EXPECT_TRUE(stream->ended());
+  EXPECT_FALSE(seen->done.GetFuture().WaitFor(50ms));  // nobody to tell
+}
+
+TEST(ReplayStreamTest, WithoutAnExecutorTheProducersThreadDelivers) {
+  auto seen = std::make_shared<Seen>();
+  std::thread::id producer_id;
+  auto stream =
+      NewStream(seen, nullptr, ReplayFilterSettings::Mode::kRepairByDiscardOld,
+                &producer_id);
+  std::thread producer([&] {
+    producer_id = std::this_thread::get_id();
+    for (int i = 1; i <= 100; ++i) stream->Add(Event(i));
+    stream->Complete(100);
+  });
+  producer.join();
+  Future<absl::StatusOr<int64_t>> done = seen->done.GetFuture();
+  ASSERT_TRUE(done.WaitFor(1s));
+  EXPECT_TRUE(done.Get().ok());
+  std::lock_guard<std::mutex> lock(seen->mu);
+  EXPECT_FALSE(seen->wrong_thread);
+  EXPECT_EQ(seen->seqs.size(), 100u);
+}
+
+}  // namespace
+}  // namespace persistence
