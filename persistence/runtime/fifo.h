@@ -32,6 +32,8 @@ class Fifo {
  public:
   bool empty() const { return head_ == items_.size(); }
   size_t size() const { return items_.size() - head_; }
+  // slots is what the vector holds, consumed slots included (for tests).
+  size_t slots() const { return items_.size(); }
 
   T& front() { return items_[head_]; }
   void push_back(T value) { items_.push_back(std::move(value)); }
