@@ -189,40 +189,16 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
 }  // namespace
 
 RedisJournal::RedisJournal(const Config& config, const std::string& config_path)
-    : config_path_(config_path), keys_("") {
-  absl::StatusOr<redis_internal::RedisSettings> settings =
-      redis_internal::RedisSettings::FromConfig(config);
-  if (!settings.ok()) {
-    config_status_ = settings.status();
-    return;
-  }
-  settings_ = *std::move(settings);
-  settings_.client_name = "eventpersist-journal";
-  keys_ = KeySpace(settings_.key_prefix);
-}
+    : client_(config, "journal", config_path, "eventpersist-journal") {}
 
 RedisJournal::~RedisJournal() = default;
 
-absl::Status RedisJournal::Start() {
-  if (!config_status_.ok()) return config_status_;
-  absl::StatusOr<std::unique_ptr<redis_internal::ConnectionPool>> pool =
-      redis_internal::ConnectionPool::Open(settings_, &scripts_);
-  if (!pool.ok()) return pool.status();
-  pool_ = *std::move(pool);
-  return absl::OkStatus();
-}
-
-absl::Status RedisJournal::NotStarted() const {
-  return absl::FailedPreconditionError(absl::StrCat(
-      "redis journal '", config_path_,
-      "' is not started (Start failed or was not called)",
-      config_status_.ok() ? "" : absl::StrCat(": ", config_status_.message())));
-}
+absl::Status RedisJournal::Start() { return client_.Start(); }
 
 Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
     std::vector<AtomicWrite> writes) {
-  if (pool_ == nullptr)
-    return MakeReadyFuture<absl::StatusOr<WriteResults>>(NotStarted());
+  if (!client_.started())
+    return MakeReadyFuture<absl::StatusOr<WriteResults>>(client_.NotStarted());
   // Serialize everything before anything is sent: a rejected atomic write
   // then sends nothing at all.
   std::vector<EncodedWrite> encoded = EncodeAtomicWrites(writes);
@@ -274,7 +250,7 @@ Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
   commands.reserve(steps.size());
   for (const Step& step : steps) {
     commands.push_back(redis_internal::JournalWriteCommand(
-        scripts_, keys_, *step.persistence_id, step.events));
+        client_.scripts(), client_.keys(), *step.persistence_id, step.events));
   }
   call->outstanding = steps.size();
   Future<absl::StatusOr<WriteResults>> result = call->promise.GetFuture();
@@ -282,7 +258,7 @@ Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
     const std::string& id = *steps[s].persistence_id;
     const int64_t lowest = steps[s].events.front().sequence_nr;
     const int64_t highest = steps[s].events.back().sequence_nr;
-    pool_->For(id).Send(
+    client_.For(id).Send(
         std::move(commands[s]),
         [call, id, lowest, highest](absl::StatusOr<Reply> reply) {
           if (!reply.ok()) {
@@ -301,14 +277,15 @@ Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
 
 Future<absl::Status> RedisJournal::AsyncDeleteMessagesTo(
     const std::string& persistence_id, int64_t to_sequence_nr) {
-  if (pool_ == nullptr) return MakeReadyFuture<absl::Status>(NotStarted());
+  if (!client_.started())
+    return MakeReadyFuture<absl::Status>(client_.NotStarted());
   if (to_sequence_nr < 1) return MakeReadyFuture(absl::OkStatus());
   Promise<absl::Status> done;
   const std::string what =
       absl::StrCat("deleting the events of persistence id '", persistence_id,
                    "' up to sequence number ", to_sequence_nr);
-  pool_->For(persistence_id)
-      .Send(redis_internal::DeleteToCommand(keys_, persistence_id,
+  client_.For(persistence_id)
+      .Send(redis_internal::DeleteToCommand(client_.keys(), persistence_id,
                                             to_sequence_nr),
             [done, what](absl::StatusOr<Reply> reply) {
               if (!reply.ok()) {
@@ -329,24 +306,25 @@ Future<absl::Status> RedisJournal::AsyncDeleteMessagesTo(
 Future<absl::Status> RedisJournal::AsyncReplayMessages(
     const std::string& persistence_id, int64_t from_sequence_nr,
     int64_t to_sequence_nr, int64_t max, ReplayCallback callback) {
-  if (pool_ == nullptr) return MakeReadyFuture<absl::Status>(NotStarted());
+  if (!client_.started())
+    return MakeReadyFuture<absl::Status>(client_.NotStarted());
   if (max <= 0 || to_sequence_nr < 0 ||
       (from_sequence_nr >= 0 && from_sequence_nr > to_sequence_nr)) {
     return MakeReadyFuture(absl::OkStatus());
   }
   auto run = std::make_shared<ReplayRun>(
-      pool_->For(persistence_id), keys_, settings_, persistence_id,
-      to_sequence_nr, max, std::move(callback));
+      client_.For(persistence_id), client_.keys(), client_.settings(),
+      persistence_id, to_sequence_nr, max, std::move(callback));
   return run->Start(from_sequence_nr);
 }
 
 Future<absl::StatusOr<int64_t>> RedisJournal::AsyncReadHighestSequenceNr(
     const std::string& persistence_id, int64_t from_sequence_nr) {
-  if (pool_ == nullptr)
-    return MakeReadyFuture<absl::StatusOr<int64_t>>(NotStarted());
+  if (!client_.started())
+    return MakeReadyFuture<absl::StatusOr<int64_t>>(client_.NotStarted());
   Promise<absl::StatusOr<int64_t>> done;
-  pool_->For(persistence_id)
-      .Send(redis_internal::HighestCommand(keys_, persistence_id),
+  client_.For(persistence_id)
+      .Send(redis_internal::HighestCommand(client_.keys(), persistence_id),
             [done, persistence_id](absl::StatusOr<Reply> reply) {
               if (!reply.ok()) {
                 done.Set(WithContext(

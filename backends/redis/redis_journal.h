@@ -47,6 +47,7 @@
 #include "absl/status/status.h"
 #include "backends/redis/internal/connection.h"
 #include "backends/redis/internal/data_model.h"
+#include "backends/redis/internal/plugin_client.h"
 #include "backends/redis/internal/settings.h"
 #include "persistence/api/config.h"
 #include "persistence/api/journal.h"
@@ -77,16 +78,7 @@ class RedisJournal : public AsyncWriteJournal {
       const std::string& persistence_id, int64_t from_sequence_nr) override;
 
  private:
-  // NotStarted is the error of a call made before a successful Start.
-  absl::Status NotStarted() const;
-
-  const std::string config_path_;
-  absl::Status config_status_;
-  redis_internal::RedisSettings settings_;
-  redis_internal::KeySpace keys_;
-  redis_internal::Scripts scripts_;
-  // Last: destroyed first, so no reply handler outlives what it uses.
-  std::unique_ptr<redis_internal::ConnectionPool> pool_;
+  redis_internal::PluginClient client_;
 };
 
 class RedisSnapshotStore : public SnapshotStore {
@@ -107,14 +99,7 @@ class RedisSnapshotStore : public SnapshotStore {
       const SnapshotSelectionCriteria& criteria) override;
 
  private:
-  absl::Status NotStarted() const;
-
-  const std::string config_path_;
-  absl::Status config_status_;
-  redis_internal::RedisSettings settings_;
-  redis_internal::KeySpace keys_;
-  redis_internal::Scripts scripts_;
-  std::unique_ptr<redis_internal::ConnectionPool> pool_;
+  redis_internal::PluginClient client_;
 };
 
 }  // namespace persistence::redis

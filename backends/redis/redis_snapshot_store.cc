@@ -139,53 +139,32 @@ class SnapshotLoad : public std::enable_shared_from_this<SnapshotLoad> {
 
 RedisSnapshotStore::RedisSnapshotStore(const Config& config,
                                        const std::string& config_path)
-    : config_path_(config_path), keys_("") {
-  absl::StatusOr<redis_internal::RedisSettings> settings =
-      redis_internal::RedisSettings::FromConfig(config);
-  if (!settings.ok()) {
-    config_status_ = settings.status();
-    return;
-  }
-  settings_ = *std::move(settings);
-  settings_.client_name = "eventpersist-snapshot-store";
-  keys_ = KeySpace(settings_.key_prefix);
-}
+    : client_(config, "snapshot store", config_path,
+              "eventpersist-snapshot-store") {}
 
 RedisSnapshotStore::~RedisSnapshotStore() = default;
 
-absl::Status RedisSnapshotStore::Start() {
-  if (!config_status_.ok()) return config_status_;
-  absl::StatusOr<std::unique_ptr<redis_internal::ConnectionPool>> pool =
-      redis_internal::ConnectionPool::Open(settings_, &scripts_);
-  if (!pool.ok()) return pool.status();
-  pool_ = *std::move(pool);
-  return absl::OkStatus();
-}
-
-absl::Status RedisSnapshotStore::NotStarted() const {
-  return absl::FailedPreconditionError(absl::StrCat(
-      "redis snapshot store '", config_path_,
-      "' is not started (Start failed or was not called)",
-      config_status_.ok() ? "" : absl::StrCat(": ", config_status_.message())));
-}
+absl::Status RedisSnapshotStore::Start() { return client_.Start(); }
 
 Future<LoadResult> RedisSnapshotStore::LoadAsync(
     const std::string& persistence_id,
     const SnapshotSelectionCriteria& criteria) {
-  if (pool_ == nullptr) return MakeReadyFuture<LoadResult>(NotStarted());
+  if (!client_.started())
+    return MakeReadyFuture<LoadResult>(client_.NotStarted());
   if (criteria.max_sequence_nr < criteria.min_sequence_nr ||
       criteria.max_timestamp < criteria.min_timestamp) {
     return MakeReadyFuture<LoadResult>(std::optional<SelectedSnapshot>());
   }
-  auto load = std::make_shared<SnapshotLoad>(pool_->For(persistence_id), keys_,
-                                             scripts_, persistence_id, criteria,
-                                             settings_.max_load_attempts);
+  auto load = std::make_shared<SnapshotLoad>(
+      client_.For(persistence_id), client_.keys(), client_.scripts(),
+      persistence_id, criteria, client_.settings().max_load_attempts);
   return load->Start();
 }
 
 Future<absl::Status> RedisSnapshotStore::SaveAsync(
     const SnapshotMetadata& metadata, const Payload& snapshot) {
-  if (pool_ == nullptr) return MakeReadyFuture<absl::Status>(NotStarted());
+  if (!client_.started())
+    return MakeReadyFuture<absl::Status>(client_.NotStarted());
   if (metadata.sequence_nr < 0 ||
       metadata.sequence_nr > redis_internal::kMaxStoredSequenceNr) {
     return MakeReadyFuture(absl::OutOfRangeError(
@@ -200,9 +179,9 @@ Future<absl::Status> RedisSnapshotStore::SaveAsync(
   const std::string what = absl::StrCat(
       "saving the snapshot of persistence id '", metadata.persistence_id,
       "' at sequence number ", metadata.sequence_nr);
-  pool_->For(metadata.persistence_id)
-      .Send(redis_internal::SnapshotSaveCommand(scripts_, keys_, metadata,
-                                                *record),
+  client_.For(metadata.persistence_id)
+      .Send(redis_internal::SnapshotSaveCommand(
+                client_.scripts(), client_.keys(), metadata, *record),
             [done, what](absl::StatusOr<Reply> reply) {
               done.Set(IntegerReply(reply, what));
             });
@@ -211,13 +190,15 @@ Future<absl::Status> RedisSnapshotStore::SaveAsync(
 
 Future<absl::Status> RedisSnapshotStore::DeleteAsync(
     const SnapshotMetadata& metadata) {
-  if (pool_ == nullptr) return MakeReadyFuture<absl::Status>(NotStarted());
+  if (!client_.started())
+    return MakeReadyFuture<absl::Status>(client_.NotStarted());
   Promise<absl::Status> done;
   const std::string what = absl::StrCat(
       "deleting the snapshot of persistence id '", metadata.persistence_id,
       "' at sequence number ", metadata.sequence_nr);
-  pool_->For(metadata.persistence_id)
-      .Send(redis_internal::SnapshotDeleteOneCommand(scripts_, keys_, metadata),
+  client_.For(metadata.persistence_id)
+      .Send(redis_internal::SnapshotDeleteOneCommand(client_.scripts(),
+                                                     client_.keys(), metadata),
             [done, what](absl::StatusOr<Reply> reply) {
               done.Set(IntegerReply(reply, what));
             });
@@ -227,14 +208,15 @@ Future<absl::Status> RedisSnapshotStore::DeleteAsync(
 Future<absl::Status> RedisSnapshotStore::DeleteAsync(
     const std::string& persistence_id,
     const SnapshotSelectionCriteria& criteria) {
-  if (pool_ == nullptr) return MakeReadyFuture<absl::Status>(NotStarted());
+  if (!client_.started())
+    return MakeReadyFuture<absl::Status>(client_.NotStarted());
   Promise<absl::Status> done;
   const std::string what =
       absl::StrCat("deleting the snapshots of persistence id '", persistence_id,
                    "' up to sequence number ", criteria.max_sequence_nr);
-  pool_->For(persistence_id)
+  client_.For(persistence_id)
       .Send(redis_internal::SnapshotDeleteMatchingCommand(
-                scripts_, keys_, persistence_id, criteria),
+                client_.scripts(), client_.keys(), persistence_id, criteria),
             [done, what](absl::StatusOr<Reply> reply) {
               done.Set(IntegerReply(reply, what));
             });
