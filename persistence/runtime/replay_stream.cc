@@ -84,6 +84,8 @@ void ReplayStream::Publish() {
 
 void ReplayStream::Complete(absl::StatusOr<int64_t> result) {
   if (result.ok()) Publish();
+  // The producer is done: its next batch will never fill.
+  batch_ = std::vector<PersistentRepr>();
   End(std::move(result), /*drop=*/!result.ok());
 }
 
@@ -186,11 +188,22 @@ void ReplayStream::Finish(absl::StatusOr<int64_t> result) {
   // not when the last reference to the stream (a watchdog timer) goes.
   on_done_ = nullptr;
   on_events_ = nullptr;
+  ReleaseShared();
+  if (done) done(std::move(result));
+}
+
+void ReplayStream::ReleaseShared() {
+  // The watchdog may keep the stream for up to recovery-event-timeout: it
+  // must not keep the replay's events as well.
+  std::vector<std::vector<PersistentRepr>> events;
   {
     std::lock_guard<std::mutex> lock(mu_);
     executor_.reset();
+    events.swap(recycled_);
+    for (auto& waiting : waiting_) events.push_back(std::move(waiting));
+    waiting_.clear();
+    waiting_events_ = 0;
   }
-  if (done) done(std::move(result));
 }
 
 void ReplayStream::Cancel() {
@@ -199,8 +212,7 @@ void ReplayStream::Cancel() {
   delivered_ = true;
   on_done_ = nullptr;
   on_events_ = nullptr;
-  std::lock_guard<std::mutex> lock(mu_);
-  executor_.reset();
+  ReleaseShared();
 }
 
 }  // namespace persistence

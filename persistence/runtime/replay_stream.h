@@ -97,6 +97,9 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   void Cancel();
   // Finish delivers the end; consumer side, drain_mu_ held.
   void Finish(absl::StatusOr<int64_t> result);
+  // ReleaseShared drops the executor and every event still held, once the
+  // end is delivered or the requester is gone.
+  void ReleaseShared();
 
   const std::string persistence_id_;
   std::atomic<bool> live_{true};
