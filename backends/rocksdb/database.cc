@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <system_error>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "backends/rocksdb/key_layout.h"
@@ -393,18 +394,31 @@ void Database::WriterLoop() {
   pthread_setname_np(pthread_self(), "rocksdb-writer");
   const size_t max_bytes =
       static_cast<size_t>(settings_.max_group_commit_bytes);
-  const auto spin = std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::microseconds(settings_.writer_spin_time_us));
+  // Poll for the next write before sleeping: an actor that waited for
+  // this commit sends its next write soon, and a futex sleep and wake-up
+  // costs tens of microseconds. How long: twice the running average of the
+  // recent idle pauses, at least 50 us, at most writer-spin-time; when the
+  // pauses are longer than that, only the 50 us (the runtime's dispatchers
+  // poll the same way).
+  using std::chrono::nanoseconds;
+  const nanoseconds max_spin =
+      std::chrono::microseconds(settings_.writer_spin_time_us);
+  const nanoseconds floor =
+      std::min<nanoseconds>(max_spin, std::chrono::microseconds(50));
+  nanoseconds average_pause(0);
   for (;;) {
     std::vector<Request> group;
-    // Poll for a while before sleeping: the next write of an actor that
-    // waited for this commit usually arrives within microseconds, and a
-    // futex sleep and wake-up would cost more than that.
-    if (spin.count() > 0 && !queued_.load(std::memory_order_acquire)) {
-      const auto deadline = std::chrono::steady_clock::now() + spin;
+    const auto idle_since = std::chrono::steady_clock::now();
+    const bool idle = !queued_.load(std::memory_order_acquire);
+    if (max_spin.count() > 0 && idle) {
+      const nanoseconds twice = 2 * average_pause;
+      const auto deadline =
+          idle_since + (twice > max_spin ? floor : std::max(floor, twice));
       for (int i = 1; !queued_.load(std::memory_order_acquire); ++i) {
         CpuRelax();
-        if (i % 64 == 0 && std::chrono::steady_clock::now() >= deadline) break;
+        if (i % 64 != 0) continue;
+        if (std::chrono::steady_clock::now() >= deadline) break;
+        std::this_thread::yield();
       }
     }
     {
@@ -432,6 +446,12 @@ void Database::WriterLoop() {
         queue_.pop_front();
       }
       queued_.store(!queue_.empty(), std::memory_order_release);
+    }
+    if (idle) {
+      // A pause longer than max_spin only needs to say "too long".
+      const nanoseconds pause = std::min<nanoseconds>(
+          std::chrono::steady_clock::now() - idle_since, max_spin);
+      average_pause += (pause - average_pause) / 4;
     }
     Commit(std::move(group));
   }

@@ -1,6 +1,7 @@
 // Copyright 2026 The eventpersist Authors.
 #include "persistence/runtime/dispatcher.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace persistence {
@@ -49,14 +50,39 @@ void Dispatcher::Shutdown() {
   // Dropped outside the lock: their captures may run destructors that post.
 }
 
-bool Dispatcher::Spin() {
+namespace {
+constexpr std::chrono::nanoseconds kMinSpin = std::chrono::microseconds(50);
+}  // namespace
+
+std::chrono::nanoseconds Dispatcher::SpinLimit() const {
+  const std::chrono::nanoseconds floor = std::min(spin_time_, kMinSpin);
+  const std::chrono::nanoseconds twice_average(
+      2 * average_pause_ns_.load(std::memory_order_relaxed));
+  if (twice_average > spin_time_) return floor;  // polling would be in vain
+  return std::max(floor, twice_average);
+}
+
+void Dispatcher::RecordPause(std::chrono::nanoseconds pause) {
+  // A running average over the last few pauses. A pause longer than
+  // spin-time only needs to say "too long to poll for": capped there, so
+  // that a few short pauses after a long idle time bring polling back.
+  // (A lost update between two threads only makes it a little less exact.)
+  const int64_t sample = std::min(pause.count(), spin_time_.count());
+  const int64_t average = average_pause_ns_.load(std::memory_order_relaxed);
+  average_pause_ns_.store(average + (sample - average) / 4,
+                          std::memory_order_relaxed);
+}
+
+bool Dispatcher::Spin(bool* spun) {
+  *spun = false;
   if (spin_time_.count() <= 0) return false;
   // One spinner per pool is enough to take the next task at once.
   if (spinners_.fetch_add(1, std::memory_order_acq_rel) > 0) {
     spinners_.fetch_sub(1, std::memory_order_acq_rel);
     return false;
   }
-  const auto deadline = std::chrono::steady_clock::now() + spin_time_;
+  *spun = true;
+  const auto deadline = std::chrono::steady_clock::now() + SpinLimit();
   bool found = false;
   while (!(found = queued_.load(std::memory_order_acquire) > 0)) {
     if (std::chrono::steady_clock::now() >= deadline) break;
@@ -73,12 +99,19 @@ void Dispatcher::Work() {
       std::unique_lock<std::mutex> lock(mu_);
       if (tasks_.empty() && !shutdown_) {
         lock.unlock();
-        Spin();
+        // The spinner measures how long the pool stays idle, which sets
+        // how long the next spinner polls.
+        const auto idle_since = std::chrono::steady_clock::now();
+        bool spun = false;
+        Spin(&spun);
         lock.lock();
         if (tasks_.empty() && !shutdown_) {
           ++sleepers_;
           wake_.wait(lock, [this] { return shutdown_ || !tasks_.empty(); });
           --sleepers_;
+        }
+        if (spun && !tasks_.empty()) {
+          RecordPause(std::chrono::steady_clock::now() - idle_since);
         }
       }
       // On shutdown, drain what is queued (stop messages, PostStop) first.

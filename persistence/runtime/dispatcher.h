@@ -8,14 +8,19 @@
 //   persistence.dispatchers.default-plugin-dispatcher {
 //     threads = 2       # pool size
 //     throughput = 16   # messages an actor runs before yielding its thread
-//     spin-time = 50us  # an idle thread polls this long before it sleeps
+//     spin-time = 50us  # an idle thread polls up to this long, then sleeps
 //   }
 //
-// Why spin: a persist is a round trip between two actors on two
-// dispatchers. Waking a sleeping thread costs a futex call and a context
-// switch on each hop; one idle thread per pool that polls briefly takes the
+// Why spin: a persist is a round trip between an actor and its storage.
+// Waking a sleeping thread costs a futex call and tens of microseconds of
+// scheduling on each hop; one idle thread per pool that polls takes the
 // next message in well under a microsecond. Only one thread of a pool
 // spins at a time, and it yields the CPU while it does.
+//
+// How long: as long as the pool's recent idle pauses say work comes back,
+// twice their running average, at least 50 us and at most `spin-time`. A
+// pool whose pauses are longer than `spin-time` polls only the 50 us: a
+// thread that would poll in vain sleeps at once.
 //
 // Thread-safety: Execute, ScheduleOnce and Cancel may be called from any
 // thread. Shutdown runs the tasks already queued, refuses new ones, and joins.
@@ -52,8 +57,13 @@ class Dispatcher {
 
  private:
   void Work();
-  // Spin polls for queued work up to spin_time_; true if some arrived.
-  bool Spin();
+  // Spin polls for queued work (see "How long" above); true if some
+  // arrived. `*spun` says whether this thread was the pool's spinner.
+  bool Spin(bool* spun);
+  // The poll time the recent idle pauses call for.
+  std::chrono::nanoseconds SpinLimit() const;
+  // RecordPause feeds the spinner's idle pause into the running average.
+  void RecordPause(std::chrono::nanoseconds pause);
 
   const std::string id_;
   const int throughput_;
@@ -65,6 +75,7 @@ class Dispatcher {
   int sleepers_ = 0;              // threads waiting on wake_ (under mu_)
   std::atomic<int> queued_{0};    // tasks_.size(), readable without mu_
   std::atomic<int> spinners_{0};  // threads polling queued_
+  std::atomic<int64_t> average_pause_ns_{0};
   std::vector<std::thread> threads_;
 };
 
