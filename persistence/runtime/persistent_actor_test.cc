@@ -146,6 +146,9 @@ class PersistentActorTest : public ::testing::Test {
       stuck-journal { class = "test.StuckJournal", recovery-event-timeout = 200ms }
       broken-start-journal { class = "test.BrokenStartJournal" }
       classless-journal { }
+      small-batch-journal = ${persistence.journal.inmem} {
+        max-message-batch-size = 3
+      }
     )");
     ASSERT_NE(system_, nullptr);
   }
@@ -203,6 +206,41 @@ TEST_F(PersistentActorTest, PersistAsyncDoesNotStashAndDeferRunsInOrder) {
       << ::testing::PrintToString(tail);
   EXPECT_LT(pos("handled a@1"), pos("deferred d"));
   EXPECT_LT(pos("deferred d"), pos("handled b@2"));
+}
+
+TEST_F(PersistentActorTest, OverlappingWritesKeepHandlersInOrder) {
+  // With max-message-batch-size = 3, a run of persist-async sends a new
+  // request every 3 events while earlier ones are in flight; handlers and
+  // deferred handlers still run in order, and recovery sees every event.
+  Log& log = NewLog();
+  auto a = Start("overlap-1", &log, Recovery(), "small-batch-journal");
+  constexpr int kEvents = 60;
+  for (int i = 1; i <= kEvents; ++i) {
+    a.Tell({"async", absl::StrCat("e", i)});
+    if (i % 7 == 0) a.Tell({"defer", absl::StrCat("d", i)});
+  }
+  const std::string last = absl::StrCat("handled e", kEvents, "@", kEvents);
+  std::vector<std::string> order;
+  for (const std::string& entry : log.WaitFor(last)) {
+    if (entry.rfind("handled", 0) == 0 || entry.rfind("deferred", 0) == 0) {
+      order.push_back(entry);
+    }
+  }
+  std::vector<std::string> expected;
+  for (int i = 1; i <= kEvents; ++i) {
+    expected.push_back(absl::StrCat("handled e", i, "@", i));
+    if (i % 7 == 0) expected.push_back(absl::StrCat("deferred d", i));
+  }
+  EXPECT_EQ(order, expected);
+  Log& second = NewLog();
+  Start("overlap-1", &second, Recovery(), "small-batch-journal");
+  auto recovered =
+      second.WaitFor(absl::StrCat("replayed e", kEvents, "@", kEvents));
+  EXPECT_EQ(std::count_if(recovered.begin(), recovered.end(),
+                          [](const std::string& e) {
+                            return e.rfind("replayed", 0) == 0;
+                          }),
+            kEvents);
 }
 
 TEST_F(PersistentActorTest, SnapshotThenRecoverFromItAndTheEventsAfter) {
