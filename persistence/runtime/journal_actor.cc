@@ -60,9 +60,9 @@ void JournalActor::Submit(WriteMessages request) {
   if (inline_writes_) {
     Write(std::move(request));
   } else {
-    ActorRef<JournalRequest>(
-        std::dynamic_pointer_cast<JournalActor>(shared_from_this()))
-        .Tell(std::move(request));
+    Post([this, request = std::move(request)]() mutable {
+      Write(std::move(request));
+    });
   }
 }
 
@@ -86,13 +86,14 @@ void JournalActor::Write(WriteMessages request) {
     }
   }
   auto writes = std::make_shared<std::vector<AtomicWrite>>(request.writes);
-  auto self = std::dynamic_pointer_cast<JournalActor>(shared_from_this());
   Locked([&] {
     return breaker_->Call<absl::StatusOr<WriteResults>>(
         [&] { return plugin_->AsyncWriteMessages(std::move(request.writes)); });
   })
       .OnComplete(
-          [self, write_id, writes](const absl::StatusOr<WriteResults>& r) {
+          // `alive` keeps this actor until the reply is through.
+          [this, alive = shared_from_this(), write_id,
+           writes](const absl::StatusOr<WriteResults>& r) {
             WriteMessagesResult result;
             result.writes = std::move(*writes);
             if (!r.ok()) {
@@ -106,7 +107,7 @@ void JournalActor::Write(WriteMessages request) {
             }
             // Straight from the completing thread: replying needs no hop
             // through this actor's mailbox (order_mu_ keeps the order).
-            self->OnWriteDone(write_id, std::move(result));
+            OnWriteDone(write_id, std::move(result));
           });
 }
 

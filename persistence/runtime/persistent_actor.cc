@@ -60,7 +60,6 @@ void PersistentActorBase::PreStart() {
     return;
   }
   journal_actor_ = *journal;
-  journal_ = ActorRef<JournalRequest>(journal_actor_);
   const Recovery recovery = GetRecovery();
   absl::StatusOr<ActorRef<SnapshotRequest>> store =
       persistence.SnapshotStore(SnapshotPluginId());
@@ -111,7 +110,7 @@ void PersistentActorBase::OnSnapshotLoaded(LoadResult result) {
   replay.on_done = [me = this](absl::StatusOr<int64_t> highest) {
     me->OnReplayDone(std::move(highest));
   };
-  journal_.Tell(std::move(replay));
+  ActorRef<JournalRequest>(journal_actor_).Tell(std::move(replay));
 }
 
 void PersistentActorBase::OnReplayed(const PersistentRepr& event) {
@@ -167,9 +166,7 @@ void PersistentActorBase::AddWrite(std::vector<PersistentRepr> events,
   journal_batch_.push_back(*AtomicWrite::Make(std::move(events)));
 }
 
-void PersistentActorBase::AfterCommand() { SendWrites(); }
-
-void PersistentActorBase::SendWrites() {
+void PersistentActorBase::AfterCommand() {
   if (journal_batch_.empty() || stopped()) return;
   // One request at a time, unless enough waits to be worth a second one
   // (max-message-batch-size): then writes overlap, and the journal actor
@@ -265,12 +262,13 @@ void PersistentActorBase::DeleteMessages(int64_t to_sequence_nr) {
                       to_sequence_nr);
     return;
   }
-  journal_.Tell(DeleteMessagesTo{
-      persistence_id_, to_sequence_nr,
-      InMailbox<absl::Status>(
-          [to_sequence_nr](PersistentActorBase* me, absl::Status s) {
-            me->OnMessagesDeleted(s, to_sequence_nr);
-          })});
+  ActorRef<JournalRequest>(journal_actor_)
+      .Tell(DeleteMessagesTo{
+          persistence_id_, to_sequence_nr,
+          InMailbox<absl::Status>(
+              [to_sequence_nr](PersistentActorBase* me, absl::Status s) {
+                me->OnMessagesDeleted(s, to_sequence_nr);
+              })});
 }
 
 void PersistentActorBase::DeleteSnapshots(

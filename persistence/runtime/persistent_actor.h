@@ -197,11 +197,10 @@ class PersistentActorBase : public virtual ActorBase {
     return reprs;
   }
 
-  // AddWrite queues one atomic write; AfterCommand sends it.
+  // AddWrite queues one atomic write; AfterCommand sends what is queued.
   void AddWrite(std::vector<PersistentRepr> events,
                 std::function<void(const Payload&)> handler, bool stashing);
   PersistentRepr NewRepr(Payload payload);
-  void SendWrites();
   void OnWriteResult(WriteMessagesResult result);
   void RunLeadingDeferred();
   void Unstash();
@@ -221,8 +220,8 @@ class PersistentActorBase : public virtual ActorBase {
   int64_t last_sequence_nr_ = 0;  // last persisted or replayed
   int64_t snapshot_sequence_nr_ = 0;
 
-  std::shared_ptr<JournalActor> journal_actor_;  // writes: Submit
-  ActorRef<JournalRequest> journal_;             // the rest: Tell
+  // Writes go in by Submit; the rest by Tell.
+  std::shared_ptr<JournalActor> journal_actor_;
   ActorRef<SnapshotRequest> snapshot_store_;
   absl::Status snapshot_store_error_;
 

@@ -6,23 +6,19 @@
 #include <utility>
 
 namespace persistence {
-namespace {
 
 // DrainTask is the closure an executor runs. Dropped unrun (the requester's
 // actor stopped and threw its mailbox away), it cancels the stream, so the
 // producer does not wait for a consumer that is gone.
-struct DrainTask {
-  explicit DrainTask(std::function<void()> drain, std::function<void()> cancel)
-      : drain(std::move(drain)), cancel(std::move(cancel)) {}
+struct ReplayStream::DrainTask {
+  explicit DrainTask(std::shared_ptr<ReplayStream> stream)
+      : stream(std::move(stream)) {}
   ~DrainTask() {
-    if (!ran) cancel();
+    if (!ran) stream->Cancel();
   }
-  std::function<void()> drain;
-  std::function<void()> cancel;
+  std::shared_ptr<ReplayStream> stream;
   bool ran = false;
 };
-
-}  // namespace
 
 ReplayStream::ReplayStream(std::string persistence_id,
                            ReplayFilterSettings filter, ReplayMessages& request)
@@ -120,15 +116,10 @@ void ReplayStream::ScheduleDrain() {
     Drain();
     return;
   }
-  std::weak_ptr<ReplayStream> weak = weak_from_this();
-  auto task = std::make_shared<DrainTask>(
-      [self = shared_from_this()] { self->Drain(); },
-      [weak] {
-        if (auto self = weak.lock()) self->Cancel();
-      });
+  auto task = std::make_shared<DrainTask>(shared_from_this());
   (*executor)([task] {
     task->ran = true;
-    task->drain();
+    task->stream->Drain();
   });
 }
 

@@ -95,6 +95,8 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   void Drain();
   // Cancel: the requester is gone.
   void Cancel();
+  // The closure an executor runs (replay_stream.cc).
+  struct DrainTask;
   // Finish delivers the end; consumer side, drain_mu_ held.
   void Finish(absl::StatusOr<int64_t> result);
   // ReleaseShared drops the executor and every event still held, once the
