@@ -66,13 +66,7 @@ absl::Status InMemoryJournal::ReplayMessages(const std::string& persistence_id,
   store_.Scan(persistence_id, from_sequence_nr, to_sequence_nr, max,
               [&](int64_t seq, const std::string& record) {
                 if (!status.ok()) return;
-                absl::StatusOr<PersistentRepr> event =
-                    DecodeEvent(record, persistence_id, seq);
-                if (!event.ok()) {
-                  status = event.status();
-                  return;
-                }
-                callback(*std::move(event));
+                status = callback.Record(persistence_id, seq, record);
               });
   return status;
 }

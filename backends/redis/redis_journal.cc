@@ -145,16 +145,15 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
                                              entries_));
     }
     for (const PageEntry& entry : entries_) {
-      absl::StatusOr<PersistentRepr> event =
-          DecodeEvent(entry.record, persistence_id_, entry.sequence_nr);
-      if (!event.ok()) {
-        Finish(event.status());
-        return;
-      }
       // A failed request for the next page (sent above) may have ended the
       // replay already; nothing is delivered after the end.
       if (finished_) return;
-      callback_(*std::move(event));
+      absl::Status handed =
+          callback_.Record(persistence_id_, entry.sequence_nr, entry.record);
+      if (!handed.ok()) {
+        Finish(handed);
+        return;
+      }
     }
     if (!more) Finish(absl::OkStatus());
   }

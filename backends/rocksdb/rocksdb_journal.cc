@@ -116,10 +116,9 @@ absl::Status RocksDbJournal::Replayer::Replay(const std::string& persistence_id,
                        from + replayed, " in '", database_->path(), "'"));
     }
     const rocksdb::Slice value = it->value();
-    absl::StatusOr<PersistentRepr> event = DecodeEvent(
-        std::string_view(value.data(), value.size()), persistence_id, *seq);
-    if (!event.ok()) return event.status();
-    callback(*std::move(event));
+    absl::Status handed = callback.Record(
+        persistence_id, *seq, std::string_view(value.data(), value.size()));
+    if (!handed.ok()) return handed;
     ++replayed;
   }
   if (!it->status().ok()) return IteratorError(it->status(), persistence_id);

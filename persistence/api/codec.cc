@@ -31,7 +31,8 @@ absl::StatusOr<Payload> Deserialize(const stored::StoredPayload& stored,
 // output. Fields go out in field-number order and proto3 defaults (0, "")
 // are left out, as the generated code does; a present submessage is
 // written even when empty, so that has_metadata() holds on decode.
-// DecodeEvent parses with the generated code (api_test checks round trips).
+// WireReader below reads it back (api_test checks both against the
+// generated code).
 class Wire {
  public:
   static size_t VarintSize(uint64_t v) {
@@ -82,6 +83,128 @@ class Wire {
 
  private:
   std::string* out_;
+};
+
+// WireReader and StoredEventView read stored.proto's wire format by hand,
+// for the same reason as Wire: replay decodes every stored event, and the
+// generated StoredEvent costs an allocation per string field and per
+// submessage. The views point into the record; only the PersistentRepr that
+// DecodeEvent builds owns memory. As the generated parser does, they skip
+// unknown fields, let the last value of a repeated scalar win and merge a
+// repeated submessage. Unlike it, they do not reject a string field that is
+// not UTF-8: EncodeEvent stores any bytes, so any bytes read back.
+class WireReader {
+ public:
+  explicit WireReader(std::string_view in) : in_(in) {}
+  bool done() const { return in_.empty(); }
+
+  bool Varint(uint64_t* v) {
+    *v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (in_.empty()) return false;
+      const uint8_t byte = static_cast<uint8_t>(in_.front());
+      in_.remove_prefix(1);
+      *v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return true;
+    }
+    return false;  // more than 10 bytes
+  }
+  bool Bytes(std::string_view* out) {
+    uint64_t n;
+    if (!Varint(&n) || n > in_.size()) return false;
+    *out = in_.substr(0, n);
+    in_.remove_prefix(n);
+    return true;
+  }
+  // Skip passes over a field of an unknown number.
+  bool Skip(int wire_type) {
+    uint64_t ignored;
+    std::string_view ignored_bytes;
+    switch (wire_type) {
+      case 0:
+        return Varint(&ignored);
+      case 1:
+        return Advance(8);
+      case 2:
+        return Bytes(&ignored_bytes);
+      case 5:
+        return Advance(4);
+      default:
+        return false;  // groups (3, 4) are not in stored.proto
+    }
+  }
+
+ private:
+  bool Advance(size_t n) {
+    if (n > in_.size()) return false;
+    in_.remove_prefix(n);
+    return true;
+  }
+  std::string_view in_;
+};
+
+struct StoredPayloadView {
+  int32_t serializer_id = 0;
+  std::string_view manifest;
+  std::string_view bytes;
+
+  // Parse merges `in` into this view (so a repeated field merges).
+  bool Parse(std::string_view in) {
+    WireReader r(in);
+    while (!r.done()) {
+      uint64_t tag;
+      if (!r.Varint(&tag)) return false;
+      const int type = static_cast<int>(tag & 7);
+      const uint64_t field = tag >> 3;
+      if (field == 1 && type == 0) {
+        uint64_t v;
+        if (!r.Varint(&v)) return false;
+        serializer_id = static_cast<int32_t>(v);
+      } else if (field == 2 && type == 2) {
+        if (!r.Bytes(&manifest)) return false;
+      } else if (field == 3 && type == 2) {
+        if (!r.Bytes(&bytes)) return false;
+      } else if (field == 0 || !r.Skip(type)) {
+        return false;
+      }
+    }
+    return true;
+  }
+};
+
+struct StoredEventView {
+  int64_t sequence_nr = 0;
+  StoredPayloadView payload;
+  std::string_view manifest;
+  int64_t timestamp = 0;
+  std::string_view writer_uuid;
+  bool has_metadata = false;
+  StoredPayloadView metadata;
+
+  bool Parse(std::string_view in) {
+    WireReader r(in);
+    while (!r.done()) {
+      uint64_t tag;
+      if (!r.Varint(&tag)) return false;
+      const int type = static_cast<int>(tag & 7);
+      const uint64_t field = tag >> 3;
+      uint64_t v;
+      std::string_view sub;
+      if ((field == 1 || field == 4) && type == 0) {
+        if (!r.Varint(&v)) return false;
+        (field == 1 ? sequence_nr : timestamp) = static_cast<int64_t>(v);
+      } else if ((field == 2 || field == 6) && type == 2) {
+        if (!r.Bytes(&sub)) return false;
+        if (field == 6) has_metadata = true;
+        if (!(field == 2 ? payload : metadata).Parse(sub)) return false;
+      } else if ((field == 3 || field == 5) && type == 2) {
+        if (!r.Bytes(field == 3 ? &manifest : &writer_uuid)) return false;
+      } else if (field == 0 || !r.Skip(type)) {
+        return false;
+      }
+    }
+    return true;
+  }
 };
 
 absl::Status EventError(const std::string& persistence_id, int64_t sequence_nr,
@@ -137,26 +260,28 @@ absl::StatusOr<PersistentRepr> DecodeEvent(std::string_view bytes,
                                            const std::string& persistence_id,
                                            int64_t sequence_nr,
                                            const Serialization& serialization) {
-  stored::StoredEvent record;
-  if (!record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  StoredEventView record;
+  if (!record.Parse(bytes)) {
     return EventError(persistence_id, sequence_nr, "the record does not parse");
   }
-  if (record.sequence_nr() != sequence_nr) {
+  if (record.sequence_nr != sequence_nr) {
     return EventError(persistence_id, sequence_nr,
                       absl::StrCat("the record holds sequence number ",
-                                   record.sequence_nr()));
+                                   record.sequence_nr));
   }
   PersistentRepr event;
   absl::StatusOr<Payload> payload =
-      Deserialize(record.payload(), serialization);
+      serialization.Deserialize(record.payload.serializer_id,
+                                record.payload.manifest, record.payload.bytes);
   if (!payload.ok()) {
     return EventError(persistence_id, sequence_nr,
                       std::string(payload.status().message()));
   }
   event.payload = *std::move(payload);
-  if (record.has_metadata()) {
-    absl::StatusOr<Payload> metadata =
-        Deserialize(record.metadata(), serialization);
+  if (record.has_metadata) {
+    absl::StatusOr<Payload> metadata = serialization.Deserialize(
+        record.metadata.serializer_id, record.metadata.manifest,
+        record.metadata.bytes);
     if (!metadata.ok()) {
       return EventError(persistence_id, sequence_nr,
                         std::string(metadata.status().message()));
@@ -165,9 +290,9 @@ absl::StatusOr<PersistentRepr> DecodeEvent(std::string_view bytes,
   }
   event.persistence_id = persistence_id;
   event.sequence_nr = sequence_nr;
-  event.manifest = record.manifest();
-  event.timestamp = record.timestamp();
-  event.writer_uuid = record.writer_uuid();
+  event.manifest = record.manifest;
+  event.timestamp = record.timestamp;
+  event.writer_uuid = record.writer_uuid;
   return event;
 }
 

@@ -43,6 +43,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -53,11 +55,65 @@
 namespace persistence {
 
 // ReplayCallback receives replayed events in sequence-number order, one at
-// a time (never concurrently), before the replay's Future completes. The
-// event is handed over: a plugin moves in the event it decoded
-// (`callback(*std::move(event))`), so a replay neither copies nor moves an
-// event more than once; to hand over a copy, `callback(PersistentRepr(e))`.
-using ReplayCallback = std::function<void(PersistentRepr&&)>;
+// a time (never concurrently), before the replay's Future completes. A
+// plugin hands each event over in one of two ways:
+//
+//   - a record stored in the event codec (EncodeEvent), as it was read:
+//       absl::Status s = callback.Record(persistence_id, seq, bytes);
+//       if (!s.ok()) return s;  // the replay ends with this error
+//     The receiver decodes it. The runtime's receiver copies the bytes and
+//     decodes them on the recovering actor's thread, so reading and
+//     decoding run in parallel; a plain function receiver (a test, the kit)
+//     gets them decoded at once. A record that does not decode fails the
+//     replay with DataLoss naming the id and sequence number (Record
+//     returns it, or the recovery fails with it). A non-OK Record also
+//     means the receiver is gone (the recovering actor stopped): stop.
+//   - an event the plugin decoded itself: `callback(*std::move(event))`.
+//     The event is moved in, never copied; to hand over a copy,
+//     `callback(PersistentRepr(e))`.
+//
+// Thread-safety: a ReplayCallback is called by one thread at a time. It is
+// cheap to copy (the functions are shared).
+//
+// Example (a receiver of decoded events, as a test writes one):
+//
+//   std::vector<PersistentRepr> got;
+//   journal.AsyncReplayMessages("id", 1, kMaxSequenceNr, kMaxSequenceNr,
+//                               [&](PersistentRepr&& e) {
+//                                 got.push_back(std::move(e));
+//                               });
+class ReplayCallback {
+ public:
+  using OnEvent = std::function<void(PersistentRepr&&)>;
+  // Takes one stored record; returns non-OK to end the replay.
+  using OnRecord =
+      std::function<absl::Status(int64_t sequence_nr, std::string_view record)>;
+
+  ReplayCallback() = default;
+  // A receiver of decoded events: Record decodes before calling it.
+  template <typename F,
+            typename = std::enable_if_t<
+                std::is_invocable_v<F&, PersistentRepr&&> &&
+                !std::is_same_v<std::decay_t<F>, ReplayCallback>>>
+  ReplayCallback(F on_event)  // NOLINT: implicit, so a lambda is a callback
+      : on_event_(std::move(on_event)) {}
+  // A receiver that takes stored records as they are and decodes them
+  // itself (the runtime's replay stream).
+  ReplayCallback(OnEvent on_event, OnRecord on_record)
+      : on_event_(std::move(on_event)), on_record_(std::move(on_record)) {}
+
+  // Hands over one decoded event.
+  void operator()(PersistentRepr&& event) const { on_event_(std::move(event)); }
+
+  // Hands over one record of the event codec, stored for
+  // (persistence_id, sequence_nr). See above for what an error means.
+  absl::Status Record(const std::string& persistence_id, int64_t sequence_nr,
+                      std::string_view record) const;
+
+ private:
+  OnEvent on_event_;
+  OnRecord on_record_;  // empty: Record decodes
+};
 
 // WriteResults: one status per atomic write of the request, in order.
 using WriteResults = std::vector<absl::Status>;

@@ -77,10 +77,38 @@ class ProtobufSerializer : public Serializer {
 
 Serialization::Serialization()
     : protobuf_(std::make_shared<ProtobufSerializer>()) {
-  auto strings = std::make_shared<StringSerializer>();
-  by_type_[std::type_index(typeid(std::string))] = strings;
-  by_id_[strings->Identifier()] = strings;
-  by_id_[protobuf_->Identifier()] = protobuf_;
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  Add(std::type_index(typeid(std::string)),
+      std::make_shared<StringSerializer>());
+  // Protobuf messages are matched by AsMessage (FindFor), not by type.
+  AddId(protobuf_);
+}
+
+void Serialization::AddId(std::shared_ptr<const Serializer> serializer) {
+  const int32_t id = serializer->Identifier();
+  if (by_id_.count(id) > 0) return;
+  const size_t n = fast_id_count_.load(std::memory_order_relaxed);
+  if (n < kFastEntries) {
+    fast_ids_[n] = {id, serializer.get()};
+    fast_id_count_.store(n + 1, std::memory_order_release);
+  }
+  by_id_[id] = std::move(serializer);
+}
+
+void Serialization::Add(std::type_index type,
+                        std::shared_ptr<const Serializer> serializer) {
+  const int32_t id = serializer->Identifier();
+  AddId(std::move(serializer));
+  if (by_type_.count(type) == 0) {
+    // The id's first instance serves the type too (never replaced).
+    const Serializer* kept = by_id_[id].get();
+    by_type_[type] = by_id_[id];
+    const size_t n = fast_type_count_.load(std::memory_order_relaxed);
+    if (n < kFastEntries) {
+      fast_types_[n] = {type, kept};
+      fast_type_count_.store(n + 1, std::memory_order_release);
+    }
+  }
 }
 
 Serialization& Serialization::Global() {
@@ -104,17 +132,35 @@ absl::Status Serialization::Register(
         absl::StrCat("type ", type.name(), " already has a serializer (id ",
                      by_type->second->Identifier(), ")"));
   }
-  by_type_[type] = serializer;
-  by_id_[id] = serializer;
+  // The same class again (say, a second Register at start-up) keeps the
+  // instance registered first: readers hold plain pointers to it.
+  Add(type, std::move(serializer));
   return absl::OkStatus();
 }
 
 const Serializer* Serialization::FindFor(const Payload& payload) const {
-  std::shared_lock<std::shared_mutex> lock(mu_);
-  auto it = by_type_.find(payload.type());
-  if (it != by_type_.end()) return it->second.get();
+  const size_t n = fast_type_count_.load(std::memory_order_acquire);
+  for (size_t i = 0; i < n; ++i) {
+    if (fast_types_[i].type == payload.type()) return fast_types_[i].serializer;
+  }
+  if (n == kFastEntries) {  // more bindings than the table holds
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    auto it = by_type_.find(payload.type());
+    if (it != by_type_.end()) return it->second.get();
+  }
   if (payload.AsMessage() != nullptr) return protobuf_.get();
   return nullptr;
+}
+
+const Serializer* Serialization::FindById(int32_t serializer_id) const {
+  const size_t n = fast_id_count_.load(std::memory_order_acquire);
+  for (size_t i = 0; i < n; ++i) {
+    if (fast_ids_[i].id == serializer_id) return fast_ids_[i].serializer;
+  }
+  if (n < kFastEntries) return nullptr;  // the table holds every id
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  auto it = by_id_.find(serializer_id);
+  return it == by_id_.end() ? nullptr : it->second.get();
 }
 
 absl::StatusOr<SerializedPayload> Serialization::Serialize(
@@ -134,12 +180,7 @@ absl::StatusOr<SerializedPayload> Serialization::Serialize(
 absl::StatusOr<Payload> Serialization::Deserialize(
     int32_t serializer_id, std::string_view manifest,
     std::string_view bytes) const {
-  std::shared_ptr<const Serializer> serializer;
-  {
-    std::shared_lock<std::shared_mutex> lock(mu_);
-    auto it = by_id_.find(serializer_id);
-    if (it != by_id_.end()) serializer = it->second;
-  }
+  const Serializer* serializer = FindById(serializer_id);
   if (serializer == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("no serializer with id ", serializer_id));

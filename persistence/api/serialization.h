@@ -13,6 +13,11 @@
 //
 // Thread-safety: the registry is safe for concurrent Serialize/Deserialize
 // and Register calls. Serializers must be safe to call from many threads.
+// Serialize and Deserialize run for every event written or replayed, so
+// they find the serializer without a lock: a registered serializer is never
+// replaced or removed (registering the same class again keeps the first
+// instance), and the first kFastEntries registrations are also kept in
+// append-only tables that readers scan.
 //
 // Example:
 //
@@ -28,6 +33,8 @@
 #ifndef PERSISTENCE_API_SERIALIZATION_H_
 #define PERSISTENCE_API_SERIALIZATION_H_
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -93,6 +100,28 @@ class Serialization {
 
  private:
   const Serializer* FindFor(const Payload& payload) const;
+  const Serializer* FindById(int32_t serializer_id) const;
+  // Add binds `type` and the serializer's id, unless bound already (the
+  // first binding stays), in the maps and the fast tables; mu_ held.
+  void Add(std::type_index type, std::shared_ptr<const Serializer> serializer);
+  void AddId(std::shared_ptr<const Serializer> serializer);
+
+  // Append-only copies of the first bindings: an entry is written before
+  // the count that covers it is published (release), so a reader that
+  // loads the count (acquire) reads complete entries without mu_.
+  static constexpr size_t kFastEntries = 32;
+  struct FastType {
+    std::type_index type = std::type_index(typeid(void));
+    const Serializer* serializer = nullptr;
+  };
+  struct FastId {
+    int32_t id = 0;
+    const Serializer* serializer = nullptr;
+  };
+  std::array<FastType, kFastEntries> fast_types_;
+  std::atomic<size_t> fast_type_count_{0};
+  std::array<FastId, kFastEntries> fast_ids_;
+  std::atomic<size_t> fast_id_count_{0};
 
   mutable std::shared_mutex mu_;
   std::unordered_map<std::type_index, std::shared_ptr<const Serializer>>

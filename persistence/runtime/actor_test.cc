@@ -185,19 +185,22 @@ FilterRun RunFilter(ReplayFilterSettings::Mode mode,
   ReplayFilterSettings settings;
   settings.mode = mode;
   settings.window_size = window;
-  ReplayFilter filter(
-      settings,
-      [&](const PersistentRepr& e) {
-        run.delivered.push_back(
-            absl::StrCat(e.sequence_nr, "/", e.writer_uuid));
-      },
-      [&](const std::string& w) { run.warnings.push_back(w); });
+  ReplayFilter filter(settings, [&](const std::string& w) {
+    run.warnings.push_back(w);
+  });
+  std::vector<PersistentRepr> out;
+  auto delivered = [&] {
+    for (const PersistentRepr& e : out) {
+      run.delivered.push_back(absl::StrCat(e.sequence_nr, "/", e.writer_uuid));
+    }
+    return run;
+  };
   for (const auto& e : events) {
-    run.status = filter.Add(e);
-    if (!run.status.ok()) return run;
+    run.status = filter.Add(PersistentRepr(e), &out);
+    if (!run.status.ok()) return delivered();
   }
-  run.status = filter.Finish();
-  return run;
+  run.status = filter.Finish(&out);
+  return delivered();
 }
 
 // The log of two incarnations: A wrote 1..3, B recovered at 2 and wrote

@@ -243,9 +243,7 @@ void JournalActor::StartReplay(std::shared_ptr<ReplayStream> stream,
   }
   Watch(system().scheduler(), stream, settings_.recovery_event_timeout, id, 0);
   Locked([&] {
-    return plugin_->AsyncReplayMessages(
-        id, from, to, max,
-        [stream](PersistentRepr&& event) { stream->Add(std::move(event)); });
+    return plugin_->AsyncReplayMessages(id, from, to, max, stream->Callback());
   }).OnComplete([stream, highest](const absl::Status& s) {
     stream->Complete(s.ok() ? absl::StatusOr<int64_t>(highest) : s);
   });

@@ -39,11 +39,8 @@ absl::StatusOr<ReplayFilterSettings> ReplayFilterSettings::FromConfig(
   return s;
 }
 
-ReplayFilter::ReplayFilter(ReplayFilterSettings settings, Deliver deliver,
-                           Warn warn)
-    : settings_(settings),
-      deliver_(std::move(deliver)),
-      warn_(std::move(warn)) {}
+ReplayFilter::ReplayFilter(ReplayFilterSettings settings, Warn warn)
+    : settings_(settings), warn_(std::move(warn)) {}
 
 absl::Status ReplayFilter::Issue(const std::string& message) {
   if (settings_.mode == ReplayFilterSettings::Mode::kFail) {
@@ -53,14 +50,15 @@ absl::Status ReplayFilter::Issue(const std::string& message) {
   return absl::OkStatus();
 }
 
-absl::Status ReplayFilter::Add(PersistentRepr event) {
+absl::Status ReplayFilter::Add(PersistentRepr&& event,
+                               std::vector<PersistentRepr>* out) {
   using Mode = ReplayFilterSettings::Mode;
   if (settings_.mode == Mode::kOff) {
-    deliver_(std::move(event));
+    out->push_back(std::move(event));
     return absl::OkStatus();
   }
   if (static_cast<int>(buffer_.size()) >= settings_.window_size) {
-    deliver_(std::move(buffer_.front()));
+    out->push_back(std::move(buffer_.front()));
     buffer_.pop_front();
   }
   const bool repair = settings_.mode == Mode::kRepairByDiscardOld;
@@ -130,8 +128,8 @@ absl::Status ReplayFilter::Add(PersistentRepr event) {
   return absl::OkStatus();
 }
 
-absl::Status ReplayFilter::Finish() {
-  for (PersistentRepr& event : buffer_) deliver_(std::move(event));
+absl::Status ReplayFilter::Finish(std::vector<PersistentRepr>* out) {
+  for (PersistentRepr& event : buffer_) out->push_back(std::move(event));
   buffer_.clear();
   return absl::OkStatus();
 }

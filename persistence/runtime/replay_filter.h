@@ -15,9 +15,10 @@
 //
 // Example:
 //
-//   ReplayFilter filter(settings, deliver, warn);
-//   absl::Status s = filter.Add(event);   // for each replayed event
-//   if (s.ok()) s = filter.Finish();       // flushes the window
+//   ReplayFilter filter(settings, warn);
+//   std::vector<PersistentRepr> out;        // what passes, in order
+//   absl::Status s = filter.Add(std::move(event), &out);  // each event
+//   if (s.ok()) s = filter.Finish(&out);    // flushes the window
 #ifndef PERSISTENCE_RUNTIME_REPLAY_FILTER_H_
 #define PERSISTENCE_RUNTIME_REPLAY_FILTER_H_
 
@@ -25,11 +26,13 @@
 #include <deque>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "persistence/api/config.h"
 #include "persistence/api/persistent_repr.h"
+#include "persistence/runtime/fifo.h"
 
 namespace persistence {
 
@@ -45,13 +48,15 @@ struct ReplayFilterSettings {
 
 class ReplayFilter {
  public:
-  using Deliver = std::function<void(PersistentRepr)>;
   using Warn = std::function<void(const std::string&)>;
 
-  ReplayFilter(ReplayFilterSettings settings, Deliver deliver, Warn warn);
+  ReplayFilter(ReplayFilterSettings settings, Warn warn);
 
-  absl::Status Add(PersistentRepr event);
-  absl::Status Finish();
+  // Add takes the next replayed event; the events it lets pass, in order,
+  // are appended to `out` (one of those before it, once the window is full).
+  absl::Status Add(PersistentRepr&& event, std::vector<PersistentRepr>* out);
+  // Finish appends the events still in the window.
+  absl::Status Finish(std::vector<PersistentRepr>* out);
 
  private:
   // Issue handles one detected problem per the mode: OK to go on (after a
@@ -59,9 +64,8 @@ class ReplayFilter {
   absl::Status Issue(const std::string& message);
 
   const ReplayFilterSettings settings_;
-  Deliver deliver_;
   Warn warn_;
-  std::deque<PersistentRepr> buffer_;
+  Fifo<PersistentRepr> buffer_;
   std::deque<std::string> old_writers_;
   std::string writer_uuid_;
   int64_t sequence_nr_ = 0;

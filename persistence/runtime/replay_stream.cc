@@ -5,6 +5,9 @@
 #include <iostream>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "persistence/api/codec.h"
+
 namespace persistence {
 
 // DrainTask is the closure an executor runs. Dropped unrun (the requester's
@@ -25,7 +28,6 @@ ReplayStream::ReplayStream(std::string persistence_id,
     : persistence_id_(std::move(persistence_id)),
       filter_(
           filter,
-          [this](PersistentRepr e) { filtered_.push_back(std::move(e)); },
           [id = persistence_id_](const std::string& warning) {
             std::cerr << "WARNING replay filter (" << id << "): " << warning
                       << "\n";
@@ -39,19 +41,47 @@ ReplayStream::ReplayStream(std::string persistence_id,
   }
 }
 
+ReplayCallback ReplayStream::Callback() {
+  std::shared_ptr<ReplayStream> self = shared_from_this();
+  return ReplayCallback(
+      [self](PersistentRepr&& event) { self->Add(std::move(event)); },
+      [self](int64_t sequence_nr, std::string_view record) {
+        return self->AddRecord(sequence_nr, record);
+      });
+}
+
+absl::Status ReplayStream::AddRecord(int64_t sequence_nr,
+                                     std::string_view record) {
+  if (!live_.load(std::memory_order_relaxed)) {
+    return absl::CancelledError(absl::StrCat(
+        "the replay of persistence id '", persistence_id_, "' has ended"));
+  }
+  progress_.fetch_add(1, std::memory_order_relaxed);
+  if (!batch_.events.empty()) Publish();  // a batch holds one kind
+  // Reserved at the first record: most recoveries of new actors have none.
+  if (batch_.records.capacity() == 0) {
+    batch_.records.reserve(kReplayBatch);
+    batch_.bytes.reserve(kReplayBatch * (record.size() + 16));
+  }
+  batch_.bytes.append(record.data(), record.size());
+  batch_.records.push_back({sequence_nr, batch_.bytes.size()});
+  if (batch_.records.size() >= kReplayBatch) Publish();
+  return absl::OkStatus();
+}
+
 void ReplayStream::Add(PersistentRepr&& event) {
   if (!live_.load(std::memory_order_relaxed)) return;
   progress_.fetch_add(1, std::memory_order_relaxed);
-  // Reserved at the first event: most recoveries of new actors have none.
-  if (batch_.capacity() == 0) batch_.reserve(kReplayBatch);
-  batch_.push_back(std::move(event));
-  if (batch_.size() >= kReplayBatch) Publish();
+  if (!batch_.records.empty()) Publish();  // a batch holds one kind
+  if (batch_.events.capacity() == 0) batch_.events.reserve(kReplayBatch);
+  batch_.events.push_back(std::move(event));
+  if (batch_.events.size() >= kReplayBatch) Publish();
 }
 
 void ReplayStream::Publish() {
-  if (batch_.empty()) return;
+  if (batch_.size() == 0) return;
   bool schedule = false;
-  std::vector<std::vector<PersistentRepr>> returned;
+  std::vector<Batch> returned;
   {
     std::unique_lock<std::mutex> lock(mu_);
     space_.wait_for(lock, std::chrono::seconds(1),
@@ -64,15 +94,15 @@ void ReplayStream::Publish() {
     }
     returned.swap(recycled_);
   }
-  // The next batch reuses a returned vector; the returned events are freed
-  // here, on the thread that allocated them.
+  // The next batch reuses a returned one (its buffers keep their capacity);
+  // the returned events are freed here, on the thread that decoded them.
+  batch_ = Batch();
   if (!returned.empty()) {
     batch_ = std::move(returned.back());
     returned.pop_back();
-    batch_.clear();
-  } else {
-    batch_ = std::vector<PersistentRepr>();
-    batch_.reserve(kReplayBatch);
+    batch_.events.clear();
+    batch_.bytes.clear();
+    batch_.records.clear();
   }
   returned.clear();
   if (schedule) ScheduleDrain();
@@ -81,7 +111,7 @@ void ReplayStream::Publish() {
 void ReplayStream::Complete(absl::StatusOr<int64_t> result) {
   if (result.ok()) Publish();
   // The producer is done: its next batch will never fill.
-  batch_ = std::vector<PersistentRepr>();
+  batch_ = Batch();
   End(std::move(result), /*drop=*/!result.ok());
 }
 
@@ -126,7 +156,7 @@ void ReplayStream::ScheduleDrain() {
 void ReplayStream::Drain() {
   std::lock_guard<std::mutex> consumer(drain_mu_);
   for (;;) {
-    std::vector<std::vector<PersistentRepr>> taken;
+    std::vector<Batch> taken;
     bool ended;
     absl::StatusOr<int64_t> result;
     {
@@ -142,24 +172,23 @@ void ReplayStream::Drain() {
     }
     space_.notify_all();
     if (delivered_) return;
+    // Batch by batch, so that the events in flight stay few (and in cache).
     absl::Status filtered = absl::OkStatus();
-    for (std::vector<PersistentRepr>& events : taken) {
-      for (PersistentRepr& event : events) {
-        filtered = filter_.Add(std::move(event));
-        if (!filtered.ok()) break;
-      }
+    std::vector<Batch> returned;
+    for (Batch& batch : taken) {
+      filtered = Filter(batch);
       if (!filtered.ok()) break;
+      Deliver(&returned);
     }
-    if (filtered.ok() && ended && result.ok()) filtered = filter_.Finish();
-    if (!filtered_.empty()) on_events_(filtered_);
+    if (filtered.ok() && ended && result.ok()) {
+      filtered = filter_.Finish(&filtered_);
+      Deliver(&returned);
+    }
     {
       std::lock_guard<std::mutex> lock(mu_);
-      for (std::vector<PersistentRepr>& events : taken) {
-        recycled_.push_back(std::move(events));
-      }
-      if (!filtered_.empty()) recycled_.push_back(std::move(filtered_));
+      for (Batch& batch : taken) recycled_.push_back(std::move(batch));
+      for (Batch& batch : returned) recycled_.push_back(std::move(batch));
     }
-    filtered_ = std::vector<PersistentRepr>();
     if (!filtered.ok()) {
       End(filtered, true);  // stops the producer; a drain is scheduled
       result = filtered;
@@ -169,6 +198,38 @@ void ReplayStream::Drain() {
       Finish(std::move(result));
       return;
     }
+  }
+}
+
+absl::Status ReplayStream::Filter(Batch& batch) {
+  for (PersistentRepr& event : batch.events) {
+    absl::Status s = filter_.Add(std::move(event), &filtered_);
+    if (!s.ok()) return s;
+  }
+  size_t start = 0;
+  for (const Batch::RecordEnd& record : batch.records) {
+    decodes_ = true;
+    absl::StatusOr<PersistentRepr> event = DecodeEvent(
+        std::string_view(batch.bytes).substr(start, record.end - start),
+        persistence_id_, record.sequence_nr);
+    start = record.end;
+    absl::Status s = event.ok() ? filter_.Add(*std::move(event), &filtered_)
+                                : event.status();
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+void ReplayStream::Deliver(std::vector<Batch>* returned) {
+  if (filtered_.empty()) return;
+  on_events_(filtered_);
+  if (decodes_) {
+    filtered_.clear();  // decoded here, freed here; the vector is reused
+  } else {
+    // The plugin decoded these: they go back to its thread to be freed.
+    returned->emplace_back();
+    returned->back().events = std::move(filtered_);
+    filtered_ = std::vector<PersistentRepr>();
   }
 }
 
@@ -186,7 +247,7 @@ void ReplayStream::Finish(absl::StatusOr<int64_t> result) {
 void ReplayStream::ReleaseShared() {
   // The watchdog may keep the stream for up to recovery-event-timeout: it
   // must not keep the replay's events as well.
-  std::vector<std::vector<PersistentRepr>> events;
+  std::vector<Batch> events;
   {
     std::lock_guard<std::mutex> lock(mu_);
     executor_.reset();

@@ -4,14 +4,16 @@
 // to whoever asked for it.
 //
 // Two sides, two threads:
-//   - the producer is the plugin's replay callback: Add takes each event and
-//     does nothing else (a move into a batch), so the plugin's thread spends
-//     its time reading and decoding, as a raw scan would;
+//   - the producer is the plugin's replay callback. AddRecord copies a
+//     stored record (the event codec's bytes) into a batch and does nothing
+//     else, so the plugin's thread only reads; Add takes an event that the
+//     plugin decoded itself (a move into a batch);
 //   - the consumer runs on the requester's executor (a persistent actor
-//     posts to its own mailbox): it runs the replay filter and hands the
-//     events on in batches, then the end of the replay; the batches go back
-//     to the producer, which frees the events where it allocated them.
-// So reading and filtering overlap on two cores, and a fast journal costs
+//     posts to its own mailbox): it decodes the records, runs the replay
+//     filter and hands the events on in batches, then the end of the
+//     replay. Batches go back to the producer, which reuses their buffers
+//     (and frees the events it decoded, where it allocated them).
+// So reading and decoding overlap on two cores, and a fast journal costs
 // one executor hop per batch, not per event.
 //
 // Bounded: at most kCapacity events wait between the sides; a producer that
@@ -33,8 +35,7 @@
 //
 //   auto stream = std::make_shared<ReplayStream>(id, filter_settings,
 //                                                std::move(request));
-//   plugin->AsyncReplayMessages(id, from, to, max,
-//       [stream](PersistentRepr e) { stream->Add(std::move(e)); })
+//   plugin->AsyncReplayMessages(id, from, to, max, stream->Callback())
 //       .OnComplete([stream, highest](const absl::Status& s) {
 //         stream->Complete(s.ok() ? absl::StatusOr<int64_t>(highest) : s);
 //       });
@@ -48,10 +49,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "persistence/api/journal.h"
 #include "persistence/api/persistent_repr.h"
 #include "persistence/runtime/journal_protocol.h"
 #include "persistence/runtime/replay_filter.h"
@@ -70,8 +73,14 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   ReplayStream& operator=(const ReplayStream&) = delete;
 
   // --- Producer ---
-  // Add takes the next replayed event.
+  // AddRecord takes the next replayed event as stored (EncodeEvent's
+  // bytes); the consumer decodes it. Non-OK once the replay has ended (the
+  // plugin should stop reading).
+  absl::Status AddRecord(int64_t sequence_nr, std::string_view record);
+  // Add takes the next replayed event, decoded by the plugin.
   void Add(PersistentRepr&& event);
+  // Callback is the plugin-side ReplayCallback that feeds this stream.
+  ReplayCallback Callback();
   // Complete ends the replay after the last Add: the highest sequence
   // number of the id, or the replay's error.
   void Complete(absl::StatusOr<int64_t> result);
@@ -84,6 +93,19 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   bool ended() const { return !live_.load(std::memory_order_acquire); }
 
  private:
+  // Batch: one hand-over unit, either events the plugin decoded or stored
+  // records (back to back in `bytes`) for the consumer to decode.
+  struct Batch {
+    struct RecordEnd {
+      int64_t sequence_nr;
+      size_t end;  // offset in `bytes` just past the record
+    };
+    std::vector<PersistentRepr> events;
+    std::string bytes;
+    std::vector<RecordEnd> records;
+    size_t size() const { return events.size() + records.size(); }
+  };
+
   // Publish moves the producer's batch to the consumer side.
   void Publish();
   // End records the outcome once; the consumer delivers it after the
@@ -97,6 +119,12 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   void Cancel();
   // The closure an executor runs (replay_stream.cc).
   struct DrainTask;
+  // Filter decodes the records of `batch` and runs the replay filter over
+  // its events, into filtered_; consumer side, drain_mu_ held.
+  absl::Status Filter(Batch& batch);
+  // Deliver hands filtered_ to on_events_, then frees its events or adds
+  // them to `returned` (see decodes_); consumer side, drain_mu_ held.
+  void Deliver(std::vector<Batch>* returned);
   // Finish delivers the end; consumer side, drain_mu_ held.
   void Finish(absl::StatusOr<int64_t> result);
   // ReleaseShared drops the executor and every event still held, once the
@@ -108,17 +136,17 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   std::atomic<int64_t> progress_{0};
 
   // Producer only.
-  std::vector<PersistentRepr> batch_;
+  Batch batch_;
 
   // Shared, under mu_.
   std::mutex mu_;
   std::condition_variable space_;
-  std::vector<std::vector<PersistentRepr>> waiting_;
+  std::vector<Batch> waiting_;
   size_t waiting_events_ = 0;
-  // Delivered batches on their way back to the producer, which frees their
-  // events and reuses the vectors (memory goes back to the thread that
-  // allocated it; see ReplayMessages::on_events).
-  std::vector<std::vector<PersistentRepr>> recycled_;
+  // Delivered batches on their way back to the producer, which reuses
+  // them and frees the events it decoded (memory goes back to the thread
+  // that allocated it; see ReplayMessages::on_events).
+  std::vector<Batch> recycled_;
   bool drain_scheduled_ = false;
   bool ended_ = false;
   absl::StatusOr<int64_t> result_;
@@ -130,6 +158,9 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   bool delivered_ = false;
   ReplayFilter filter_;
   std::vector<PersistentRepr> filtered_;
+  // The events in filtered_ were decoded here (from records), so they are
+  // freed here too.
+  bool decodes_ = false;
   std::function<void(std::vector<PersistentRepr>&)> on_events_;
   std::function<void(absl::StatusOr<int64_t>)> on_done_;
 };

@@ -18,7 +18,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "persistence/api/codec.h"
 #include "persistence/api/future.h"
+#include "persistence/api/journal.h"
 
 namespace persistence {
 namespace {
@@ -260,6 +262,78 @@ TEST(ReplayStreamTest, WithoutAnExecutorTheProducersThreadDelivers) {
   std::lock_guard<std::mutex> lock(seen->mu);
   EXPECT_FALSE(seen->wrong_thread);
   EXPECT_EQ(seen->seqs.size(), 100u);
+}
+
+// Stored records, as RocksDB and Redis hand them over: the stream copies
+// the bytes and the consumer decodes them, in order, on its executor.
+TEST(ReplayStreamTest, RecordsAreDecodedOnTheExecutorInOrder) {
+  Executor executor;
+  std::thread::id consumer;
+  executor.Post([&consumer] { consumer = std::this_thread::get_id(); });
+  auto seen = std::make_shared<Seen>();
+  auto stream =
+      NewStream(seen, &executor,
+                ReplayFilterSettings::Mode::kRepairByDiscardOld, &consumer);
+  constexpr int kEvents = 5000;
+  std::thread producer([&] {
+    ReplayCallback callback = stream->Callback();
+    for (int i = 1; i <= kEvents; ++i) {
+      std::string record = EncodeEvent(Event(i)).value();
+      ASSERT_TRUE(callback.Record("p", i, record).ok());
+      record.assign(record.size(), '\0');  // the stream kept its own copy
+    }
+    stream->Complete(kEvents);
+  });
+  producer.join();
+  Future<absl::StatusOr<int64_t>> done = seen->done.GetFuture();
+  ASSERT_TRUE(done.WaitFor(10s));
+  ASSERT_TRUE(done.Get().ok()) << done.Get().status();
+  std::lock_guard<std::mutex> lock(seen->mu);
+  EXPECT_FALSE(seen->wrong_thread);
+  ASSERT_EQ(seen->seqs.size(), static_cast<size_t>(kEvents));
+  for (int i = 0; i < kEvents; ++i) ASSERT_EQ(seen->seqs[i], i + 1);
+}
+
+// A record that does not decode fails the replay with an error naming the
+// id and sequence number; the plugin's next Record is refused, so it stops.
+TEST(ReplayStreamTest, ACorruptRecordFailsTheReplayAndStopsThePlugin) {
+  Executor executor;
+  auto seen = std::make_shared<Seen>();
+  auto stream = NewStream(seen, &executor);
+  ReplayCallback callback = stream->Callback();
+  for (int i = 1; i <= 10; ++i) {
+    ASSERT_TRUE(callback.Record("p", i, EncodeEvent(Event(i)).value()).ok());
+  }
+  ASSERT_TRUE(callback.Record("p", 11, "\xff\xff\xff not a record").ok());
+  // (Once the consumer has seen the corrupt record, these are refused.)
+  for (int i = 12; i <= 3 * static_cast<int>(kReplayBatch); ++i) {
+    if (!callback.Record("p", i, EncodeEvent(Event(i)).value()).ok()) break;
+  }
+  Future<absl::StatusOr<int64_t>> done = seen->done.GetFuture();
+  ASSERT_TRUE(done.WaitFor(10s));
+  EXPECT_EQ(done.Get().status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(done.Get().status().message().find("'p' at sequence number 11"),
+            absl::string_view::npos)
+      << done.Get().status();
+  absl::Status next = callback.Record("p", 1000, EncodeEvent(Event(1)).value());
+  EXPECT_EQ(next.code(), absl::StatusCode::kCancelled);
+  stream->Complete(1000);  // the plugin's end comes after: ignored
+  std::lock_guard<std::mutex> lock(seen->mu);
+  for (int64_t seq : seen->seqs) EXPECT_LT(seq, 11);
+}
+
+// A plain function receives records decoded at once (a test, the kit).
+TEST(ReplayCallbackTest, AFunctionOfEventsGetsRecordsDecoded) {
+  std::vector<int64_t> seqs;
+  ReplayCallback callback(
+      [&](PersistentRepr&& e) { seqs.push_back(e.sequence_nr); });
+  EXPECT_TRUE(callback.Record("p", 1, EncodeEvent(Event(1)).value()).ok());
+  callback(Event(2));
+  absl::Status corrupt = callback.Record("p", 3, "\xff\xff");
+  EXPECT_EQ(corrupt.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(corrupt.message().find("sequence number 3"),
+            absl::string_view::npos);
+  EXPECT_EQ(seqs, (std::vector<int64_t>{1, 2}));
 }
 
 }  // namespace
