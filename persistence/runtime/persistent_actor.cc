@@ -73,13 +73,46 @@ void PersistentActorBase::PreStart() {
   state_ = State::kLoadingSnapshot;
   if (!snapshot_store_.valid() || recovery.from_snapshot.max_sequence_nr == 0) {
     OnSnapshotLoaded(std::optional<SelectedSnapshot>());
+    ActorRef<JournalRequest>(journal_actor_).Tell(NewReplay(recovery, 1));
     return;
   }
+  // The snapshot store's reply asks the journal for the events after the
+  // snapshot itself, and posts the snapshot to this mailbox first: the
+  // snapshot is offered before any event arrives, and recovery waits for
+  // one hop less.
   snapshot_store_.Tell(LoadSnapshot{
       persistence_id_, recovery.from_snapshot, recovery.to_sequence_nr,
-      InMailbox<LoadResult>([](PersistentActorBase* me, LoadResult r) {
-        me->OnSnapshotLoaded(std::move(r));
-      })});
+      [self = shared_from_this(), me = this, journal = journal_actor_,
+       replay = NewReplay(recovery, 1)](LoadResult result) mutable {
+        const bool ok = result.ok();
+        if (ok && result->has_value()) {
+          replay.from_sequence_nr = (*result)->metadata.sequence_nr + 1;
+        }
+        self->Post([me, result = std::move(result)]() mutable {
+          me->OnSnapshotLoaded(std::move(result));
+        });
+        if (ok) ActorRef<JournalRequest>(journal).Tell(std::move(replay));
+      }});
+}
+
+ReplayMessages PersistentActorBase::NewReplay(const Recovery& recovery,
+                                              int64_t from_sequence_nr) {
+  ReplayMessages replay;
+  replay.persistence_id = persistence_id_;
+  replay.from_sequence_nr = from_sequence_nr;
+  replay.to_sequence_nr = recovery.to_sequence_nr;
+  replay.max = recovery.replay_max;
+  // Both callbacks run in this actor's mailbox: the executor posts them.
+  replay.executor = [self = shared_from_this()](std::function<void()> run) {
+    self->Post(std::move(run));
+  };
+  replay.on_events = [me = this](std::vector<PersistentRepr>& events) {
+    for (const PersistentRepr& event : events) me->OnReplayed(event);
+  };
+  replay.on_done = [me = this](absl::StatusOr<int64_t> highest) {
+    me->OnReplayDone(std::move(highest));
+  };
+  return replay;
 }
 
 void PersistentActorBase::OnSnapshotLoaded(LoadResult result) {
@@ -93,24 +126,8 @@ void PersistentActorBase::OnSnapshotLoaded(LoadResult result) {
     snapshot_sequence_nr_ = last_sequence_nr_;
     OnSnapshotOffer(selected.metadata, selected.snapshot);
   }
+  // The replay request is on its way (see PreStart).
   state_ = State::kReplaying;
-  const Recovery recovery = GetRecovery();
-  ReplayMessages replay;
-  replay.persistence_id = persistence_id_;
-  replay.from_sequence_nr = last_sequence_nr_ + 1;
-  replay.to_sequence_nr = recovery.to_sequence_nr;
-  replay.max = recovery.replay_max;
-  // Both callbacks run in this actor's mailbox: the executor posts them.
-  replay.executor = [self = shared_from_this()](std::function<void()> run) {
-    self->Post(std::move(run));
-  };
-  replay.on_events = [me = this](std::vector<PersistentRepr>& events) {
-    for (const PersistentRepr& event : events) me->OnReplayed(event);
-  };
-  replay.on_done = [me = this](absl::StatusOr<int64_t> highest) {
-    me->OnReplayDone(std::move(highest));
-  };
-  ActorRef<JournalRequest>(journal_actor_).Tell(std::move(replay));
 }
 
 void PersistentActorBase::OnReplayed(const PersistentRepr& event) {

@@ -204,6 +204,8 @@ class PersistentActorBase : public virtual ActorBase {
   void OnWriteResult(WriteMessagesResult result);
   void RunLeadingDeferred();
   void Unstash();
+  // NewReplay builds this actor's replay request (PreStart sends it).
+  ReplayMessages NewReplay(const Recovery& recovery, int64_t from_sequence_nr);
   void OnSnapshotLoaded(LoadResult result);
   void OnReplayed(const PersistentRepr& event);
   void OnReplayDone(absl::StatusOr<int64_t> highest);

@@ -56,7 +56,9 @@ absl::Status ReplayStream::AddRecord(int64_t sequence_nr,
     return absl::CancelledError(absl::StrCat(
         "the replay of persistence id '", persistence_id_, "' has ended"));
   }
-  progress_.fetch_add(1, std::memory_order_relaxed);
+  // One writer (the producer): a plain store, no read-modify-write.
+  progress_.store(progress_.load(std::memory_order_relaxed) + 1,
+                  std::memory_order_relaxed);
   if (!batch_.events.empty()) Publish();  // a batch holds one kind
   // Reserved at the first record: most recoveries of new actors have none.
   if (batch_.records.capacity() == 0) {
@@ -71,7 +73,9 @@ absl::Status ReplayStream::AddRecord(int64_t sequence_nr,
 
 void ReplayStream::Add(PersistentRepr&& event) {
   if (!live_.load(std::memory_order_relaxed)) return;
-  progress_.fetch_add(1, std::memory_order_relaxed);
+  // One writer (the producer): a plain store, no read-modify-write.
+  progress_.store(progress_.load(std::memory_order_relaxed) + 1,
+                  std::memory_order_relaxed);
   if (!batch_.records.empty()) Publish();  // a batch holds one kind
   if (batch_.events.capacity() == 0) batch_.events.reserve(kReplayBatch);
   batch_.events.push_back(std::move(event));
