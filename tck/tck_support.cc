@@ -109,7 +109,7 @@ ReplayOutcome JournalClient::Replay(const std::string& persistence_id,
   request.from_sequence_nr = from;
   request.to_sequence_nr = to;
   request.max = max;
-  request.on_events = [shared](std::vector<PersistentRepr>& events) {
+  request.on_events = [shared](absl::Span<PersistentRepr> events) {
     std::lock_guard<std::mutex> lock(shared->mu);
     for (PersistentRepr& e : events) shared->events.push_back(std::move(e));
   };

@@ -177,7 +177,7 @@ class JournalDriver {
     Promise<absl::StatusOr<int64_t>> done;
     ReplayMessages request;
     request.persistence_id = id;
-    request.on_events = [seqs, mu](std::vector<PersistentRepr>& events) {
+    request.on_events = [seqs, mu](absl::Span<PersistentRepr> events) {
       std::lock_guard<std::mutex> lock(*mu);
       for (const PersistentRepr& e : events) seqs->push_back(e.sequence_nr);
     };

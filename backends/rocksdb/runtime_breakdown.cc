@@ -271,7 +271,7 @@ class Breakdown {
       Promise<absl::StatusOr<int64_t>> done;
       journal_actor_.Tell(
           ReplayMessages{id, 1, kMaxSequenceNr, kMaxSequenceNr,
-                         [count](std::vector<PersistentRepr>& events) {
+                         [count](absl::Span<PersistentRepr> events) {
                            *count += static_cast<int64_t>(events.size());
                          },
                          [done](absl::StatusOr<int64_t> h) { done.Set(h); }});

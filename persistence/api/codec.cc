@@ -98,6 +98,15 @@ class WireReader {
   explicit WireReader(std::string_view in) : in_(in) {}
   bool done() const { return in_.empty(); }
 
+  // Tag reads a field's key: its number and wire type.
+  bool Tag(uint64_t* field, int* type) {
+    uint64_t tag;
+    if (!Varint(&tag)) return false;
+    *field = tag >> 3;
+    *type = static_cast<int>(tag & 7);
+    return true;
+  }
+
   bool Varint(uint64_t* v) {
     *v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -152,10 +161,9 @@ struct StoredPayloadView {
   bool Parse(std::string_view in) {
     WireReader r(in);
     while (!r.done()) {
-      uint64_t tag;
-      if (!r.Varint(&tag)) return false;
-      const int type = static_cast<int>(tag & 7);
-      const uint64_t field = tag >> 3;
+      uint64_t field;
+      int type;
+      if (!r.Tag(&field, &type)) return false;
       if (field == 1 && type == 0) {
         uint64_t v;
         if (!r.Varint(&v)) return false;
@@ -184,10 +192,9 @@ struct StoredEventView {
   bool Parse(std::string_view in) {
     WireReader r(in);
     while (!r.done()) {
-      uint64_t tag;
-      if (!r.Varint(&tag)) return false;
-      const int type = static_cast<int>(tag & 7);
-      const uint64_t field = tag >> 3;
+      uint64_t field;
+      int type;
+      if (!r.Tag(&field, &type)) return false;
       uint64_t v;
       std::string_view sub;
       if ((field == 1 || field == 4) && type == 0) {

@@ -188,19 +188,21 @@ FilterRun RunFilter(ReplayFilterSettings::Mode mode,
   ReplayFilter filter(settings, [&](const std::string& w) {
     run.warnings.push_back(w);
   });
-  std::vector<PersistentRepr> out;
-  auto delivered = [&] {
-    for (const PersistentRepr& e : out) {
+  // Takes what the filter cleared, as the replay stream does.
+  auto take = [&] {
+    for (const PersistentRepr& e : filter.Ready()) {
       run.delivered.push_back(absl::StrCat(e.sequence_nr, "/", e.writer_uuid));
     }
-    return run;
+    filter.Delivered();
   };
   for (const auto& e : events) {
-    run.status = filter.Add(PersistentRepr(e), &out);
-    if (!run.status.ok()) return delivered();
+    run.status = filter.Add(PersistentRepr(e));
+    if (!run.status.ok()) return run;
+    take();
   }
-  run.status = filter.Finish(&out);
-  return delivered();
+  run.status = filter.Finish();
+  take();
+  return run;
 }
 
 // The log of two incarnations: A wrote 1..3, B recovered at 2 and wrote

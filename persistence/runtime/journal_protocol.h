@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "persistence/api/persistent_repr.h"
 
 namespace persistence {
@@ -49,11 +50,9 @@ struct ReplayMessages {
   int64_t to_sequence_nr = kMaxSequenceNr;
   int64_t max = kMaxSequenceNr;
   // Receives the events in order, in batches, all before `on_done`. The
-  // callee may move events out of the batch; what it leaves goes back to
-  // the plugin's thread and is freed there, where it was allocated (with
-  // glibc's malloc, frees from another thread contend with the plugin's
-  // allocations and halve the speed of a replay).
-  std::function<void(std::vector<PersistentRepr>&)> on_events;
+  // callee may move events out of the batch; what it leaves is freed after
+  // the call, on the same thread.
+  std::function<void(absl::Span<PersistentRepr>)> on_events;
   std::function<void(absl::StatusOr<int64_t>)> on_done;
   // Where on_events and on_done run: the executor is given a closure and
   // runs it in the requester's context (a persistent actor posts it to its

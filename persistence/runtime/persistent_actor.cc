@@ -106,7 +106,7 @@ ReplayMessages PersistentActorBase::NewReplay(const Recovery& recovery,
   replay.executor = [self = shared_from_this()](std::function<void()> run) {
     self->Post(std::move(run));
   };
-  replay.on_events = [me = this](std::vector<PersistentRepr>& events) {
+  replay.on_events = [me = this](absl::Span<PersistentRepr> events) {
     for (const PersistentRepr& event : events) me->OnReplayed(event);
   };
   replay.on_done = [me = this](absl::StatusOr<int64_t> highest) {

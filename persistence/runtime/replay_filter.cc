@@ -50,16 +50,15 @@ absl::Status ReplayFilter::Issue(const std::string& message) {
   return absl::OkStatus();
 }
 
-absl::Status ReplayFilter::Add(PersistentRepr&& event,
-                               std::vector<PersistentRepr>* out) {
+absl::Status ReplayFilter::Add(PersistentRepr&& event) {
   using Mode = ReplayFilterSettings::Mode;
   if (settings_.mode == Mode::kOff) {
-    out->push_back(std::move(event));
+    events_.push_back(std::move(event));
+    cleared_ = events_.size();
     return absl::OkStatus();
   }
-  if (static_cast<int>(buffer_.size()) >= settings_.window_size) {
-    out->push_back(std::move(buffer_.front()));
-    buffer_.pop_front();
+  if (events_.size() - cleared_ >= static_cast<size_t>(settings_.window_size)) {
+    ++cleared_;  // the oldest held event leaves the window
   }
   const bool repair = settings_.mode == Mode::kRepairByDiscardOld;
 
@@ -76,10 +75,10 @@ absl::Status ReplayFilter::Add(PersistentRepr&& event,
           "; were events written out of order, or does one persistence id "
           "serve two entities?"));
       if (!s.ok()) return s;
-      if (!repair) buffer_.push_back(std::move(event));
+      if (!repair) events_.push_back(std::move(event));
     } else {
       sequence_nr_ = event.sequence_nr;
-      buffer_.push_back(std::move(event));
+      events_.push_back(std::move(event));
     }
     return absl::OkStatus();
   }
@@ -94,12 +93,12 @@ absl::Status ReplayFilter::Add(PersistentRepr&& event,
         ") already wrote sequence number ", sequence_nr_,
         "; did the old incarnation keep writing after the new one started?"));
     if (!s.ok()) return s;
-    if (!repair) buffer_.push_back(std::move(event));
+    if (!repair) events_.push_back(std::move(event));
     return absl::OkStatus();
   }
 
-  // A new writer: the one before it becomes an old writer, and buffered
-  // events of others at or above its first sequence number are suspect.
+  // A new writer: the one before it becomes an old writer, and held events
+  // of others at or above its first sequence number are suspect.
   if (!writer_uuid_.empty()) {
     old_writers_.push_back(writer_uuid_);
     if (static_cast<int>(old_writers_.size()) > settings_.max_old_writers) {
@@ -108,30 +107,43 @@ absl::Status ReplayFilter::Add(PersistentRepr&& event,
   }
   writer_uuid_ = event.writer_uuid;
   sequence_nr_ = event.sequence_nr;
-  for (auto it = buffer_.begin(); it != buffer_.end();) {
-    if (it->sequence_nr >= sequence_nr_) {
+  for (size_t i = cleared_; i < events_.size();) {
+    const PersistentRepr& held = events_[i];
+    if (held.sequence_nr >= sequence_nr_) {
       absl::Status s = Issue(absl::StrCat(
-          "invalid replayed event [sequence number ", it->sequence_nr,
-          ", writer ", it->writer_uuid, "] of persistence id '",
-          it->persistence_id, "': a new writer (", writer_uuid_,
+          "invalid replayed event [sequence number ", held.sequence_nr,
+          ", writer ", held.writer_uuid, "] of persistence id '",
+          held.persistence_id, "': a new writer (", writer_uuid_,
           ") starts at sequence number ", sequence_nr_,
           ", at or below it; two incarnations wrote at once"));
       if (!s.ok()) return s;
       if (repair) {
-        it = buffer_.erase(it);
+        events_.erase(events_.begin() + static_cast<ptrdiff_t>(i));
         continue;
       }
     }
-    ++it;
+    ++i;
   }
-  buffer_.push_back(std::move(event));
+  events_.push_back(std::move(event));
   return absl::OkStatus();
 }
 
-absl::Status ReplayFilter::Finish(std::vector<PersistentRepr>* out) {
-  for (PersistentRepr& event : buffer_) out->push_back(std::move(event));
-  buffer_.clear();
+absl::Status ReplayFilter::Finish() {
+  cleared_ = events_.size();
   return absl::OkStatus();
+}
+
+void ReplayFilter::Delivered() {
+  delivered_ = cleared_;
+  // Free the delivered events once a few hundred wait (or none is held):
+  // the held ones then move to the front, at most window-size of them.
+  constexpr size_t kFreeAfter = 256;
+  if (delivered_ == events_.size() || delivered_ >= kFreeAfter) {
+    events_.erase(events_.begin(),
+                  events_.begin() + static_cast<ptrdiff_t>(delivered_));
+    cleared_ -= delivered_;
+    delivered_ = 0;
+  }
 }
 
 }  // namespace persistence

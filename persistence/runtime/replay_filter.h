@@ -11,14 +11,22 @@
 //   warn:                  deliver everything, warn;
 //   off:                   no filter (the journal passes events straight on).
 //
+// The filter keeps the events itself: those it holds back and those it has
+// cleared, which the caller takes with Ready() and hands back with
+// Delivered(). An event is moved once, into the filter; clearing and
+// delivering move nothing (a replay applies hundreds of thousands of
+// events a second, and an event is ~200 bytes).
+//
 // Thread-safety: one filter serves one replay; not thread-safe.
 //
 // Example:
 //
 //   ReplayFilter filter(settings, warn);
-//   std::vector<PersistentRepr> out;        // what passes, in order
-//   absl::Status s = filter.Add(std::move(event), &out);  // each event
-//   if (s.ok()) s = filter.Finish(&out);    // flushes the window
+//   absl::Status s = filter.Add(std::move(event));  // for each event
+//   for (PersistentRepr& e : filter.Ready()) Apply(e);
+//   filter.Delivered();
+//   ...
+//   if (s.ok()) s = filter.Finish();  // clears the window: Ready() again
 #ifndef PERSISTENCE_RUNTIME_REPLAY_FILTER_H_
 #define PERSISTENCE_RUNTIME_REPLAY_FILTER_H_
 
@@ -30,9 +38,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "persistence/api/config.h"
 #include "persistence/api/persistent_repr.h"
-#include "persistence/runtime/fifo.h"
 
 namespace persistence {
 
@@ -52,11 +60,25 @@ class ReplayFilter {
 
   ReplayFilter(ReplayFilterSettings settings, Warn warn);
 
-  // Add takes the next replayed event; the events it lets pass, in order,
-  // are appended to `out` (one of those before it, once the window is full).
-  absl::Status Add(PersistentRepr&& event, std::vector<PersistentRepr>* out);
-  // Finish appends the events still in the window.
-  absl::Status Finish(std::vector<PersistentRepr>* out);
+  // Add takes the next replayed event. Once the window is full, each event
+  // added clears the oldest one held.
+  absl::Status Add(PersistentRepr&& event);
+  // Finish clears the events still held (the end of the replay).
+  absl::Status Finish();
+
+  // Ready: the events cleared and not yet delivered, in order. The caller
+  // may move them out.
+  absl::Span<PersistentRepr> Ready() {
+    return absl::MakeSpan(events_.data() + delivered_, cleared_ - delivered_);
+  }
+  // Delivered tells that the events of Ready() are handled; they are freed
+  // (at the latest when a few hundred have been delivered).
+  void Delivered();
+  // Clear drops every event the filter keeps (the replay ended early).
+  void Clear() {
+    events_ = std::vector<PersistentRepr>();
+    delivered_ = cleared_ = 0;
+  }
 
  private:
   // Issue handles one detected problem per the mode: OK to go on (after a
@@ -65,7 +87,10 @@ class ReplayFilter {
 
   const ReplayFilterSettings settings_;
   Warn warn_;
-  Fifo<PersistentRepr> buffer_;
+  // events_: [delivered, not yet freed | cleared | held: the window].
+  std::vector<PersistentRepr> events_;
+  size_t delivered_ = 0;
+  size_t cleared_ = 0;
   std::deque<std::string> old_writers_;
   std::string writer_uuid_;
   int64_t sequence_nr_ = 0;

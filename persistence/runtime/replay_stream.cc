@@ -98,8 +98,7 @@ void ReplayStream::Publish() {
     }
     returned.swap(recycled_);
   }
-  // The next batch reuses a returned one (its buffers keep their capacity);
-  // the returned events are freed here, on the thread that decoded them.
+  // The next batch reuses a returned one (its buffers keep their capacity).
   batch_ = Batch();
   if (!returned.empty()) {
     batch_ = std::move(returned.back());
@@ -178,20 +177,18 @@ void ReplayStream::Drain() {
     if (delivered_) return;
     // Batch by batch, so that the events in flight stay few (and in cache).
     absl::Status filtered = absl::OkStatus();
-    std::vector<Batch> returned;
     for (Batch& batch : taken) {
       filtered = Filter(batch);
       if (!filtered.ok()) break;
-      Deliver(&returned);
+      Deliver();
     }
     if (filtered.ok() && ended && result.ok()) {
-      filtered = filter_.Finish(&filtered_);
-      Deliver(&returned);
+      filtered = filter_.Finish();
+      Deliver();
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (Batch& batch : taken) recycled_.push_back(std::move(batch));
-      for (Batch& batch : returned) recycled_.push_back(std::move(batch));
     }
     if (!filtered.ok()) {
       End(filtered, true);  // stops the producer; a drain is scheduled
@@ -207,34 +204,27 @@ void ReplayStream::Drain() {
 
 absl::Status ReplayStream::Filter(Batch& batch) {
   for (PersistentRepr& event : batch.events) {
-    absl::Status s = filter_.Add(std::move(event), &filtered_);
+    absl::Status s = filter_.Add(std::move(event));
     if (!s.ok()) return s;
   }
   size_t start = 0;
   for (const Batch::RecordEnd& record : batch.records) {
-    decodes_ = true;
     absl::StatusOr<PersistentRepr> event = DecodeEvent(
         std::string_view(batch.bytes).substr(start, record.end - start),
         persistence_id_, record.sequence_nr);
     start = record.end;
-    absl::Status s = event.ok() ? filter_.Add(*std::move(event), &filtered_)
+    absl::Status s = event.ok() ? filter_.Add(*std::move(event))
                                 : event.status();
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
 }
 
-void ReplayStream::Deliver(std::vector<Batch>* returned) {
-  if (filtered_.empty()) return;
-  on_events_(filtered_);
-  if (decodes_) {
-    filtered_.clear();  // decoded here, freed here; the vector is reused
-  } else {
-    // The plugin decoded these: they go back to its thread to be freed.
-    returned->emplace_back();
-    returned->back().events = std::move(filtered_);
-    filtered_ = std::vector<PersistentRepr>();
-  }
+void ReplayStream::Deliver() {
+  absl::Span<PersistentRepr> ready = filter_.Ready();
+  if (ready.empty()) return;
+  on_events_(ready);
+  filter_.Delivered();
 }
 
 void ReplayStream::Finish(absl::StatusOr<int64_t> result) {
@@ -251,6 +241,7 @@ void ReplayStream::Finish(absl::StatusOr<int64_t> result) {
 void ReplayStream::ReleaseShared() {
   // The watchdog may keep the stream for up to recovery-event-timeout: it
   // must not keep the replay's events as well.
+  filter_.Clear();
   std::vector<Batch> events;
   {
     std::lock_guard<std::mutex> lock(mu_);

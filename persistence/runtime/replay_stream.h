@@ -11,8 +11,8 @@
 //   - the consumer runs on the requester's executor (a persistent actor
 //     posts to its own mailbox): it decodes the records, runs the replay
 //     filter and hands the events on in batches, then the end of the
-//     replay. Batches go back to the producer, which reuses their buffers
-//     (and frees the events it decoded, where it allocated them).
+//     replay. Batches go back to the producer, which reuses their buffers;
+//     the events are freed on the consumer's thread, which decoded them.
 // So reading and decoding overlap on two cores, and a fast journal costs
 // one executor hop per batch, not per event.
 //
@@ -120,15 +120,15 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   // The closure an executor runs (replay_stream.cc).
   struct DrainTask;
   // Filter decodes the records of `batch` and runs the replay filter over
-  // its events, into filtered_; consumer side, drain_mu_ held.
+  // its events; consumer side, drain_mu_ held.
   absl::Status Filter(Batch& batch);
-  // Deliver hands filtered_ to on_events_, then frees its events or adds
-  // them to `returned` (see decodes_); consumer side, drain_mu_ held.
-  void Deliver(std::vector<Batch>* returned);
+  // Deliver hands the events the filter cleared to on_events_; consumer
+  // side, drain_mu_ held.
+  void Deliver();
   // Finish delivers the end; consumer side, drain_mu_ held.
   void Finish(absl::StatusOr<int64_t> result);
   // ReleaseShared drops the executor and every event still held, once the
-  // end is delivered or the requester is gone.
+  // end is delivered or the requester is gone; drain_mu_ held.
   void ReleaseShared();
 
   const std::string persistence_id_;
@@ -144,8 +144,7 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   std::vector<Batch> waiting_;
   size_t waiting_events_ = 0;
   // Delivered batches on their way back to the producer, which reuses
-  // them and frees the events it decoded (memory goes back to the thread
-  // that allocated it; see ReplayMessages::on_events).
+  // their buffers.
   std::vector<Batch> recycled_;
   bool drain_scheduled_ = false;
   bool ended_ = false;
@@ -157,11 +156,7 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   std::mutex drain_mu_;
   bool delivered_ = false;
   ReplayFilter filter_;
-  std::vector<PersistentRepr> filtered_;
-  // The events in filtered_ were decoded here (from records), so they are
-  // freed here too.
-  bool decodes_ = false;
-  std::function<void(std::vector<PersistentRepr>&)> on_events_;
+  std::function<void(absl::Span<PersistentRepr>)> on_events_;
   std::function<void(absl::StatusOr<int64_t>)> on_done_;
 };
 

@@ -120,7 +120,7 @@ std::shared_ptr<ReplayStream> NewStream(
     ReplayFilterSettings::Mode mode = ReplayFilterSettings::Mode::kFail,
     std::thread::id* consumer = nullptr) {
   ReplayMessages request;
-  request.on_events = [seen, consumer](std::vector<PersistentRepr>& events) {
+  request.on_events = [seen, consumer](absl::Span<PersistentRepr> events) {
     std::lock_guard<std::mutex> lock(seen->mu);
     if (consumer != nullptr && std::this_thread::get_id() != *consumer) {
       seen->wrong_thread = true;
