@@ -163,8 +163,8 @@ void RoundTripEachTagged(Serialization& serialization,
     using T = decltype(tagged);
     auto bytes = serialization.Serialize(Payload::Of(tagged));
     ASSERT_TRUE(bytes.ok()) << bytes.status();
-    auto back = serialization.Deserialize(bytes->serializer_id,
-                                          bytes->manifest, bytes->bytes);
+    auto back = serialization.Deserialize(bytes->serializer_id, bytes->manifest,
+                                          bytes->bytes);
     ASSERT_TRUE(back.ok()) << back.status();
     ASSERT_NE(back->template As<T>(), nullptr);
     EXPECT_EQ(back->template As<T>()->value, tagged.value);
@@ -275,10 +275,10 @@ TEST(CodecTest, HandWrittenDecodingReadsWhatTheGeneratedCodeReads) {
   second.set_writer_uuid("w-2");
   second.mutable_metadata()->set_serializer_id(kStringSerializerId);
   // Unknown fields 9 (varint), 10 (fixed64), 11 (bytes), 12 (fixed32).
-  const std::string unknown =
-      std::string("\x48\x96\x01", 3) + std::string("\x51", 1) +
-      std::string(8, '\x01') + std::string("\x5a\x02hi", 4) +
-      std::string("\x65", 1) + std::string(4, '\x02');
+  const std::string unknown = std::string("\x48\x96\x01", 3) +
+                              std::string("\x51", 1) + std::string(8, '\x01') +
+                              std::string("\x5a\x02hi", 4) +
+                              std::string("\x65", 1) + std::string(4, '\x02');
   // Concatenated messages merge: payload.bytes stays "old", the rest is
   // second's.
   const std::string record =

@@ -272,9 +272,9 @@ absl::StatusOr<PersistentRepr> DecodeEvent(std::string_view bytes,
     return EventError(persistence_id, sequence_nr, "the record does not parse");
   }
   if (record.sequence_nr != sequence_nr) {
-    return EventError(persistence_id, sequence_nr,
-                      absl::StrCat("the record holds sequence number ",
-                                   record.sequence_nr));
+    return EventError(
+        persistence_id, sequence_nr,
+        absl::StrCat("the record holds sequence number ", record.sequence_nr));
   }
   PersistentRepr event;
   absl::StatusOr<Payload> payload =

@@ -91,10 +91,9 @@ class ReplayCallback {
 
   ReplayCallback() = default;
   // A receiver of decoded events: Record decodes before calling it.
-  template <typename F,
-            typename = std::enable_if_t<
-                std::is_invocable_v<F&, PersistentRepr&&> &&
-                !std::is_same_v<std::decay_t<F>, ReplayCallback>>>
+  template <typename F, typename = std::enable_if_t<
+                            std::is_invocable_v<F&, PersistentRepr&&> &&
+                            !std::is_same_v<std::decay_t<F>, ReplayCallback>>>
   ReplayCallback(F on_event)  // NOLINT: implicit, so a lambda is a callback
       : on_event_(std::move(on_event)) {}
   // A receiver that takes stored records as they are and decodes them

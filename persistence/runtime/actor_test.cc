@@ -185,9 +185,8 @@ FilterRun RunFilter(ReplayFilterSettings::Mode mode,
   ReplayFilterSettings settings;
   settings.mode = mode;
   settings.window_size = window;
-  ReplayFilter filter(settings, [&](const std::string& w) {
-    run.warnings.push_back(w);
-  });
+  ReplayFilter filter(settings,
+                      [&](const std::string& w) { run.warnings.push_back(w); });
   // Takes what the filter cleared, as the replay stream does.
   auto take = [&] {
     for (const PersistentRepr& e : filter.Ready()) {

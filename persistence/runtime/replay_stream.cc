@@ -26,12 +26,11 @@ struct ReplayStream::DrainTask {
 ReplayStream::ReplayStream(std::string persistence_id,
                            ReplayFilterSettings filter, ReplayMessages& request)
     : persistence_id_(std::move(persistence_id)),
-      filter_(
-          filter,
-          [id = persistence_id_](const std::string& warning) {
-            std::cerr << "WARNING replay filter (" << id << "): " << warning
-                      << "\n";
-          }),
+      filter_(filter,
+              [id = persistence_id_](const std::string& warning) {
+                std::cerr << "WARNING replay filter (" << id << "): " << warning
+                          << "\n";
+              }),
       on_events_(std::move(request.on_events)),
       on_done_(std::move(request.on_done)) {
   if (request.executor) {
@@ -53,8 +52,8 @@ ReplayCallback ReplayStream::Callback() {
 absl::Status ReplayStream::AddRecord(int64_t sequence_nr,
                                      std::string_view record) {
   if (!live_.load(std::memory_order_relaxed)) {
-    return absl::CancelledError(absl::StrCat(
-        "the replay of persistence id '", persistence_id_, "' has ended"));
+    return absl::CancelledError(absl::StrCat("the replay of persistence id '",
+                                             persistence_id_, "' has ended"));
   }
   // One writer (the producer): a plain store, no read-modify-write.
   progress_.store(progress_.load(std::memory_order_relaxed) + 1,
@@ -213,8 +212,8 @@ absl::Status ReplayStream::Filter(Batch& batch) {
         std::string_view(batch.bytes).substr(start, record.end - start),
         persistence_id_, record.sequence_nr);
     start = record.end;
-    absl::Status s = event.ok() ? filter_.Add(*std::move(event))
-                                : event.status();
+    absl::Status s =
+        event.ok() ? filter_.Add(*std::move(event)) : event.status();
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
