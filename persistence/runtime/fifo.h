@@ -36,15 +36,6 @@ class Fifo {
   size_t slots() const { return items_.size(); }
 
   T& front() { return items_[head_]; }
-  // The items, front to back.
-  T* begin() { return items_.data() + head_; }
-  T* end() { return items_.data() + items_.size(); }
-  // erase removes the item at `it` and returns the one after it.
-  T* erase(T* it) {
-    const size_t i = static_cast<size_t>(it - items_.data());
-    items_.erase(items_.begin() + i);
-    return items_.data() + i;
-  }
   void push_back(T&& value) { items_.push_back(std::move(value)); }
   void push_back(const T& value) { items_.push_back(value); }
 
