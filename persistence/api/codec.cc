@@ -152,6 +152,24 @@ class WireReader {
   std::string_view in_;
 };
 
+// ParseFields calls `read(field, type, reader)` for each field of `in`, in
+// order; `read` reads the field's value and returns kRead, or returns
+// kUnknown (the field is skipped) or kBad (the record does not parse).
+enum class FieldRead { kRead, kUnknown, kBad };
+template <typename Read>
+bool ParseFields(std::string_view in, Read read) {
+  WireReader r(in);
+  while (!r.done()) {
+    uint64_t field;
+    int type;
+    if (!r.Tag(&field, &type) || field == 0) return false;
+    const FieldRead got = read(field, type, r);
+    if (got == FieldRead::kBad) return false;
+    if (got == FieldRead::kUnknown && !r.Skip(type)) return false;
+  }
+  return true;
+}
+
 struct StoredPayloadView {
   int32_t serializer_id = 0;
   std::string_view manifest;
@@ -159,24 +177,21 @@ struct StoredPayloadView {
 
   // Parse merges `in` into this view (so a repeated field merges).
   bool Parse(std::string_view in) {
-    WireReader r(in);
-    while (!r.done()) {
-      uint64_t field;
-      int type;
-      if (!r.Tag(&field, &type)) return false;
+    return ParseFields(in, [this](uint64_t field, int type, WireReader& r) {
+      bool ok;
       if (field == 1 && type == 0) {
         uint64_t v;
-        if (!r.Varint(&v)) return false;
+        ok = r.Varint(&v);
         serializer_id = static_cast<int32_t>(v);
       } else if (field == 2 && type == 2) {
-        if (!r.Bytes(&manifest)) return false;
+        ok = r.Bytes(&manifest);
       } else if (field == 3 && type == 2) {
-        if (!r.Bytes(&bytes)) return false;
-      } else if (field == 0 || !r.Skip(type)) {
-        return false;
+        ok = r.Bytes(&bytes);
+      } else {
+        return FieldRead::kUnknown;
       }
-    }
-    return true;
+      return ok ? FieldRead::kRead : FieldRead::kBad;
+    });
   }
 };
 
@@ -190,27 +205,23 @@ struct StoredEventView {
   StoredPayloadView metadata;
 
   bool Parse(std::string_view in) {
-    WireReader r(in);
-    while (!r.done()) {
-      uint64_t field;
-      int type;
-      if (!r.Tag(&field, &type)) return false;
-      uint64_t v;
-      std::string_view sub;
+    return ParseFields(in, [this](uint64_t field, int type, WireReader& r) {
+      bool ok;
       if ((field == 1 || field == 4) && type == 0) {
-        if (!r.Varint(&v)) return false;
+        uint64_t v;
+        ok = r.Varint(&v);
         (field == 1 ? sequence_nr : timestamp) = static_cast<int64_t>(v);
       } else if ((field == 2 || field == 6) && type == 2) {
-        if (!r.Bytes(&sub)) return false;
+        std::string_view sub;
         if (field == 6) has_metadata = true;
-        if (!(field == 2 ? payload : metadata).Parse(sub)) return false;
+        ok = r.Bytes(&sub) && (field == 2 ? payload : metadata).Parse(sub);
       } else if ((field == 3 || field == 5) && type == 2) {
-        if (!r.Bytes(field == 3 ? &manifest : &writer_uuid)) return false;
-      } else if (field == 0 || !r.Skip(type)) {
-        return false;
+        ok = r.Bytes(field == 3 ? &manifest : &writer_uuid);
+      } else {
+        return FieldRead::kUnknown;
       }
-    }
-    return true;
+      return ok ? FieldRead::kRead : FieldRead::kBad;
+    });
   }
 };
 
