@@ -72,8 +72,8 @@ namespace persistence {
 //     The event is moved in, never copied; to hand over a copy,
 //     `callback(PersistentRepr(e))`.
 //
-// Thread-safety: a ReplayCallback is called by one thread at a time. It is
-// cheap to copy (the functions are shared).
+// Thread-safety: a ReplayCallback is called by one thread at a time. A copy
+// copies its functions (the runtime's capture one shared pointer each).
 //
 // Example (a receiver of decoded events, as a test writes one):
 //
