@@ -65,14 +65,8 @@ absl::StatusOr<int64_t> GetSize(const Config& section, const std::string& key,
 
 absl::StatusOr<int64_t> GetCount(const Config& section, const std::string& key,
                                  int64_t fallback, int64_t minimum) {
-  absl::StatusOr<int64_t> value = section.GetIntOr(key, fallback);
-  if (!value.ok()) return value.status();
-  if (*value < minimum) {
-    return KeyError(
-        section, key,
-        absl::StrCat("must be at least ", minimum, ", got ", *value));
-  }
-  return *value;
+  if (!section.HasPath(key)) return fallback;
+  return section.GetIntAtLeast(key, minimum);
 }
 
 }  // namespace

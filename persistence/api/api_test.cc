@@ -57,6 +57,17 @@ TEST(ConfigTest, ErrorsNameTheFullKeyAndOrigin) {
   EXPECT_EQ(*a->GetDuration("t"), std::chrono::milliseconds(250));
 }
 
+TEST(ConfigTest, AValueBelowItsMinimumNamesKeyOriginAndBound) {
+  absl::StatusOr<Config> config = Config::ParseString("n = 0", "my.conf");
+  ASSERT_TRUE(config.ok()) << config.status();
+  absl::StatusOr<int64_t> n = config->GetIntAtLeast("n", 1);
+  EXPECT_EQ(n.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(n.status().message()), HasSubstr("'n'"));
+  EXPECT_THAT(std::string(n.status().message()), HasSubstr("my.conf"));
+  EXPECT_THAT(std::string(n.status().message()), HasSubstr("at least 1"));
+  EXPECT_EQ(*config->GetIntAtLeast("n", 0), 0);
+}
+
 TEST(ConfigTest, FallbackAndSubstitution) {
   auto user = Config::ParseString("x = 1, y = ${z}", "user");
   auto defaults = Config::ParseString("x = 2, z = 3, w = 4", "defaults");

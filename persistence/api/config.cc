@@ -156,6 +156,19 @@ absl::StatusOr<int64_t> Config::GetIntOr(const std::string& key,
   return GetInt(key);
 }
 
+absl::StatusOr<int64_t> Config::GetIntAtLeast(const std::string& key,
+                                              int64_t minimum) const {
+  absl::StatusOr<int64_t> value = GetInt(key);
+  if (value.ok() && *value < minimum) {
+    const std::string origin = OriginOf(*config_, key);
+    return absl::InvalidArgumentError(
+        absl::StrCat("config key '", FullKey(key), "'",
+                     origin.empty() ? "" : absl::StrCat(" (", origin, ")"),
+                     ": must be at least ", minimum, ", got ", *value));
+  }
+  return value;
+}
+
 absl::StatusOr<bool> Config::GetBoolOr(const std::string& key,
                                        bool fallback) const {
   if (!HasPath(key)) return fallback;

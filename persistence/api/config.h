@@ -69,6 +69,11 @@ class Config {
                                    int64_t fallback) const;
   absl::StatusOr<bool> GetBoolOr(const std::string& key, bool fallback) const;
 
+  // GetIntAtLeast is GetInt, and InvalidArgument naming the key when the
+  // value is below `minimum`.
+  absl::StatusOr<int64_t> GetIntAtLeast(const std::string& key,
+                                        int64_t minimum) const;
+
   // LeafKeys lists every key that holds a value (not an object), full paths.
   std::vector<std::string> LeafKeys() const;
 

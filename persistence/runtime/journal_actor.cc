@@ -30,12 +30,8 @@ absl::StatusOr<JournalSettings> JournalSettings::FromConfig(const Config& c) {
       c.GetDuration("recovery-event-timeout");
   if (!timeout.ok()) return timeout.status();
   s.recovery_event_timeout = *timeout;
-  absl::StatusOr<int64_t> batch = c.GetInt("max-message-batch-size");
+  absl::StatusOr<int64_t> batch = c.GetIntAtLeast("max-message-batch-size", 1);
   if (!batch.ok()) return batch.status();
-  if (*batch < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "config key '", c.FullKey("max-message-batch-size"), "' must be >= 1"));
-  }
   s.max_message_batch_size = static_cast<int>(*batch);
   return s;
 }
@@ -189,23 +185,23 @@ void JournalActor::Handle(ReplayMessages request) {
   const int64_t max = request.max;
   auto stream =
       std::make_shared<ReplayStream>(id, settings_.replay_filter, request);
-  auto self = std::dynamic_pointer_cast<JournalActor>(shared_from_this());
-  RunAfterWrites(id, [this, self, stream, id, from, to, max] {
+  RunAfterWrites(id, [this, stream, id, from, to, max] {
     Locked([&] {
       return breaker_->Call<absl::StatusOr<int64_t>>([&] {
         return plugin_->AsyncReadHighestSequenceNr(id,
                                                    std::max<int64_t>(0, from));
       });
     })
-        .OnComplete([self, stream, id, from, to,
+        // `alive` keeps this actor until the replay has started.
+        .OnComplete([this, alive = shared_from_this(), stream, id, from, to,
                      max](const absl::StatusOr<int64_t>& highest) {
           if (!highest.ok()) {
             stream->Complete(highest.status());
             return;
           }
           const int64_t h = *highest;
-          self->Post([self, stream, id, from, to, max, h] {
-            self->StartReplay(stream, id, from, std::min(to, h), max, h);
+          Post([this, stream, id, from, to, max, h] {
+            StartReplay(stream, id, from, std::min(to, h), max, h);
           });
         });
   });

@@ -26,14 +26,10 @@ absl::StatusOr<ReplayFilterSettings> ReplayFilterSettings::FromConfig(
         absl::StrCat("config key '", c.FullKey("mode"), "': unknown mode '",
                      *mode, "'; use repair-by-discard-old, fail, warn or off"));
   }
-  absl::StatusOr<int64_t> window = c.GetInt("window-size");
+  absl::StatusOr<int64_t> window = c.GetIntAtLeast("window-size", 1);
   if (!window.ok()) return window.status();
   absl::StatusOr<int64_t> old_writers = c.GetInt("max-old-writers");
   if (!old_writers.ok()) return old_writers.status();
-  if (*window < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "config key '", c.FullKey("window-size"), "' must be >= 1"));
-  }
   s.window_size = static_cast<int>(*window);
   s.max_old_writers = static_cast<int>(*old_writers);
   return s;

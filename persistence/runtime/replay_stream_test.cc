@@ -135,6 +135,20 @@ std::shared_ptr<ReplayStream> NewStream(
   return std::make_shared<ReplayStream>("p", filter, request);
 }
 
+// ExpectEveryEventInOrder waits for the end of a replay of events 1..n and
+// checks that it succeeded with n, and that every event came, in order, on
+// the expected thread.
+void ExpectEveryEventInOrder(Seen& seen, int n) {
+  Future<absl::StatusOr<int64_t>> done = seen.done.GetFuture();
+  ASSERT_TRUE(done.WaitFor(10s));
+  ASSERT_TRUE(done.Get().ok()) << done.Get().status();
+  EXPECT_EQ(*done.Get(), n);
+  std::lock_guard<std::mutex> lock(seen.mu);
+  EXPECT_FALSE(seen.wrong_thread);
+  ASSERT_EQ(seen.seqs.size(), static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) ASSERT_EQ(seen.seqs[i], i + 1);
+}
+
 TEST(ReplayStreamTest, DeliversEveryEventInOrderOnTheExecutorThenTheEnd) {
   Executor executor;
   std::thread::id consumer;
@@ -149,14 +163,7 @@ TEST(ReplayStreamTest, DeliversEveryEventInOrderOnTheExecutorThenTheEnd) {
     stream->Complete(kEvents);
   });
   producer.join();
-  Future<absl::StatusOr<int64_t>> done = seen->done.GetFuture();
-  ASSERT_TRUE(done.WaitFor(10s));
-  ASSERT_TRUE(done.Get().ok()) << done.Get().status();
-  EXPECT_EQ(*done.Get(), kEvents);
-  std::lock_guard<std::mutex> lock(seen->mu);
-  EXPECT_FALSE(seen->wrong_thread);
-  ASSERT_EQ(seen->seqs.size(), static_cast<size_t>(kEvents));
-  for (int i = 0; i < kEvents; ++i) ASSERT_EQ(seen->seqs[i], i + 1);
+  ExpectEveryEventInOrder(*seen, kEvents);
   EXPECT_EQ(stream->progress(), kEvents);
 }
 
@@ -285,13 +292,7 @@ TEST(ReplayStreamTest, RecordsAreDecodedOnTheExecutorInOrder) {
     stream->Complete(kEvents);
   });
   producer.join();
-  Future<absl::StatusOr<int64_t>> done = seen->done.GetFuture();
-  ASSERT_TRUE(done.WaitFor(10s));
-  ASSERT_TRUE(done.Get().ok()) << done.Get().status();
-  std::lock_guard<std::mutex> lock(seen->mu);
-  EXPECT_FALSE(seen->wrong_thread);
-  ASSERT_EQ(seen->seqs.size(), static_cast<size_t>(kEvents));
-  for (int i = 0; i < kEvents; ++i) ASSERT_EQ(seen->seqs[i], i + 1);
+  ExpectEveryEventInOrder(*seen, kEvents);
 }
 
 // A record that does not decode fails the replay with an error naming the
