@@ -124,4 +124,29 @@ bool IdPrefixExtractor::InDomain(const rocksdb::Slice& key) const {
   return PrefixSize(key) > 0;
 }
 
+namespace {
+// The id prefix of a key in the hint domain, or 0: an event key with a
+// sequence number above 0, or a highest key.
+size_t HintPrefixSize(const rocksdb::Slice& key) {
+  if (key.size() < kTagSize + kLengthSize) return 0;
+  const char tag = key[0];
+  if (tag != kEventTag && tag != kHighestTag) return 0;
+  const uint64_t size =
+      kTagSize + kLengthSize + uint64_t{ReadUint32(key.data() + kTagSize)};
+  if (size > key.size()) return 0;
+  if (tag == kHighestTag) return static_cast<size_t>(size);
+  if (size + kSequenceSize > key.size()) return 0;
+  return ReadUint64(key.data() + size) > 0 ? static_cast<size_t>(size) : 0;
+}
+}  // namespace
+
+rocksdb::Slice EventInsertHintExtractor::Transform(
+    const rocksdb::Slice& key) const {
+  return rocksdb::Slice(key.data(), HintPrefixSize(key));
+}
+
+bool EventInsertHintExtractor::InDomain(const rocksdb::Slice& key) const {
+  return HintPrefixSize(key) > 0;
+}
+
 }  // namespace persistence::rocksdb_backend

@@ -229,6 +229,8 @@ rocksdb::Options MakeOptions(const DatabaseSettings& settings) {
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   options.keep_log_file_num = 10;
   options.prefix_extractor = std::make_shared<IdPrefixExtractor>();
+  options.memtable_insert_with_hint_prefix_extractor =
+      std::make_shared<EventInsertHintExtractor>();
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache =
