@@ -195,7 +195,7 @@ RedisJournal::~RedisJournal() = default;
 absl::Status RedisJournal::Start() { return client_.Start(); }
 
 Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
-    std::vector<AtomicWrite> writes) {
+    const std::vector<AtomicWrite>& writes) {
   if (!client_.started())
     return MakeReadyFuture<absl::StatusOr<WriteResults>>(client_.NotStarted());
   // Serialize everything before anything is sent: a rejected atomic write

@@ -63,7 +63,7 @@ class RedisJournal : public AsyncWriteJournal {
   absl::Status Start() override;
 
   Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(
-      std::vector<AtomicWrite> writes) override;
+      const std::vector<AtomicWrite>& writes) override;
   // Writes serialize and go onto the socket; the reply comes back on the
   // connection's reader thread. (A server that stops reading can make the
   // socket write wait, for at most command-timeout.)

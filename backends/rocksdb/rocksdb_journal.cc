@@ -152,7 +152,7 @@ absl::Status RocksDbJournal::NotStarted() const {
 }
 
 Future<absl::StatusOr<WriteResults>> RocksDbJournal::AsyncWriteMessages(
-    std::vector<AtomicWrite> writes) {
+    const std::vector<AtomicWrite>& writes) {
   if (database_ == nullptr) {
     return MakeReadyFuture(absl::StatusOr<WriteResults>(NotStarted()));
   }

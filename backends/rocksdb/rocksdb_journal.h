@@ -70,7 +70,7 @@ class RocksDbJournal : public AsyncWriteJournal {
   absl::Status Start() override;
 
   Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(
-      std::vector<AtomicWrite> writes) override;
+      const std::vector<AtomicWrite>& writes) override;
   // Writes serialize on the caller's thread and queue for the writer thread.
   bool NonBlockingWrites() const override { return true; }
   Future<absl::Status> AsyncDeleteMessagesTo(const std::string& persistence_id,

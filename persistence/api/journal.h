@@ -131,9 +131,11 @@ class AsyncWriteJournal {
   // whole call. A journal that prevents concurrent writers fails the call
   // when a write's first sequence number is not above the stored highest.
   // A call may come before the previous one completed; the writes of one
-  // persistence id must be applied in call order.
+  // persistence id must be applied in call order. `writes` is valid during
+  // the call only: serialize (or copy) what the plugin needs before it
+  // returns. (The runtime keeps them to hand them back to the writer.)
   virtual Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(
-      std::vector<AtomicWrite> writes) = 0;
+      const std::vector<AtomicWrite>& writes) = 0;
 
   // NonBlockingWrites says that AsyncWriteMessages returns at once: it
   // serializes, hands the work to the plugin's own threads or async client,
@@ -184,7 +186,7 @@ class SyncWriteJournal : public AsyncWriteJournal {
   // [END sync-write-journal]
 
   Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(
-      std::vector<AtomicWrite> writes) final {
+      const std::vector<AtomicWrite>& writes) final {
     return MakeReadyFuture(WriteMessages(writes));
   }
   bool NonBlockingWrites() const final { return false; }

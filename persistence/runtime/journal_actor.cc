@@ -68,81 +68,90 @@ void JournalActor::Receive(JournalRequest request) {
 
 void JournalActor::Write(WriteMessages request) {
   uint64_t write_id;
+  const std::vector<AtomicWrite>* writes;
   {
     std::lock_guard<std::mutex> lock(order_mu_);
-    write_id = next_write_id_++;
-    PendingWrite& pending = pending_writes_[write_id];
+    write_id = next_reply_id_ + pending_writes_.size();
+    // A deque keeps its elements in place as it grows at either end, so
+    // `writes` stays valid (and unchanged) while the plugin reads it.
+    PendingWrite& pending = pending_writes_.emplace_back();
+    pending.writes = std::move(request.writes);
     pending.reply = std::move(request.reply);
-    for (const AtomicWrite& w : request.writes) {
-      if (pending.persistence_ids.empty() ||
-          pending.persistence_ids.back() != w.persistence_id()) {
-        pending.persistence_ids.push_back(w.persistence_id());
-        ++writes_in_flight_[w.persistence_id()];
-      }
-    }
+    writes = &pending.writes;
   }
-  auto writes = std::make_shared<std::vector<AtomicWrite>>(request.writes);
   Locked([&] {
     return breaker_->Call<absl::StatusOr<WriteResults>>(
-        [&] { return plugin_->AsyncWriteMessages(std::move(request.writes)); });
+        [&] { return plugin_->AsyncWriteMessages(*writes); });
   })
       .OnComplete(
           // `alive` keeps this actor until the reply is through.
-          [this, alive = shared_from_this(), write_id,
-           writes](const absl::StatusOr<WriteResults>& r) {
-            WriteMessagesResult result;
-            result.writes = std::move(*writes);
-            if (!r.ok()) {
-              result.status = r.status();
-            } else if (r->size() != result.writes.size()) {
-              result.status = absl::InternalError(
-                  absl::StrCat("journal returned ", r->size(), " results for ",
-                               result.writes.size(), " atomic writes"));
-            } else {
-              result.results = *r;
-            }
+          [this, alive = shared_from_this(),
+           write_id](const absl::StatusOr<WriteResults>& r) {
             // Straight from the completing thread: replying needs no hop
             // through this actor's mailbox (order_mu_ keeps the order).
-            OnWriteDone(write_id, std::move(result));
+            OnWriteDone(write_id, r);
           });
 }
 
-void JournalActor::OnWriteDone(uint64_t write_id, WriteMessagesResult result) {
+void JournalActor::OnWriteDone(uint64_t write_id,
+                               const absl::StatusOr<WriteResults>& outcome) {
   std::vector<std::function<void()>> released;
   {
     std::lock_guard<std::mutex> lock(order_mu_);
-    pending_writes_[write_id].result = std::move(result);
+    PendingWrite& finished = pending_writes_[write_id - next_reply_id_];
+    WriteMessagesResult& result = finished.result.emplace();
+    if (!outcome.ok()) {
+      result.status = outcome.status();
+    } else if (outcome->size() != finished.writes.size()) {
+      result.status = absl::InternalError(
+          absl::StrCat("journal returned ", outcome->size(), " results for ",
+                       finished.writes.size(), " atomic writes"));
+    } else {
+      result.results = *outcome;
+    }
     // Reply in request order: deliver every finished write at the head.
     // Replies run under the lock so that two completing threads cannot
     // reorder them; a reply only posts to its requester's mailbox.
-    while (!pending_writes_.empty()) {
-      auto head = pending_writes_.begin();
-      if (head->first != next_reply_id_ || !head->second.result.has_value())
-        break;
-      PendingWrite done = std::move(head->second);
-      pending_writes_.erase(head);
+    while (!pending_writes_.empty() &&
+           pending_writes_.front().result.has_value()) {
+      PendingWrite done = std::move(pending_writes_.front());
+      pending_writes_.pop_front();
       ++next_reply_id_;
-      done.reply(std::move(*done.result));
-      for (const std::string& id : done.persistence_ids) {
-        auto it = writes_in_flight_.find(id);
-        if (--it->second > 0) continue;
-        writes_in_flight_.erase(it);
-        auto waiting = reads_waiting_.find(id);
-        if (waiting == reads_waiting_.end()) continue;
-        for (auto& read : waiting->second) released.push_back(std::move(read));
-        reads_waiting_.erase(waiting);
-      }
+      done.result->writes = std::move(done.writes);
+      if (!reads_waiting_.empty()) ReleaseReads(done.result->writes, released);
+      done.reply(*std::move(done.result));
     }
   }
   // Reads call the plugin: they run in this actor's mailbox.
   for (auto& read : released) Post(std::move(read));
 }
 
+bool JournalActor::WritesInFlight(const std::string& persistence_id) const {
+  for (const PendingWrite& pending : pending_writes_) {
+    for (const AtomicWrite& w : pending.writes) {
+      if (w.persistence_id() == persistence_id) return true;
+    }
+  }
+  return false;
+}
+
+void JournalActor::ReleaseReads(const std::vector<AtomicWrite>& replied,
+                                std::vector<std::function<void()>>& released) {
+  for (const AtomicWrite& w : replied) {
+    auto waiting = reads_waiting_.find(w.persistence_id());
+    if (waiting == reads_waiting_.end() || WritesInFlight(waiting->first)) {
+      continue;
+    }
+    for (auto& read : waiting->second) released.push_back(std::move(read));
+    reads_waiting_.erase(waiting);
+  }
+}
+
 void JournalActor::RunAfterWrites(const std::string& persistence_id,
                                   std::function<void()> read) {
   {
     std::lock_guard<std::mutex> lock(order_mu_);
-    if (writes_in_flight_.count(persistence_id) > 0) {
+    if (WritesInFlight(persistence_id)) {
       reads_waiting_[persistence_id].push_back(std::move(read));
       return;
     }

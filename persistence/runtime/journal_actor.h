@@ -24,11 +24,12 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "persistence/api/config.h"
@@ -77,7 +78,13 @@ class JournalActor : public Actor<JournalRequest> {
   // A read of `persistence_id` runs now, or after its in-flight writes.
   void RunAfterWrites(const std::string& persistence_id,
                       std::function<void()> read);
-  void OnWriteDone(uint64_t write_id, WriteMessagesResult result);
+  void OnWriteDone(uint64_t write_id,
+                   const absl::StatusOr<WriteResults>& outcome);
+  // Under order_mu_: whether a write of the id waits for its reply; and,
+  // for the ids of writes just replied, the reads no write holds back now.
+  bool WritesInFlight(const std::string& persistence_id) const;
+  void ReleaseReads(const std::vector<AtomicWrite>& replied,
+                    std::vector<std::function<void()>>& released);
   // Locked runs `call` (a call into the plugin) under plugin_mu_ and returns
   // its Future; callbacks attached to it run without the lock.
   template <typename F>
@@ -94,17 +101,19 @@ class JournalActor : public Actor<JournalRequest> {
   std::unique_ptr<CircuitBreaker> breaker_;
 
   // Resequencing: write ids are issued in request order and replied in it.
-  // Guarded by order_mu_, since plugins complete writes on their threads.
+  // pending_writes_[i] is write next_reply_id_ + i: every write not yet
+  // replied, holding its events (the plugin reads them during its call;
+  // the reply hands them back). Reads of an id wait while one of its
+  // writes is in there. Guarded by order_mu_, since plugins complete
+  // writes on their threads.
   std::mutex order_mu_;
-  uint64_t next_write_id_ = 0;
   uint64_t next_reply_id_ = 0;
   struct PendingWrite {
+    std::vector<AtomicWrite> writes;
     std::function<void(WriteMessagesResult)> reply;
-    std::vector<std::string> persistence_ids;
     std::optional<WriteMessagesResult> result;
   };
-  std::map<uint64_t, PendingWrite> pending_writes_;
-  std::unordered_map<std::string, int> writes_in_flight_;
+  std::deque<PendingWrite> pending_writes_;
   std::unordered_map<std::string, std::deque<std::function<void()>>>
       reads_waiting_;
 

@@ -320,7 +320,7 @@ class StuckJournal : public FailingJournal {
 class StuckAsync : public AsyncWriteJournal {
  public:
   Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(
-      std::vector<AtomicWrite>) override {
+      const std::vector<AtomicWrite>&) override {
     return MakeReadyFuture(absl::StatusOr<WriteResults>(WriteResults{}));
   }
   Future<absl::Status> AsyncDeleteMessagesTo(const std::string&,
@@ -402,7 +402,7 @@ class ReversingJournal : public AsyncWriteJournal {
     if (worker_.joinable()) worker_.join();
   }
   Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(
-      std::vector<AtomicWrite> writes) override {
+      const std::vector<AtomicWrite>& writes) override {
     Promise<absl::StatusOr<WriteResults>> p;
     held_.push_back({p, writes.size()});
     if (held_.size() == 3) {
