@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "backends/rocksdb/key_layout.h"
 #include "persistence/api/codec.h"
+#include "rocksdb/perf_level.h"
 #include "rocksdb/write_batch.h"
 
 namespace persistence::rocksdb_backend {
@@ -392,6 +393,9 @@ absl::StatusOr<int64_t> Database::ReadHighest(
 
 void Database::WriterLoop() {
   pthread_setname_np(pthread_self(), "rocksdb-writer");
+  // RocksDB counts into a thread-local perf context by default; nobody
+  // reads this thread's, and the count costs a TLS lookup per key.
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
   const size_t max_bytes =
       static_cast<size_t>(settings_.max_group_commit_bytes);
   // Poll for the next write before sleeping: an actor that waited for

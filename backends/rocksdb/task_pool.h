@@ -27,6 +27,8 @@
 #include <thread>
 #include <vector>
 
+#include "rocksdb/perf_level.h"
+
 namespace persistence::rocksdb_backend {
 
 class TaskPool {
@@ -37,6 +39,9 @@ class TaskPool {
     for (int i = 0; i < threads; ++i) {
       threads_.emplace_back([state = state_, name] {
         pthread_setname_np(pthread_self(), name);
+        // Its tasks call RocksDB: no thread-local perf counting (see
+        // Database::WriterLoop).
+        rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
         Run(*state);
       });
     }
