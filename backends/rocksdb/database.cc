@@ -103,48 +103,52 @@ absl::Status CheckLayout(rocksdb::DB& db, const std::string& path) {
   return absl::OkStatus();
 }
 
-size_t BytesOf(const std::vector<PreparedWrite>& writes) {
-  size_t bytes = 0;
-  for (const PreparedWrite& w : writes) {
-    for (const auto& [key, value] : w.records)
-      bytes += key.size() + value.size();
-  }
-  return bytes;
-}
-
 }  // namespace
 
-std::vector<PreparedWrite> PrepareWrites(
-    const std::vector<AtomicWrite>& writes) {
-  std::vector<EncodedWrite> encoded = EncodeAtomicWrites(writes);
-  std::vector<PreparedWrite> prepared(writes.size());
+PreparedWrites PrepareWrites(const std::vector<AtomicWrite>& writes) {
+  PreparedWrites prepared;
+  prepared.writes.resize(writes.size());
+  size_t events = 0;
+  for (const AtomicWrite& write : writes) events += write.size();
+  prepared.records.reserve(events);
   for (size_t i = 0; i < writes.size(); ++i) {
     const AtomicWrite& write = writes[i];
-    PreparedWrite& p = prepared[i];
-    p.persistence_id = write.persistence_id();
+    PreparedWrites::Write& p = prepared.writes[i];
+    const std::string& id = write.persistence_id();
+    if (prepared.ids.empty() || prepared.ids.back() != id) {
+      prepared.ids.push_back(id);
+    }
+    p.id = prepared.ids.size() - 1;
     p.lowest_sequence_nr = write.lowest_sequence_nr();
     p.highest_sequence_nr = write.highest_sequence_nr();
-    if (!IsValidId(p.persistence_id)) {
+    p.first_record = p.end_record = prepared.records.size();
+    if (!IsValidId(id)) {
       p.rejection =
           absl::InvalidArgumentError("persistence id longer than 4 GiB");
       continue;
     }
     if (p.lowest_sequence_nr < 1) {
-      p.rejection = absl::InvalidArgumentError(absl::StrCat(
-          "persistence id '", p.persistence_id, "': sequence number ",
-          p.lowest_sequence_nr, " is below 1"));
+      p.rejection = absl::InvalidArgumentError(
+          absl::StrCat("persistence id '", id, "': sequence number ",
+                       p.lowest_sequence_nr, " is below 1"));
       continue;
     }
-    if (!encoded[i].status.ok()) {
-      p.rejection = encoded[i].status;
-      continue;
+    // Every event first: a write with one event that cannot be serialized
+    // leaves no record (and no bytes) behind.
+    const size_t buffer_start = prepared.buffer.size();
+    for (const PersistentRepr& event : write.payload()) {
+      const size_t begin = prepared.buffer.size();
+      absl::Status s = AppendEncodedEvent(event, &prepared.buffer);
+      if (!s.ok()) {
+        p.rejection = s;
+        prepared.buffer.resize(buffer_start);
+        prepared.records.resize(p.first_record);
+        break;
+      }
+      prepared.records.push_back(
+          {event.sequence_nr, begin, prepared.buffer.size() - begin});
     }
-    p.records.reserve(write.size());
-    for (size_t j = 0; j < write.size(); ++j) {
-      p.records.emplace_back(
-          EventKey(p.persistence_id, write.payload()[j].sequence_nr),
-          std::move(encoded[i].records[j]));
-    }
+    p.end_record = prepared.records.size();
   }
   return prepared;
 }
@@ -330,9 +334,9 @@ void Database::CloseAndDelete(Database* database) {
 }
 
 Future<absl::StatusOr<WriteResults>> Database::WriteEvents(
-    std::vector<PreparedWrite> writes, bool sync) {
+    PreparedWrites writes, bool sync) {
   EventWrite request;
-  request.bytes = BytesOf(writes);
+  request.bytes = writes.buffer.size();
   request.writes = std::move(writes);
   request.sync = sync;
   Future<absl::StatusOr<WriteResults>> future = request.promise.GetFuture();
@@ -515,8 +519,8 @@ absl::Status Database::Admit(
     std::unordered_map<std::string, int64_t>& group_highest) {
   // This request's own view: its earlier writes count for its later ones.
   std::vector<std::pair<const std::string*, int64_t>> mine;
-  for (const PreparedWrite& w : request.writes) {
-    const std::string& id = w.persistence_id;
+  for (const PreparedWrites::Write& w : request.writes.writes) {
+    const std::string& id = request.writes.id_of(w);
     auto own = std::find_if(mine.begin(), mine.end(), [&](const auto& entry) {
       return *entry.first == id;
     });
@@ -553,6 +557,7 @@ absl::Status Database::Admit(
 
 void Database::Commit(std::vector<Request> group) {
   rocksdb::WriteBatch batch;
+  std::string& key = key_buffer_;  // reused: no allocation per event
   std::unordered_map<std::string, int64_t> group_highest;
   // Per request: OK when it made it into the batch, else why it did not.
   std::vector<absl::Status> admitted(group.size());
@@ -562,10 +567,16 @@ void Database::Commit(std::vector<Request> group) {
     if (auto* w = std::get_if<EventWrite>(&group[i])) {
       admitted[i] = Admit(*w, group_highest);
       if (!admitted[i].ok()) continue;
-      for (const PreparedWrite& p : w->writes) {
+      const PreparedWrites& prepared = w->writes;
+      for (const PreparedWrites::Write& p : prepared.writes) {
         if (!p.rejection.ok()) continue;
-        for (const auto& [key, value] : p.records) {
-          rocksdb::Status s = batch.Put(key, value);
+        SetEventKeyPrefix(&key, prepared.id_of(p));
+        for (size_t r = p.first_record; r < p.end_record; ++r) {
+          const PreparedWrites::Record& record = prepared.records[r];
+          SetEventKeySequenceNr(&key, record.sequence_nr);
+          const std::string_view value = prepared.bytes_of(record);
+          rocksdb::Status s =
+              batch.Put(key, rocksdb::Slice(value.data(), value.size()));
           if (!s.ok())
             batch_error = FromRocksDb(s, "cannot build the write batch");
         }
@@ -640,8 +651,10 @@ void Database::Acknowledge(Completion& completion) {
         w->promise.Set(completion.written);
       } else {
         WriteResults results;
-        results.reserve(w->writes.size());
-        for (const PreparedWrite& p : w->writes) results.push_back(p.rejection);
+        results.reserve(w->writes.writes.size());
+        for (const PreparedWrites::Write& p : w->writes.writes) {
+          results.push_back(p.rejection);
+        }
         w->promise.Set(std::move(results));
       }
     } else {

@@ -59,6 +59,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -74,22 +75,43 @@
 
 namespace persistence::rocksdb_backend {
 
-// PreparedWrite: one atomic write, encoded before it reaches the writer.
-struct PreparedWrite {
-  std::string persistence_id;
-  int64_t lowest_sequence_nr = 0;
-  int64_t highest_sequence_nr = 0;
-  // Not OK: the write is rejected (an event could not be serialized) and
-  // `records` is empty; nothing of it is stored.
-  absl::Status rejection;
-  // (key, encoded event) for each event, in order.
-  std::vector<std::pair<std::string, std::string>> records;
+// PreparedWrites: the atomic writes of one request, encoded on the
+// caller's thread before they reach the writer. The records of all writes
+// sit back to back in one buffer, and consecutive writes of one id share
+// its copy, so a request of many small writes costs a few allocations, not
+// several per event.
+struct PreparedWrites {
+  struct Write {
+    size_t id = 0;  // index into `ids`
+    int64_t lowest_sequence_nr = 0;
+    int64_t highest_sequence_nr = 0;
+    // Not OK: the write is rejected (an event could not be serialized, or
+    // the id or sequence number is invalid) and it has no records; nothing
+    // of it is stored.
+    absl::Status rejection;
+    size_t first_record = 0;  // its records: [first_record, end_record)
+    size_t end_record = 0;
+  };
+  // One encoded event: bytes [begin, begin + size) of `buffer`.
+  struct Record {
+    int64_t sequence_nr = 0;
+    size_t begin = 0;
+    size_t size = 0;
+  };
+
+  std::vector<std::string> ids;
+  std::vector<Write> writes;
+  std::vector<Record> records;
+  std::string buffer;
+
+  const std::string& id_of(const Write& w) const { return ids[w.id]; }
+  std::string_view bytes_of(const Record& r) const {
+    return std::string_view(buffer).substr(r.begin, r.size);
+  }
 };
 
-// PrepareWrites encodes every event of `writes` (EncodeAtomicWrites) and
-// builds their keys, on the caller's thread.
-std::vector<PreparedWrite> PrepareWrites(
-    const std::vector<AtomicWrite>& writes);
+// PrepareWrites encodes every event of `writes` (AppendEncodedEvent).
+PreparedWrites PrepareWrites(const std::vector<AtomicWrite>& writes);
 
 class Database {
  public:
@@ -112,8 +134,8 @@ class Database {
   // next group commit. The call fails (FailedPrecondition, nothing stored)
   // when a write's first sequence number is not above the id's stored
   // highest; rejected writes come back as their rejection.
-  Future<absl::StatusOr<WriteResults>> WriteEvents(
-      std::vector<PreparedWrite> writes, bool sync);
+  Future<absl::StatusOr<WriteResults>> WriteEvents(PreparedWrites writes,
+                                                   bool sync);
 
   // DeleteEvents removes the events of `persistence_id` up to `to`
   // (inclusive) with one range deletion in the next group commit.
@@ -138,7 +160,7 @@ class Database {
   friend class DatabaseRegistry;
 
   struct EventWrite {
-    std::vector<PreparedWrite> writes;
+    PreparedWrites writes;
     bool sync = true;
     size_t bytes = 0;
     Promise<absl::StatusOr<WriteResults>> promise;
@@ -189,6 +211,7 @@ class Database {
   const std::string path_;
   const DatabaseSettings settings_;
   std::unique_ptr<rocksdb::DB> db_;
+  std::string key_buffer_;  // the writer's, for building event keys
 
   std::mutex mu_;
   std::condition_variable work_;

@@ -62,6 +62,23 @@ std::string EventKey(std::string_view persistence_id, int64_t sequence_nr) {
   return KeyWithSequence(kEventTag, persistence_id, sequence_nr);
 }
 
+void SetEventKeyPrefix(std::string* key, std::string_view persistence_id) {
+  key->clear();
+  key->push_back(kEventTag);
+  AppendUint32(key, static_cast<uint32_t>(persistence_id.size()));
+  key->append(persistence_id.data(), persistence_id.size());
+  key->append(kSequenceSize, '\0');
+}
+
+void SetEventKeySequenceNr(std::string* key, int64_t sequence_nr) {
+  uint64_t v = sequence_nr < 0 ? 0 : static_cast<uint64_t>(sequence_nr);
+  char* p = key->data() + key->size() - kSequenceSize;
+  for (int i = static_cast<int>(kSequenceSize) - 1; i >= 0; --i) {
+    p[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+}
+
 std::string EventKeyEnd(std::string_view persistence_id, int64_t to) {
   std::string key = EventKey(persistence_id, to);
   key.push_back('\0');

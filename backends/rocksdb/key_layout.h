@@ -58,6 +58,13 @@ bool IsValidId(std::string_view persistence_id);
 
 // EventKey is the key of the event at `sequence_nr` (>= 0).
 std::string EventKey(std::string_view persistence_id, int64_t sequence_nr);
+// SetEventKeyPrefix and SetEventKeySequenceNr build EventKey(id, seq) in
+// a reused buffer, for many keys of one id without an allocation each:
+//   SetEventKeyPrefix(&key, id);          // the id's part, once
+//   SetEventKeySequenceNr(&key, seq);     // then per event: key is
+//                                         // EventKey(id, seq)
+void SetEventKeyPrefix(std::string* key, std::string_view persistence_id);
+void SetEventKeySequenceNr(std::string* key, int64_t sequence_nr);
 // EventKeyEnd is the exclusive upper bound just past EventKey(id, to): the
 // end of a scan or DeleteRange that includes `to` (also for the largest
 // int64, since the bound is the key plus one zero byte).

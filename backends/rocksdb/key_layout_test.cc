@@ -101,6 +101,18 @@ TEST(IdPrefixExtractor, PrefixIsTheIdPart) {
   EXPECT_FALSE(extractor.InDomain("e"));
 }
 
+TEST(KeyLayout, EventKeysBuiltInPlaceEqualEventKey) {
+  std::string key = "left over from before";
+  for (const std::string& id :
+       {std::string("a"), std::string("x\0y", 3), std::string(300, 'z')}) {
+    SetEventKeyPrefix(&key, id);
+    for (int64_t seq : {int64_t{1}, int64_t{256}, kMax, int64_t{7}}) {
+      SetEventKeySequenceNr(&key, seq);
+      EXPECT_EQ(key, EventKey(id, seq));
+    }
+  }
+}
+
 TEST(EventInsertHintExtractor, EventKeysWithASequenceNumberAndHighestKeys) {
   EventInsertHintExtractor hint;
   const std::string id("a\0b", 3);

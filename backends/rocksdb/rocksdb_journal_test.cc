@@ -186,6 +186,31 @@ TEST_F(RocksDbJournalTest, RejectedAtomicWriteLeavesNothing) {
   EXPECT_THAT(Replay(*journal_, "p").seqs, ElementsAre(1, 2, 3));
 }
 
+TEST_F(RocksDbJournalTest, RejectedWriteBetweenOthersLeavesTheirEventsIntact) {
+  // The records of a request share one buffer: a rejected write in the
+  // middle must leave the writes around it exactly as they were.
+  struct NoSerializer {};
+  std::vector<PersistentRepr> events = {Event("p", 1), Event("p", 2),
+                                        Event("p", 3)};
+  events[2].payload = Payload::Of(NoSerializer{});
+  std::vector<AtomicWrite> writes;
+  writes.push_back(Atomic("a", 1, 2));
+  writes.push_back(Atomic("a", 3, 3));
+  writes.push_back(AtomicWrite::Make(std::move(events)).value());
+  writes.push_back(Atomic("a", 4, 5));
+  absl::StatusOr<WriteResults> r = Write(*journal_, std::move(writes));
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->size(), 4u);
+  EXPECT_TRUE((*r)[0].ok());
+  EXPECT_TRUE((*r)[1].ok());
+  EXPECT_EQ((*r)[2].code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE((*r)[3].ok());
+  Replayed a = Replay(*journal_, "a");
+  EXPECT_THAT(a.seqs, ElementsAre(1, 2, 3, 4, 5));
+  EXPECT_THAT(a.payloads, ElementsAre("a:1", "a:2", "a:3", "a:4", "a:5"));
+  EXPECT_THAT(Replay(*journal_, "p").seqs, IsEmpty());
+}
+
 TEST_F(RocksDbJournalTest, StaleWriterIsRefusedAndNothingOfItsCallIsStored) {
   ASSERT_TRUE(Write(*journal_, {Atomic("p", 1, 3)}).ok());
   // One stale write fails the whole call, also its fresh write of `q`.

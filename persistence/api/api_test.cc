@@ -220,6 +220,22 @@ TEST(CodecTest, RejectedWriteHasNoRecordsAndCorruptionNamesIdAndSeq) {
               HasSubstr("sequence number 9"));
 }
 
+TEST(CodecTest, AppendedRecordsAreEncodeEventBackToBack) {
+  std::string buffer = "head";
+  ASSERT_TRUE(AppendEncodedEvent(Event("p", 1), &buffer).ok());
+  ASSERT_TRUE(AppendEncodedEvent(Event("p", 2), &buffer).ok());
+  EXPECT_EQ(buffer,
+            "head" + *EncodeEvent(Event("p", 1)) + *EncodeEvent(Event("p", 2)));
+  // A failure leaves the buffer as it was.
+  PersistentRepr bad = Event("p", 3);
+  bad.payload = Payload::Of(NoSerializer{});
+  const std::string before = buffer;
+  absl::Status s = AppendEncodedEvent(bad, &buffer);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("sequence number 3"));
+  EXPECT_EQ(buffer, before);
+}
+
 // EncodeEvent writes the wire format by hand; it must be exactly what the
 // generated code of stored.proto writes, and decode back to the event.
 TEST(CodecTest, HandWrittenEncodingMatchesTheGeneratedCode) {

@@ -1,6 +1,8 @@
 // Copyright 2026 The eventpersist Authors.
 #include "persistence/api/codec.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "persistence/api/stored.pb.h"
 
@@ -234,8 +236,8 @@ absl::Status EventError(const std::string& persistence_id, int64_t sequence_nr,
 
 }  // namespace
 
-absl::StatusOr<std::string> EncodeEvent(const PersistentRepr& event,
-                                        const Serialization& serialization) {
+absl::Status AppendEncodedEvent(const PersistentRepr& event, std::string* out,
+                                const Serialization& serialization) {
   absl::StatusOr<SerializedPayload> payload =
       serialization.Serialize(event.payload);
   if (!payload.ok()) {
@@ -257,20 +259,32 @@ absl::StatusOr<std::string> EncodeEvent(const PersistentRepr& event,
   // StoredEvent: sequence_nr = 1, payload = 2, manifest = 3, timestamp = 4,
   // writer_uuid = 5, metadata = 6.
   const bool has_metadata = event.metadata.has_value();
-  std::string out;
-  out.reserve(Wire::IntSize(1, event.sequence_nr) +
-              Wire::PayloadSize(2, *payload) +
-              Wire::BytesSize(3, event.manifest.size()) +
-              Wire::IntSize(4, event.timestamp) +
-              Wire::BytesSize(5, event.writer_uuid.size()) +
-              (has_metadata ? Wire::PayloadSize(6, *metadata) : 0));
-  Wire wire(&out);
+  const size_t size = Wire::IntSize(1, event.sequence_nr) +
+                      Wire::PayloadSize(2, *payload) +
+                      Wire::BytesSize(3, event.manifest.size()) +
+                      Wire::IntSize(4, event.timestamp) +
+                      Wire::BytesSize(5, event.writer_uuid.size()) +
+                      (has_metadata ? Wire::PayloadSize(6, *metadata) : 0);
+  // Grow geometrically: a buffer that takes many records must not be
+  // reallocated for each.
+  if (out->capacity() < out->size() + size) {
+    out->reserve(std::max(out->size() + size, 2 * out->capacity()));
+  }
+  Wire wire(out);
   wire.Int(1, event.sequence_nr);
   wire.Payload(2, *payload);
   wire.Bytes(3, event.manifest);
   wire.Int(4, event.timestamp);
   wire.Bytes(5, event.writer_uuid);
   if (has_metadata) wire.Payload(6, *metadata);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> EncodeEvent(const PersistentRepr& event,
+                                        const Serialization& serialization) {
+  std::string out;
+  absl::Status s = AppendEncodedEvent(event, &out, serialization);
+  if (!s.ok()) return s;
   return out;
 }
 

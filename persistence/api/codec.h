@@ -37,6 +37,13 @@ absl::StatusOr<std::string> EncodeEvent(
     const PersistentRepr& event,
     const Serialization& serialization = Serialization::Global());
 
+// AppendEncodedEvent appends EncodeEvent(event) to `*out`, for a backend
+// that keeps the records of a request in one buffer (growing it
+// geometrically). On error `*out` is unchanged.
+absl::Status AppendEncodedEvent(
+    const PersistentRepr& event, std::string* out,
+    const Serialization& serialization = Serialization::Global());
+
 // DecodeEvent rebuilds the event stored for (persistence_id, sequence_nr).
 // A record that does not parse, or holds another sequence number, is
 // DataLoss naming both.
