@@ -41,15 +41,18 @@ class SharedState {
  public:
   // Returns false when a value was already set (the new one is dropped).
   bool Set(T value) {
-    std::vector<std::function<void(const T&)>> callbacks;
+    std::function<void(const T&)> first;
+    std::vector<std::function<void(const T&)>> more;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (value_.has_value()) return false;
       value_.emplace(std::move(value));
-      callbacks.swap(callbacks_);
+      first.swap(first_);
+      more.swap(more_);
     }
     // value_ never changes once set, so reading it unlocked is safe.
-    for (auto& callback : callbacks) callback(*value_);
+    if (first) first(*value_);
+    for (auto& callback : more) callback(*value_);
     {
       // Waiters wake after the callbacks ran, so a thread that waited
       // sees their effects (and may then free what they captured).
@@ -64,7 +67,11 @@ class SharedState {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!value_.has_value()) {
-        callbacks_.push_back(std::move(callback));
+        if (!first_) {
+          first_ = std::move(callback);
+        } else {
+          more_.push_back(std::move(callback));
+        }
         return;
       }
     }
@@ -92,7 +99,10 @@ class SharedState {
   std::condition_variable ready_;
   std::optional<T> value_;
   bool done_ = false;  // value_ set and the callbacks registered before ran
-  std::vector<std::function<void(const T&)>> callbacks_;
+  // Callbacks registered before the value, in order. Most futures get
+  // exactly one: it needs no vector.
+  std::function<void(const T&)> first_;
+  std::vector<std::function<void(const T&)>> more_;
 };
 
 }  // namespace future_internal

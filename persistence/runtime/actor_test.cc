@@ -164,6 +164,37 @@ TEST(CircuitBreakerTest, CallTimeoutCountsAsFailure) {
   EXPECT_EQ(breaker.state(), CircuitBreaker::State::kOpen);
 }
 
+TEST(CircuitBreakerTest, OnlyCallsPastTheirDeadlineTimeOut) {
+  Scheduler scheduler;
+  CircuitBreaker breaker(
+      scheduler, {100, std::chrono::milliseconds(40), std::chrono::seconds(30)},
+      "mixed");
+  Promise<absl::Status> never_a, never_c, late;
+  Future<absl::Status> a =
+      breaker.Call<absl::Status>([&] { return never_a.GetFuture(); });
+  Future<absl::Status> b = breaker.Call<absl::Status>(
+      [] { return MakeReadyFuture(absl::OkStatus()); });
+  Future<absl::Status> c =
+      breaker.Call<absl::Status>([&] { return never_c.GetFuture(); });
+  Future<absl::Status> d =
+      breaker.Call<absl::Status>([&] { return late.GetFuture(); });
+  EXPECT_TRUE(b.Get().ok());
+  late.Set(absl::InternalError("done in time, but failed"));
+  EXPECT_EQ(d.Get().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(a.Get().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(c.Get().code(), absl::StatusCode::kDeadlineExceeded);
+  never_a.Set(absl::OkStatus());  // too late: a stays timed out
+  EXPECT_EQ(a.Get().code(), absl::StatusCode::kDeadlineExceeded);
+  // A call after the others timed out gets a fresh deadline.
+  Promise<absl::Status> slow;
+  Future<absl::Status> e =
+      breaker.Call<absl::Status>([&] { return slow.GetFuture(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  slow.Set(absl::OkStatus());
+  EXPECT_TRUE(e.Get().ok());
+  EXPECT_EQ(breaker.state(), CircuitBreaker::State::kClosed);
+}
+
 PersistentRepr E(int64_t seq, const std::string& writer) {
   PersistentRepr e;
   e.persistence_id = "p";

@@ -58,43 +58,58 @@ class CircuitBreaker {
   // A call still running when the breaker is destroyed completes safely.
   template <typename T>
   Future<T> Call(const std::function<Future<T>()>& body) {
-    absl::Status refused = core_->Admit();
+    auto call = std::make_shared<TimedCall<T>>();
+    absl::Status refused = core_->Admit(call);
     if (!refused.ok()) return MakeReadyFuture<T>(T(refused));
-    Promise<T> result;
-    // The body's completion and the timeout race; the first to claim the
-    // call counts it (before completing, so a caller sees the new state).
-    auto claimed = std::make_shared<std::atomic<bool>>(false);
-    const auto timeout = core_->settings.call_timeout;
-    Scheduler::TimerId timer = scheduler_.ScheduleOnce(
-        timeout, [core = core_, result, timeout, claimed] {
-          if (claimed->exchange(true)) return;
-          core->OnResult(false);
-          result.Set(T(absl::DeadlineExceededError(absl::StrCat(
-              core->name, ": call did not complete within ",
-              std::chrono::duration_cast<std::chrono::milliseconds>(timeout)
-                  .count(),
-              " ms (call-timeout)"))));
-        });
-    body().OnComplete([core = core_, scheduler = &scheduler_, result, timer,
-                       claimed](const T& value) {
-      if (claimed->exchange(true)) return;
-      scheduler->Cancel(timer);
-      core->OnResult(value.ok());
-      result.Set(value);
+    Future<T> result = call->promise.GetFuture();
+    body().OnComplete([core = core_, call](const T& value) {
+      // Finish claims the call unless its timeout did; it counts the
+      // result before completing, so a caller sees the new state.
+      if (core->Finish(*call, value.ok())) call->promise.Set(value);
     });
-    return result.GetFuture();
+    return result;
   }
 
   State state() const;
 
  private:
-  // Core: the state, shared with the callbacks of calls in flight.
-  struct Core {
-    Core(CircuitBreakerSettings s, std::string n)
-        : settings(s), name(std::move(n)) {}
-    absl::Status Admit();
-    void OnResult(bool success);
+  // Calls in flight wait in a list in deadline order (all of a breaker
+  // have the same timeout, so that is call order). One scheduler timer,
+  // armed for the oldest call, fails the calls whose deadline passed: a
+  // call costs no timer of its own, only a link in and out of the list.
+  struct PendingCall {
+    virtual ~PendingCall() = default;
+    virtual void TimedOut(absl::Status status) = 0;
+    std::chrono::steady_clock::time_point deadline;
+    // Links of the list, and the list's reference to the call, while in it
+    // (guarded by Core::mu).
+    PendingCall* prev = nullptr;
+    PendingCall* next = nullptr;
+    std::shared_ptr<PendingCall> self;
+  };
+  template <typename T>
+  struct TimedCall : PendingCall {
+    void TimedOut(absl::Status status) override { promise.Set(T(status)); }
+    Promise<T> promise;
+  };
 
+  // Core: the state, shared with the callbacks of calls in flight.
+  struct Core : std::enable_shared_from_this<Core> {
+    Core(Scheduler& s, CircuitBreakerSettings settings, std::string n)
+        : scheduler(s), settings(settings), name(std::move(n)) {}
+    // Admit lets a call pass (and puts it in the list) or refuses it.
+    absl::Status Admit(const std::shared_ptr<PendingCall>& call);
+    // Finish takes a completed call out of the list and counts its
+    // result; false when its timeout claimed it first.
+    bool Finish(PendingCall& call, bool success);
+    // Expire fails the calls whose deadline passed (the timer's task).
+    void Expire();
+
+    void Count(bool success);        // under mu
+    void Unlink(PendingCall& call);  // under mu
+    void ArmTimer();                 // under mu, for the oldest call
+
+    Scheduler& scheduler;  // outlives the breaker (the actor system's)
     const CircuitBreakerSettings settings;
     const std::string name;
     mutable std::mutex mu;
@@ -102,9 +117,11 @@ class CircuitBreaker {
     int failures = 0;
     bool trial_in_flight = false;
     std::chrono::steady_clock::time_point opened_at;
+    PendingCall* oldest = nullptr;  // the list: oldest ... newest
+    PendingCall* newest = nullptr;
+    bool timer_armed = false;
   };
 
-  Scheduler& scheduler_;  // outlives the breaker (the actor system's)
   std::shared_ptr<Core> core_;
 };
 
