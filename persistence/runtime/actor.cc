@@ -18,8 +18,8 @@ void ActorBase::Post(std::function<void()> message) {
     if (scheduled_) return;
     scheduled_ = true;
   }
-  // The task holds the actor alive until its mailbox run ends.
-  dispatcher_->Execute([self = shared_from_this()] { self->RunMailbox(); });
+  // The queued task holds the actor alive until its mailbox run ends.
+  dispatcher_->Execute(std::shared_ptr<Task>(shared_from_this()));
 }
 
 void ActorBase::Stop() {
@@ -67,7 +67,7 @@ void ActorBase::RunMailbox() {
     }
   }
   // More work: yield the thread to other actors and come back.
-  dispatcher_->Execute([self = shared_from_this()] { self->RunMailbox(); });
+  dispatcher_->Execute(std::shared_ptr<Task>(shared_from_this()));
 }
 
 }  // namespace persistence

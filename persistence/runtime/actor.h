@@ -37,7 +37,7 @@ namespace persistence {
 
 class ActorSystem;
 
-class ActorBase : public std::enable_shared_from_this<ActorBase> {
+class ActorBase : public Task, public std::enable_shared_from_this<ActorBase> {
  public:
   virtual ~ActorBase() = default;
 
@@ -60,6 +60,8 @@ class ActorBase : public std::enable_shared_from_this<ActorBase> {
  private:
   friend class ActorSystem;
   void Attach(ActorSystem* system, Dispatcher* dispatcher);
+  // RunTask is a turn of the mailbox on the dispatcher (Task).
+  void RunTask() final { RunMailbox(); }
   void RunMailbox();
   void FinishStop();
 

@@ -27,7 +27,22 @@ Dispatcher::Dispatcher(std::string id, int threads, int throughput,
 
 Dispatcher::~Dispatcher() { Shutdown(); }
 
+namespace {
+class FunctionTask : public Task {
+ public:
+  explicit FunctionTask(std::function<void()> f) : f_(std::move(f)) {}
+  void RunTask() override { f_(); }
+
+ private:
+  std::function<void()> f_;
+};
+}  // namespace
+
 void Dispatcher::Execute(std::function<void()> task) {
+  Execute(std::make_shared<FunctionTask>(std::move(task)));
+}
+
+void Dispatcher::Execute(std::shared_ptr<Task> task) {
   bool wake;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -51,7 +66,7 @@ void Dispatcher::Shutdown() {
   for (std::thread& t : threads_) {
     if (t.joinable()) t.join();
   }
-  std::deque<std::function<void()>> dropped;
+  std::deque<std::shared_ptr<Task>> dropped;
   {
     std::lock_guard<std::mutex> lock(mu_);
     threads_.clear();
@@ -104,7 +119,7 @@ bool Dispatcher::Spin(bool* spun) {
 
 void Dispatcher::Work() {
   for (;;) {
-    std::function<void()> task;
+    std::shared_ptr<Task> task;
     {
       std::unique_lock<std::mutex> lock(mu_);
       if (tasks_.empty() && !shutdown_) {
@@ -130,7 +145,7 @@ void Dispatcher::Work() {
       tasks_.pop_front();
       queued_.fetch_sub(1, std::memory_order_release);
     }
-    task();
+    task->RunTask();
   }
 }
 

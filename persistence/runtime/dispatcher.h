@@ -34,12 +34,21 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 namespace persistence {
+
+// Task: what a dispatcher runs. An actor is one (its RunTask runs a turn of
+// its mailbox), so scheduling an actor allocates nothing.
+class Task {
+ public:
+  virtual ~Task() = default;
+  virtual void RunTask() = 0;
+};
 
 class Dispatcher {
  public:
@@ -49,6 +58,9 @@ class Dispatcher {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
+  // Execute runs `task` on one of the pool's threads. The std::function
+  // form wraps it in a Task (one allocation).
+  void Execute(std::shared_ptr<Task> task);
   void Execute(std::function<void()> task);
   void Shutdown();
 
@@ -70,7 +82,7 @@ class Dispatcher {
   const std::chrono::nanoseconds spin_time_;
   std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<std::function<void()>> tasks_;
+  std::deque<std::shared_ptr<Task>> tasks_;
   bool shutdown_ = false;
   int sleepers_ = 0;              // threads waiting on wake_ (under mu_)
   std::atomic<int> queued_{0};    // tasks_.size(), readable without mu_

@@ -38,9 +38,8 @@ int64_t NowMillis() {
 
 PersistentActorBase::PersistentActorBase() : writer_uuid_(NewWriterUuid()) {}
 
-template <typename T>
-std::function<void(T)> PersistentActorBase::InMailbox(
-    std::function<void(PersistentActorBase*, T)> fn) {
+template <typename T, typename F>
+std::function<void(T)> PersistentActorBase::InMailbox(F fn) {
   std::shared_ptr<ActorBase> self = shared_from_this();
   PersistentActorBase* me = this;
   return [self, me, fn = std::move(fn)](T value) {

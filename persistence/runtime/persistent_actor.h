@@ -210,10 +210,11 @@ class PersistentActorBase : public virtual ActorBase {
   void OnReplayed(const PersistentRepr& event);
   void OnReplayDone(absl::StatusOr<int64_t> highest);
   void FailRecovery(const absl::Status& cause);
-  // InMailbox builds a callback that runs `fn` in this actor's mailbox.
-  template <typename T>
-  std::function<void(T)> InMailbox(
-      std::function<void(PersistentActorBase*, T)> fn);
+  // InMailbox builds a callback that runs `fn(this, value)` in this
+  // actor's mailbox. `fn` is a small callable (a lambda capturing a number
+  // at most), copied into each posted message as it is.
+  template <typename T, typename F>
+  std::function<void(T)> InMailbox(F fn);
 
   State state_ = State::kLoadingSnapshot;
   std::string persistence_id_;
