@@ -78,7 +78,7 @@ class RedisRawEngine : public perf::RawEngine {
   absl::Status WriteEach(const std::vector<perf::RawRecord>& records) override {
     for (const perf::RawRecord& r : records) {
       absl::Status s =
-          Append(WriteOf(r.persistence_id, {{r.sequence_nr, &r.bytes}}));
+          Append(WriteOf(r.persistence_id, {{r.sequence_nr, r.bytes}}));
       if (s.ok())
         s = CheckWrite(r.persistence_id, r.sequence_nr, r.sequence_nr);
       if (!s.ok()) return s;
@@ -90,7 +90,7 @@ class RedisRawEngine : public perf::RawEngine {
       const std::vector<perf::RawRecord>& records) override {
     for (const perf::RawRecord& r : records) {
       absl::Status s =
-          Append(WriteOf(r.persistence_id, {{r.sequence_nr, &r.bytes}}));
+          Append(WriteOf(r.persistence_id, {{r.sequence_nr, r.bytes}}));
       if (!s.ok()) return s;
     }
     for (const perf::RawRecord& r : records) {
@@ -108,7 +108,7 @@ class RedisRawEngine : public perf::RawEngine {
           std::min(records.size(), start + static_cast<size_t>(group));
       std::vector<EventRecord> events;
       for (size_t i = start; i < end; ++i) {
-        events.push_back({records[i].sequence_nr, &records[i].bytes});
+        events.push_back({records[i].sequence_nr, records[i].bytes});
       }
       const std::string& id = records[start].persistence_id;
       absl::Status s = Append(WriteOf(id, events));

@@ -198,11 +198,34 @@ Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
     const std::vector<AtomicWrite>& writes) {
   if (!client_.started())
     return MakeReadyFuture<absl::StatusOr<WriteResults>>(client_.NotStarted());
-  // Serialize everything before anything is sent: a rejected atomic write
-  // then sends nothing at all.
-  std::vector<EncodedWrite> encoded = EncodeAtomicWrites(writes);
+  // Serialize everything before anything is sent (a rejected atomic write
+  // then sends nothing at all), back to back into one buffer: a call of
+  // many events costs a few allocations, not one or two per event.
   auto call = std::make_shared<WriteCall>();
   call->results.resize(writes.size());
+  struct Encoded {
+    size_t begin = 0;
+    size_t size = 0;
+  };
+  std::string buffer;
+  std::vector<Encoded> records;  // of write i: [first[i], first[i + 1])
+  std::vector<size_t> first(writes.size() + 1);
+  for (size_t i = 0; i < writes.size(); ++i) {
+    first[i] = records.size();
+    const size_t buffer_start = buffer.size();
+    for (const PersistentRepr& event : writes[i].payload()) {
+      const size_t begin = buffer.size();
+      absl::Status s = AppendEncodedEvent(event, &buffer);
+      if (!s.ok()) {
+        call->results[i] = s;
+        buffer.resize(buffer_start);
+        records.resize(first[i]);
+        break;
+      }
+      records.push_back({begin, buffer.size() - begin});
+    }
+  }
+  first[writes.size()] = records.size();
   // One step per persistence id: its accepted events of this call.
   struct Step {
     const std::string* persistence_id;
@@ -211,8 +234,7 @@ Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
   std::vector<Step> steps;
   for (size_t i = 0; i < writes.size(); ++i) {
     const AtomicWrite& write = writes[i];
-    call->results[i] = encoded[i].status;
-    if (!encoded[i].status.ok()) continue;
+    if (!call->results[i].ok()) continue;  // rejected: not serializable
     if (write.highest_sequence_nr() > redis_internal::kMaxStoredSequenceNr) {
       call->results[i] = absl::OutOfRangeError(
           absl::StrCat("persistence id '", write.persistence_id(),
@@ -237,8 +259,10 @@ Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
               "; nothing of the call was stored")));
     }
     for (size_t j = 0; j < write.size(); ++j) {
+      const Encoded& r = records[first[i] + j];
       step->events.push_back(
-          {write.payload()[j].sequence_nr, &encoded[i].records[j]});
+          {write.payload()[j].sequence_nr,
+           std::string_view(buffer).substr(r.begin, r.size)});
     }
   }
   if (steps.empty()) {

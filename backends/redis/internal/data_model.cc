@@ -188,14 +188,14 @@ Command JournalWriteCommand(const Scripts& scripts, const KeySpace& keys,
                             std::string_view persistence_id,
                             const std::vector<EventRecord>& events) {
   size_t bytes = 0;
-  for (const EventRecord& e : events) bytes += e.record->size() + 40;
+  for (const EventRecord& e : events) bytes += e.record.size() + 40;
   const std::string events_key = keys.Events(persistence_id);
   const std::string highest_key = keys.Highest(persistence_id);
   CommandBuilder b =
       ScriptCall(scripts.journal_write, {events_key, highest_key},
                  2 + 2 * events.size(), bytes);
   b.Add(events.front().sequence_nr).Add(events.back().sequence_nr);
-  for (const EventRecord& e : events) b.Add(e.sequence_nr).Add(*e.record);
+  for (const EventRecord& e : events) b.Add(e.sequence_nr).Add(e.record);
   return FinishScriptCall(scripts.journal_write, std::move(b));
 }
 

@@ -93,7 +93,7 @@ struct Scripts {
 // EventRecord: one encoded event of a write step.
 struct EventRecord {
   int64_t sequence_nr = 0;
-  const std::string* record = nullptr;
+  std::string_view record;  // the caller's bytes, valid during the call
 };
 
 // JournalWriteCommand stores `events` (one id, increasing sequence numbers)
