@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -169,6 +170,9 @@ absl::Status RedisServer::Launch() {
   std::string arg0 = executable_;
   std::string arg1 = config_path_;
   char* argv[] = {arg0.data(), arg1.data(), nullptr};
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  if (options_.cpu >= 0) CPU_SET(options_.cpu, &cpus);
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0)
@@ -176,6 +180,7 @@ absl::Status RedisServer::Launch() {
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(1);
+    if (options_.cpu >= 0) ::sched_setaffinity(0, sizeof(cpus), &cpus);
     const int null = ::open("/dev/null", O_RDWR);
     if (null >= 0) {
       ::dup2(null, 0);
@@ -369,6 +374,17 @@ absl::StatusOr<std::vector<std::string>> RawRedisClient::Strings(
   freeReplyObject(reply);
   if (!status.ok()) return status;
   return out;
+}
+
+int LastCpuIfSeveral() {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (::sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return -1;
+  if (CPU_COUNT(&allowed) < 2) return -1;
+  for (int cpu = CPU_SETSIZE - 1; cpu >= 0; --cpu) {
+    if (CPU_ISSET(cpu, &allowed)) return cpu;
+  }
+  return -1;
 }
 
 }  // namespace persistence::redis_testing

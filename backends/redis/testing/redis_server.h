@@ -55,7 +55,17 @@ struct RedisServerOptions {
   bool unix_socket = false;
   // More redis.conf lines.
   std::vector<std::string> extra_config;
+  // Pin the server process to this CPU (-1: run it wherever the scheduler
+  // likes). See LastCpuIfSeveral().
+  int cpu = -1;
 };
+
+// LastCpuIfSeveral is the last CPU this process may run on, when it may run
+// on two or more; else -1. The perf target pins its server there: on a
+// small machine an unpinned server keeps being woken on the core of the
+// client thread that just wrote to it and runs its scripts slower there
+// (backends/redis/README.md, "Performance").
+int LastCpuIfSeveral();
 
 class RedisServer {
  public:
