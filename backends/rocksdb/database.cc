@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "backends/rocksdb/key_layout.h"
 #include "persistence/api/codec.h"
+#include "rocksdb/iterator.h"
 #include "rocksdb/perf_level.h"
 #include "rocksdb/write_batch.h"
 
@@ -95,10 +96,19 @@ absl::Status CheckLayout(rocksdb::DB& db, const std::string& path) {
     return FromRocksDb(
         s, absl::StrCat("cannot read the RocksDB database at '", path, "'"));
   }
+  if (version == kUpgradableLayoutVersion) {
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    return FromRocksDb(
+        db.Put(sync, LayoutVersionKey(), kLayoutVersion),
+        absl::StrCat("cannot upgrade the RocksDB database at '", path,
+                     "' from key layout version ", kUpgradableLayoutVersion));
+  }
   if (version != kLayoutVersion) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the RocksDB database at '", path, "' has key layout version '",
-        version, "'; this build reads version ", kLayoutVersion));
+        version, "'; this build reads versions ", kUpgradableLayoutVersion,
+        " and ", kLayoutVersion));
   }
   return absl::OkStatus();
 }
@@ -376,23 +386,50 @@ Database::CommitStats Database::Stats() const {
 
 absl::StatusOr<int64_t> Database::ReadHighest(
     const std::string& persistence_id) {
-  std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), HighestKey(persistence_id), &value);
-  if (s.IsNotFound()) return 0;
-  if (!s.ok()) {
+  const auto failed = [&](const rocksdb::Status& s) {
     return FromRocksDb(
         s, absl::StrCat("cannot read the highest sequence number of '",
                         persistence_id, "' in '", path_, "'"));
+  };
+  // The 'h' key: the highest when events of the id were last deleted.
+  int64_t at_delete = 0;
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), HighestKey(persistence_id), &value);
+  if (!s.ok() && !s.IsNotFound()) return failed(s);
+  if (s.ok()) {
+    std::optional<uint64_t> stored = DecodeUint64(value);
+    if (!stored.has_value() ||
+        *stored > static_cast<uint64_t>(kMaxSequenceNr)) {
+      return absl::DataLossError(absl::StrCat(
+          "the highest sequence number of persistence id '", persistence_id,
+          "' in '", path_, "' is not a valid 8-byte number"));
+    }
+    at_delete = static_cast<int64_t>(*stored);
   }
-  std::optional<uint64_t> highest = DecodeUint64(value);
-  if (!highest.has_value() ||
-      *highest > static_cast<uint64_t>(kMaxSequenceNr)) {
-    return absl::DataLossError(absl::StrCat(
-        "the highest sequence number of persistence id '", persistence_id,
-        "' in '", path_, "' is not a valid 8-byte number"));
+  // The last event of the id.
+  const std::string lower = EventKey(persistence_id, 0);
+  const std::string upper = EventKeyEnd(persistence_id, kMaxSequenceNr);
+  const rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_lower_bound = &lower_slice;
+  options.iterate_upper_bound = &upper_slice;
+  options.total_order_seek = true;  // backwards; the bounds keep it in the id
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  it->SeekToLast();
+  int64_t last_event = 0;
+  if (it->Valid()) {
+    std::optional<int64_t> seq =
+        SequenceNrOf(it->key(), IdPrefix(kEventTag, persistence_id).size());
+    if (!seq.has_value()) {
+      return absl::DataLossError(
+          absl::StrCat("persistence id '", persistence_id,
+                       "': malformed event key in '", path_, "'"));
+    }
+    last_event = *seq;
   }
-  return static_cast<int64_t>(*highest);
+  if (!it->status().ok()) return failed(it->status());
+  return std::max(at_delete, last_event);
 }
 
 void Database::WriterLoop() {
@@ -584,16 +621,29 @@ void Database::Commit(std::vector<Request> group) {
       sync = sync || w->sync;
     } else {
       auto& d = std::get<RangeDelete>(group[i]);
+      // The highest so far (this group's earlier writes included) goes
+      // into the 'h' key with the range deletion: it outlives the events.
+      int64_t highest;
+      if (auto g = group_highest.find(d.persistence_id);
+          g != group_highest.end()) {
+        highest = g->second;
+      } else {
+        absl::StatusOr<int64_t> stored = CachedHighest(d.persistence_id);
+        if (!stored.ok()) {
+          admitted[i] = stored.status();
+          continue;
+        }
+        highest = *stored;
+      }
       rocksdb::Status s = batch.DeleteRange(
           EventKey(d.persistence_id, 0), EventKeyEnd(d.persistence_id, d.to));
+      if (s.ok()) {
+        s = batch.Put(HighestKey(d.persistence_id),
+                      EncodeUint64(static_cast<uint64_t>(highest)));
+      }
       if (!s.ok()) batch_error = FromRocksDb(s, "cannot build the write batch");
       sync = sync || d.sync;
     }
-  }
-  for (const auto& [id, highest] : group_highest) {
-    rocksdb::Status s =
-        batch.Put(HighestKey(id), EncodeUint64(static_cast<uint64_t>(highest)));
-    if (!s.ok()) batch_error = FromRocksDb(s, "cannot build the write batch");
   }
 
   group_commits_.fetch_add(1, std::memory_order_relaxed);
@@ -659,7 +709,7 @@ void Database::Acknowledge(Completion& completion) {
       }
     } else {
       std::get<RangeDelete>(completion.group[i])
-          .promise.Set(completion.written);
+          .promise.Set(admitted.ok() ? completion.written : admitted);
     }
   }
 }

@@ -30,8 +30,9 @@
 //
 // Highest sequence numbers. The writer keeps the highest sequence number of
 // recently written ids in memory (loaded from the database on first touch,
-// updated only after a successful commit) and stores it under the id's own
-// key in the same WriteBatch as the events. Deletes never touch that key.
+// updated only after a successful commit). In the database it is the larger
+// of the id's last event and its highest key, which only a delete writes
+// (key_layout.h): a write of events stores nothing else.
 //
 // Closing. The last plugin may let go of the database on any thread, even
 // on the writer or completer thread itself (a Future's callback that drops
@@ -142,7 +143,8 @@ class Database {
   Future<absl::Status> DeleteEvents(const std::string& persistence_id,
                                     int64_t to, bool sync);
 
-  // ReadHighest reads the stored highest sequence number (0 if none).
+  // ReadHighest reads the stored highest sequence number (0 if none): the
+  // larger of the id's last event and its highest key.
   absl::StatusOr<int64_t> ReadHighest(const std::string& persistence_id);
 
   // CommitStats counts the writer's work since the database was opened:

@@ -5,7 +5,8 @@
 // with a one-byte tag that says what it holds:
 //
 //   'e' | u32be(len(id)) | id | u64be(sequence_nr)   -> encoded event
-//   'h' | u32be(len(id)) | id                         -> u64be(highest)
+//   'h' | u32be(len(id)) | id                         -> u64be(highest at
+//                                                        the last delete)
 //   's' | u32be(len(id)) | id | u64be(sequence_nr)   -> encoded snapshot
 //   'm' | name                                        -> layout metadata
 //
@@ -15,9 +16,13 @@
 //     bytes; an escaping scheme would be the other option).
 //   - Sequence numbers are big-endian, so byte order is numeric order and
 //     a replay is one forward scan; a range of events is one DeleteRange.
-//   - The highest sequence number has its own key, written with every
-//     group commit that stores events of the id and never by a delete, so
-//     it survives the deletion of every event and never goes down.
+//   - The highest sequence number of an id is the larger of its last
+//     event's and of its 'h' key. A delete of events writes the 'h' key
+//     (the highest at that moment) in the same WriteBatch as the range
+//     deletion, so the highest survives the deletion of every event and
+//     never goes down; writes of events leave it alone (layout version 1
+//     wrote it with every group commit, which cost a second memtable
+//     insert per id, and the slow kind: a new version of an existing key).
 //   - Everything up to the sequence number is the "id prefix"
 //     (IdPrefixExtractor), which RocksDB's prefix bloom filters index: a
 //     replay of an id skips SST files that hold nothing of it.
@@ -47,8 +52,12 @@ inline constexpr char kHighestTag = 'h';
 inline constexpr char kSnapshotTag = 's';
 inline constexpr char kMetadataTag = 'm';
 
-// The version of this layout, stored under LayoutVersionKey().
-inline constexpr char kLayoutVersion[] = "1";
+// The version of this layout, stored under LayoutVersionKey(). A database
+// of version 1 (whose 'h' keys are always current) reads correctly with
+// version 2's rule and is marked version 2 when opened, so that a build
+// that only knows version 1 refuses it from then on.
+inline constexpr char kLayoutVersion[] = "2";
+inline constexpr char kUpgradableLayoutVersion[] = "1";
 
 // IdPrefix is `tag | u32be(len) | id`: the part of a key shared by all keys
 // of one kind of one persistence id. Ids longer than 4 GiB are not allowed

@@ -130,6 +130,66 @@ TEST_F(RocksDbJournalTest, HighestSurvivesDeletionAndReopen) {
   EXPECT_EQ(Highest(*journal_, "p"), 6);
 }
 
+TEST_F(RocksDbJournalTest, HighestIsTheLastEventOrTheHighestAtTheLastDelete) {
+  // The 'h' key is written by deletes only: later events must still count.
+  ASSERT_TRUE(Write(*journal_, {Atomic("p", 1, 3)}).ok());
+  ASSERT_TRUE(journal_->AsyncDeleteMessagesTo("p", 2).Get().ok());  // h = 3
+  ASSERT_TRUE(Write(*journal_, {Atomic("p", 4, 6)}).ok());
+  Close();
+  Open();  // no cache: read from the database
+  EXPECT_EQ(Highest(*journal_, "p"), 6);
+  EXPECT_EQ(Write(*journal_, {Atomic("p", 5, 5)}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  // A write and a delete of everything, sent back to back (mostly one
+  // group commit): the delete keeps the highest of the write before it.
+  auto w = journal_->AsyncWriteMessages({Atomic("p", 7, 8)});
+  auto d = journal_->AsyncDeleteMessagesTo("p", kInf);
+  ASSERT_TRUE(w.Get().ok());
+  ASSERT_TRUE(d.Get().ok());
+  Close();
+  Open();
+  EXPECT_EQ(Highest(*journal_, "p"), 8);
+  EXPECT_THAT(Replay(*journal_, "p").seqs, IsEmpty());
+}
+
+TEST_F(RocksDbJournalTest, ALayoutVersion1DatabaseIsUpgradedAnyOtherRefused) {
+  ASSERT_TRUE(Write(*journal_, {Atomic("p", 1, 2)}).ok());
+  Close();
+  auto set_version = [&](const std::string& version) {
+    rocksdb::DB* raw = nullptr;
+    DatabaseSettings settings;
+    settings.path = path_;
+    ASSERT_TRUE(rocksdb::DB::Open(MakeOptions(settings), path_, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(
+        db->Put(rocksdb::WriteOptions(), LayoutVersionKey(), version).ok());
+    ASSERT_TRUE(db->Close().ok());
+  };
+  auto stored_version = [&] {
+    rocksdb::DB* raw = nullptr;
+    DatabaseSettings settings;
+    settings.path = path_;
+    EXPECT_TRUE(rocksdb::DB::Open(MakeOptions(settings), path_, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::string version;
+    EXPECT_TRUE(
+        db->Get(rocksdb::ReadOptions(), LayoutVersionKey(), &version).ok());
+    EXPECT_TRUE(db->Close().ok());
+    return version;
+  };
+  set_version("1");
+  Open();
+  EXPECT_EQ(Highest(*journal_, "p"), 2);
+  ASSERT_TRUE(Write(*journal_, {Atomic("p", 3, 3)}).ok());
+  Close();
+  EXPECT_EQ(stored_version(), kLayoutVersion);
+  set_version("3");
+  RocksDbJournal refused(JournalSection(path_, ""));
+  absl::Status started = refused.Start();
+  EXPECT_EQ(started.code(), absl::StatusCode::kFailedPrecondition) << started;
+  EXPECT_THAT(Message(started), HasSubstr("layout version '3'"));
+}
+
 TEST_F(RocksDbJournalTest, DeleteIsOneRangeTombstone) {
   std::vector<AtomicWrite> writes;
   for (int64_t seq = 1; seq <= 1000; ++seq)
