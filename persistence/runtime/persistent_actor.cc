@@ -28,12 +28,6 @@ std::string NewWriterUuid() {
   return uuid;
 }
 
-int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 PersistentActorBase::PersistentActorBase() : writer_uuid_(NewWriterUuid()) {}
@@ -158,12 +152,19 @@ void PersistentActorBase::FailRecovery(const absl::Status& cause) {
   Stop();
 }
 
-PersistentRepr PersistentActorBase::NewRepr(Payload payload) {
+int64_t PersistentActorBase::NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+PersistentRepr PersistentActorBase::NewRepr(Payload payload,
+                                            int64_t timestamp) {
   PersistentRepr repr;
   repr.payload = std::move(payload);
   repr.persistence_id = persistence_id_;
   repr.sequence_nr = ++sequence_nr_;
-  repr.timestamp = NowMillis();
+  repr.timestamp = timestamp;
   repr.writer_uuid = writer_uuid_;
   return repr;
 }

@@ -184,15 +184,17 @@ class PersistentActorBase : public virtual ActorBase {
   template <typename E>
   std::vector<PersistentRepr> OneEvent(E event) {
     std::vector<PersistentRepr> events;
-    events.push_back(NewRepr(Payload::Of(std::move(event))));
+    events.push_back(NewRepr(Payload::Of(std::move(event)), NowMillis()));
     return events;
   }
   template <typename E>
   std::vector<PersistentRepr> Events(std::vector<E> events) {
     std::vector<PersistentRepr> reprs;
     reprs.reserve(events.size());
+    // One clock reading for the events of one call.
+    const int64_t now = NowMillis();
     for (E& event : events) {
-      reprs.push_back(NewRepr(Payload::Of(std::move(event))));
+      reprs.push_back(NewRepr(Payload::Of(std::move(event)), now));
     }
     return reprs;
   }
@@ -200,7 +202,8 @@ class PersistentActorBase : public virtual ActorBase {
   // AddWrite queues one atomic write; AfterCommand sends what is queued.
   void AddWrite(std::vector<PersistentRepr> events,
                 std::function<void(const Payload&)> handler, bool stashing);
-  PersistentRepr NewRepr(Payload payload);
+  PersistentRepr NewRepr(Payload payload, int64_t timestamp);
+  static int64_t NowMillis();
   void OnWriteResult(WriteMessagesResult result);
   void RunLeadingDeferred();
   void Unstash();
