@@ -384,6 +384,36 @@ Database::CommitStats Database::Stats() const {
   return stats;
 }
 
+absl::StatusOr<int64_t> Database::FirstOfLast(const std::string& persistence_id,
+                                              int64_t to, int64_t max) {
+  const std::string lower = EventKey(persistence_id, 0);
+  const std::string upper = EventKeyEnd(persistence_id, to);
+  const rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_lower_bound = &lower_slice;
+  options.iterate_upper_bound = &upper_slice;
+  options.total_order_seek = true;  // backwards; the bounds keep it in the id
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  const size_t prefix_size = IdPrefix(kEventTag, persistence_id).size();
+  int64_t first = 0;
+  int64_t seen = 0;
+  for (it->SeekToLast(); it->Valid() && seen < max; it->Prev(), ++seen) {
+    std::optional<int64_t> seq = SequenceNrOf(it->key(), prefix_size);
+    if (!seq.has_value()) {
+      return absl::DataLossError(
+          absl::StrCat("persistence id '", persistence_id,
+                       "': malformed event key in '", path_, "'"));
+    }
+    first = *seq;
+  }
+  if (!it->status().ok()) {
+    return FromRocksDb(it->status(),
+                       absl::StrCat("reading the events of persistence id '",
+                                    persistence_id, "' in '", path_, "'"));
+  }
+  return first;
+}
+
 absl::StatusOr<int64_t> Database::ReadHighest(
     const std::string& persistence_id) {
   const auto failed = [&](const rocksdb::Status& s) {
@@ -407,29 +437,10 @@ absl::StatusOr<int64_t> Database::ReadHighest(
     }
     at_delete = static_cast<int64_t>(*stored);
   }
-  // The last event of the id.
-  const std::string lower = EventKey(persistence_id, 0);
-  const std::string upper = EventKeyEnd(persistence_id, kMaxSequenceNr);
-  const rocksdb::Slice lower_slice(lower), upper_slice(upper);
-  rocksdb::ReadOptions options;
-  options.iterate_lower_bound = &lower_slice;
-  options.iterate_upper_bound = &upper_slice;
-  options.total_order_seek = true;  // backwards; the bounds keep it in the id
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
-  it->SeekToLast();
-  int64_t last_event = 0;
-  if (it->Valid()) {
-    std::optional<int64_t> seq =
-        SequenceNrOf(it->key(), IdPrefix(kEventTag, persistence_id).size());
-    if (!seq.has_value()) {
-      return absl::DataLossError(
-          absl::StrCat("persistence id '", persistence_id,
-                       "': malformed event key in '", path_, "'"));
-    }
-    last_event = *seq;
-  }
-  if (!it->status().ok()) return failed(it->status());
-  return std::max(at_delete, last_event);
+  absl::StatusOr<int64_t> last_event =
+      FirstOfLast(persistence_id, kMaxSequenceNr, 1);
+  if (!last_event.ok()) return last_event.status();
+  return std::max(at_delete, *last_event);
 }
 
 void Database::WriterLoop() {

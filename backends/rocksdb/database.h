@@ -143,6 +143,11 @@ class Database {
   Future<absl::Status> DeleteEvents(const std::string& persistence_id,
                                     int64_t to, bool sync);
 
+  // FirstOfLast finds where the last `max` stored events of the id up to
+  // `to` begin (0 if there are none), walking back from the last.
+  absl::StatusOr<int64_t> FirstOfLast(const std::string& persistence_id,
+                                      int64_t to, int64_t max);
+
   // ReadHighest reads the stored highest sequence number (0 if none): the
   // larger of the id's last event and its highest key.
   absl::StatusOr<int64_t> ReadHighest(const std::string& persistence_id);

@@ -32,9 +32,6 @@ class RocksDbJournal::Replayer {
                       int64_t to, int64_t max, const ReplayCallback& callback);
 
  private:
-  // FirstOfLast finds where the last `max` events up to `to` begin, or 0.
-  absl::StatusOr<int64_t> FirstOfLast(const std::string& persistence_id,
-                                      int64_t to, int64_t max);
   absl::Status IteratorError(const rocksdb::Status& s,
                              const std::string& persistence_id) const {
     return FromRocksDb(
@@ -46,39 +43,14 @@ class RocksDbJournal::Replayer {
   std::atomic<bool> stopping_{false};
 };
 
-absl::StatusOr<int64_t> RocksDbJournal::Replayer::FirstOfLast(
-    const std::string& persistence_id, int64_t to, int64_t max) {
-  const std::string lower = EventKey(persistence_id, 0);
-  const std::string upper = EventKeyEnd(persistence_id, to);
-  const rocksdb::Slice lower_slice(lower), upper_slice(upper);
-  rocksdb::ReadOptions options;
-  options.iterate_lower_bound = &lower_slice;
-  options.iterate_upper_bound = &upper_slice;
-  options.total_order_seek = true;  // backwards; the bounds keep it in the id
-  std::unique_ptr<rocksdb::Iterator> it(database_->db().NewIterator(options));
-  const size_t prefix_size = IdPrefix(kEventTag, persistence_id).size();
-  int64_t first = 0;
-  int64_t seen = 0;
-  for (it->SeekToLast(); it->Valid() && seen < max; it->Prev(), ++seen) {
-    std::optional<int64_t> seq = SequenceNrOf(it->key(), prefix_size);
-    if (!seq.has_value()) {
-      return absl::DataLossError(
-          absl::StrCat("persistence id '", persistence_id,
-                       "': malformed event key in '", database_->path(), "'"));
-    }
-    first = *seq;
-  }
-  if (!it->status().ok()) return IteratorError(it->status(), persistence_id);
-  return first;
-}
-
 absl::Status RocksDbJournal::Replayer::Replay(const std::string& persistence_id,
                                               int64_t from, int64_t to,
                                               int64_t max,
                                               const ReplayCallback& callback) {
   if (max <= 0 || to < 1) return absl::OkStatus();
   if (from < 0) {
-    absl::StatusOr<int64_t> first = FirstOfLast(persistence_id, to, max);
+    absl::StatusOr<int64_t> first =
+        database_->FirstOfLast(persistence_id, to, max);
     if (!first.ok()) return first.status();
     if (*first == 0) return absl::OkStatus();
     from = *first;
