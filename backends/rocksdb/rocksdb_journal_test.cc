@@ -225,13 +225,20 @@ TEST_F(RocksDbJournalTest, ReplayOnlyLast) {
   EXPECT_THAT(Replay(*journal_, "never", -1, kInf, 5).seqs, IsEmpty());
 }
 
-TEST_F(RocksDbJournalTest, RejectedAtomicWriteLeavesNothing) {
+// Unserializable is the atomic write of `id`'s events from..to whose event
+// `bad` has a payload no serializer takes.
+AtomicWrite Unserializable(const std::string& id, int64_t from, int64_t to,
+                           int64_t bad) {
   struct NoSerializer {};
-  std::vector<PersistentRepr> events = {Event("p", 1), Event("p", 2),
-                                        Event("p", 3)};
-  events[1].payload = Payload::Of(NoSerializer{});
+  std::vector<PersistentRepr> events;
+  for (int64_t seq = from; seq <= to; ++seq) events.push_back(Event(id, seq));
+  events[bad - from].payload = Payload::Of(NoSerializer{});
+  return AtomicWrite::Make(std::move(events)).value();
+}
+
+TEST_F(RocksDbJournalTest, RejectedAtomicWriteLeavesNothing) {
   std::vector<AtomicWrite> writes;
-  writes.push_back(AtomicWrite::Make(std::move(events)).value());
+  writes.push_back(Unserializable("p", 1, 3, 2));
   writes.push_back(Atomic("q", 1, 2));
   absl::StatusOr<WriteResults> r = Write(*journal_, std::move(writes));
   ASSERT_TRUE(r.ok()) << r.status();
@@ -249,14 +256,10 @@ TEST_F(RocksDbJournalTest, RejectedAtomicWriteLeavesNothing) {
 TEST_F(RocksDbJournalTest, RejectedWriteBetweenOthersLeavesTheirEventsIntact) {
   // The records of a request share one buffer: a rejected write in the
   // middle must leave the writes around it exactly as they were.
-  struct NoSerializer {};
-  std::vector<PersistentRepr> events = {Event("p", 1), Event("p", 2),
-                                        Event("p", 3)};
-  events[2].payload = Payload::Of(NoSerializer{});
   std::vector<AtomicWrite> writes;
   writes.push_back(Atomic("a", 1, 2));
   writes.push_back(Atomic("a", 3, 3));
-  writes.push_back(AtomicWrite::Make(std::move(events)).value());
+  writes.push_back(Unserializable("p", 1, 3, 3));
   writes.push_back(Atomic("a", 4, 5));
   absl::StatusOr<WriteResults> r = Write(*journal_, std::move(writes));
   ASSERT_TRUE(r.ok()) << r.status();
