@@ -83,6 +83,30 @@ class RocksDbJournalTest : public ::testing::Test {
   }
   void Close() { journal_.reset(); }
 
+  // With the journal closed: RocksDB's own Put and Get on its database.
+  void PutRaw(const std::string& key, const std::string& value) {
+    std::unique_ptr<rocksdb::DB> db = OpenRaw();
+    ASSERT_NE(db, nullptr);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  std::string GetRaw(const std::string& key) {
+    std::unique_ptr<rocksdb::DB> db = OpenRaw();
+    std::string value;
+    if (db == nullptr) return "(cannot open)";
+    EXPECT_TRUE(db->Get(rocksdb::ReadOptions(), key, &value).ok());
+    EXPECT_TRUE(db->Close().ok());
+    return value;
+  }
+  std::unique_ptr<rocksdb::DB> OpenRaw() {
+    rocksdb::DB* raw = nullptr;
+    DatabaseSettings settings;
+    settings.path = path_;
+    rocksdb::Status s = rocksdb::DB::Open(MakeOptions(settings), path_, &raw);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return std::unique_ptr<rocksdb::DB>(raw);
+  }
+
   TempDir dir_;
   std::string path_;
   std::unique_ptr<RocksDbJournal> journal_;
@@ -155,35 +179,13 @@ TEST_F(RocksDbJournalTest, HighestIsTheLastEventOrTheHighestAtTheLastDelete) {
 TEST_F(RocksDbJournalTest, ALayoutVersion1DatabaseIsUpgradedAnyOtherRefused) {
   ASSERT_TRUE(Write(*journal_, {Atomic("p", 1, 2)}).ok());
   Close();
-  auto set_version = [&](const std::string& version) {
-    rocksdb::DB* raw = nullptr;
-    DatabaseSettings settings;
-    settings.path = path_;
-    ASSERT_TRUE(rocksdb::DB::Open(MakeOptions(settings), path_, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    ASSERT_TRUE(
-        db->Put(rocksdb::WriteOptions(), LayoutVersionKey(), version).ok());
-    ASSERT_TRUE(db->Close().ok());
-  };
-  auto stored_version = [&] {
-    rocksdb::DB* raw = nullptr;
-    DatabaseSettings settings;
-    settings.path = path_;
-    EXPECT_TRUE(rocksdb::DB::Open(MakeOptions(settings), path_, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    std::string version;
-    EXPECT_TRUE(
-        db->Get(rocksdb::ReadOptions(), LayoutVersionKey(), &version).ok());
-    EXPECT_TRUE(db->Close().ok());
-    return version;
-  };
-  set_version("1");
+  PutRaw(LayoutVersionKey(), "1");
   Open();
   EXPECT_EQ(Highest(*journal_, "p"), 2);
   ASSERT_TRUE(Write(*journal_, {Atomic("p", 3, 3)}).ok());
   Close();
-  EXPECT_EQ(stored_version(), kLayoutVersion);
-  set_version("3");
+  EXPECT_EQ(GetRaw(LayoutVersionKey()), kLayoutVersion);
+  PutRaw(LayoutVersionKey(), "3");
   RocksDbJournal refused(JournalSection(path_, ""));
   absl::Status started = refused.Start();
   EXPECT_EQ(started.code(), absl::StatusCode::kFailedPrecondition) << started;
@@ -352,17 +354,7 @@ TEST_F(RocksDbJournalTest, ACorruptRecordFailsOnlyItsIdAndNamesIt) {
   ASSERT_TRUE(
       Write(*journal_, {Atomic("good", 1, 3), Atomic("bad", 1, 3)}).ok());
   Close();
-  {
-    rocksdb::DB* raw = nullptr;
-    DatabaseSettings settings;
-    settings.path = path_;
-    ASSERT_TRUE(rocksdb::DB::Open(MakeOptions(settings), path_, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    ASSERT_TRUE(
-        db->Put(rocksdb::WriteOptions(), EventKey("bad", 2), "\xff\xfe garbage")
-            .ok());
-    ASSERT_TRUE(db->Close().ok());
-  }
+  PutRaw(EventKey("bad", 2), "\xff\xfe garbage");
   Open();
   Replayed bad = Replay(*journal_, "bad");
   EXPECT_EQ(bad.status.code(), absl::StatusCode::kDataLoss) << bad.status;
