@@ -195,6 +195,25 @@ TEST(CircuitBreakerTest, OnlyCallsPastTheirDeadlineTimeOut) {
   EXPECT_EQ(breaker.state(), CircuitBreaker::State::kClosed);
 }
 
+TEST(CircuitBreakerTest, ACallNobodyCompletesIsReleasedWithTheBreaker) {
+  // Its body's promise is dropped and the scheduler shuts down before the
+  // timeout: nothing will ever complete the call. It must not leak (the
+  // AddressSanitizer run checks).
+  Future<absl::Status> pending;
+  {
+    Scheduler scheduler;
+    CircuitBreaker breaker(
+        scheduler, {1, std::chrono::seconds(60), std::chrono::seconds(60)},
+        "abandoned");
+    {
+      Promise<absl::Status> dropped;
+      pending = breaker.Call<absl::Status>([&] { return dropped.GetFuture(); });
+    }
+    scheduler.Shutdown();
+  }
+  EXPECT_FALSE(pending.IsReady());
+}
+
 PersistentRepr E(int64_t seq, const std::string& writer) {
   PersistentRepr e;
   e.persistence_id = "p";

@@ -76,6 +76,14 @@ absl::Status CircuitBreaker::Core::Admit(
   return absl::OkStatus();
 }
 
+CircuitBreaker::Core::~Core() {
+  while (oldest != nullptr) {
+    PendingCall& call = *oldest;
+    Unlink(call);
+    std::shared_ptr<PendingCall> self = std::move(call.self);
+  }
+}
+
 void CircuitBreaker::Core::Unlink(PendingCall& call) {
   (call.prev != nullptr ? call.prev->next : oldest) = call.next;
   (call.next != nullptr ? call.next->prev : newest) = call.prev;

@@ -97,6 +97,9 @@ class CircuitBreaker {
   struct Core : std::enable_shared_from_this<Core> {
     Core(Scheduler& s, CircuitBreakerSettings settings, std::string n)
         : scheduler(s), settings(settings), name(std::move(n)) {}
+    // Lets go of the calls still in the list (their bodies never completed
+    // and no timer is left to fail them: the scheduler has shut down).
+    ~Core();
     // Admit lets a call pass (and puts it in the list) or refuses it.
     absl::Status Admit(const std::shared_ptr<PendingCall>& call);
     // Finish takes a completed call out of the list and counts its
