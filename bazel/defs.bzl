@@ -24,7 +24,10 @@ def persistence_cc_test(name, copts = [], deps = [], **kwargs):
     native.cc_test(
         name = name,
         copts = PROJECT_COPTS + copts,
-        deps = deps + ["//third_party:gtest_main", "//bazel:tsan_suppressions"],
+        deps = deps + [
+            str(Label("//third_party:gtest_main")),
+            str(Label("//bazel:tsan_suppressions")),
+        ],
         **kwargs
     )
 
@@ -41,14 +44,14 @@ def embedded_reference_conf(name, src, visibility = None):
         srcs = [src],
         outs = [gen],
         cmd = ("(echo '#include \"persistence/api/reference_conf.h\"'; " +
-               "echo 'PERSISTENCE_REGISTER_REFERENCE_CONF(\"$(location " + src + ")\", R\"PERSISTENCE_CONF('; " +
+               "echo 'PERSISTENCE_REGISTER(::persistence::ReferenceConfRegistry, \"$(location " + src + ")\", R\"PERSISTENCE_CONF('; " +
                "cat $(location " + src + "); " +
                "echo ')PERSISTENCE_CONF\");') > $@"),
     )
     native.cc_library(
         name = name,
         srcs = [gen],
-        deps = ["//persistence/api:config"],
+        deps = [str(Label("//persistence/api:config"))],
         alwayslink = True,
         visibility = visibility,
     )
@@ -60,16 +63,25 @@ def persistence_proto_library(name, src, deps = [], visibility = None):
     """
     base = src[:-len(".proto")]
     pkg = native.package_name()
+
+    # In another workspace that vendors this one, sources live under
+    # external/<name>/ and outputs under $(GENDIR)/external/<name>/.
+    repo = native.repository_name().lstrip("@")
+    root = "external/" + repo if repo else "."
     native.genrule(
         name = name + "_gen",
         srcs = [src],
         outs = [base + ".pb.h", base + ".pb.cc"],
-        cmd = "protoc --proto_path=. --cpp_out=$(GENDIR) " + (pkg + "/" if pkg else "") + src,
+        cmd = "protoc --proto_path=%s --cpp_out=$(GENDIR)/%s %s" % (
+            root,
+            root,
+            (pkg + "/" if pkg else "") + src,
+        ),
     )
     native.cc_library(
         name = name,
         srcs = [base + ".pb.cc"],
         hdrs = [base + ".pb.h"],
-        deps = deps + ["//third_party:protobuf"],
+        deps = deps + [str(Label("//third_party:protobuf"))],
         visibility = visibility,
     )

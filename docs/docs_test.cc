@@ -7,19 +7,16 @@
 //    must equal the lines of that file between the markers `[START name]`
 //    and `[END name]`; the files are compiled and tested, so the docs' code
 //    cannot rot. `bazel run //docs:update_snippets` rewrites the blocks.
-// 2. Configuration. Every key of every reference.conf must be named, in
-//    backquotes, in docs/configuration.md.
+// (Each reference.conf's keys are checked by the :config_docs_test of its
+// package, tck/config_docs_check.cc.)
 //
-// Usage: docs_test [--update] --conf=FILE... DOC...
+// Usage: docs_test [--update] DOC...
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include "persistence/api/config.h"
 
 namespace {
 
@@ -80,7 +77,7 @@ bool ParseMarker(const std::string& line, std::string* file,
 
 int main(int argc, char** argv) {
   std::string update_root;
-  std::vector<std::string> confs, docs;
+  std::vector<std::string> docs;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--update") {
@@ -91,8 +88,6 @@ int main(int argc, char** argv) {
         return 2;
       }
       update_root = std::string(workspace) + "/";
-    } else if (a.rfind("--conf=", 0) == 0) {
-      confs.push_back(a.substr(7));
     } else {
       docs.push_back(a);
     }
@@ -147,40 +142,6 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  // The keys of all reference.conf files together (one may refer to
-  // another's keys with ${...}), each attributed to the file naming it.
-  const std::string reference = Read("docs/configuration.md");
-  persistence::Config merged;
-  for (const std::string& conf : confs) {
-    absl::StatusOr<persistence::Config> parsed =
-        persistence::Config::ParseString(Read(conf), conf);
-    if (!parsed.ok()) {
-      std::cerr << conf << ": " << parsed.status() << "\n";
-      ++failures;
-      continue;
-    }
-    merged = merged.WithFallback(*parsed);
-  }
-  absl::StatusOr<persistence::Config> resolved = merged.Resolve();
-  if (!resolved.ok()) {
-    std::cerr << "the reference.conf files do not resolve: "
-              << resolved.status() << "\n";
-    return 1;
-  }
-  for (const std::string& key : resolved->LeafKeys()) {
-    if (reference.find("`" + key + "`") != std::string::npos) continue;
-    std::string from = "a reference.conf";
-    const std::string leaf = key.substr(key.rfind('.') + 1);
-    for (const std::string& conf : confs) {
-      if (Read(conf).find(leaf) != std::string::npos) {
-        from = conf;
-        break;
-      }
-    }
-    std::cerr << "docs/configuration.md does not describe `" << key
-              << "` (from " << from << ")\n";
-    ++failures;
-  }
   if (failures == 0) std::cout << "docs are up to date\n";
   return failures == 0 ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 // Copyright 2026 The eventpersist Authors.
 //
-// The perf suite (PERF.md): the kit's journal cases, then each row of the
+// The perf suite (docs/perf.md): the kit's journal cases, then each row of the
 // perf table, journal side and raw side back to back in one process, with
 // min / median / max events per second and the ratio journal / raw.
 //
@@ -8,7 +8,7 @@
 //   bazel run -c opt //backends/<name>:perf -- --perf_events=100000
 //   bazel run -c opt //backends/<name>:perf -- --perf_rows=persist,recover
 //
-// After the table come the memory rows of PERF.md (`memory` in
+// After the table come the memory rows of docs/perf.md (`memory` in
 // --perf_rows; sizes by --perf_memory_events / --perf_memory_actors).
 #include <malloc.h>
 
@@ -42,24 +42,6 @@ namespace persistence::perf {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::function<std::unique_ptr<RawEngine>()>& EngineFactory() {
-  static auto* f = new std::function<std::unique_ptr<RawEngine>()>();
-  return *f;
-}
-
-}  // namespace
-
-bool RegisterRawEngine(std::function<std::unique_ptr<RawEngine>()> factory) {
-  EngineFactory() = std::move(factory);
-  return true;
-}
-
-std::unique_ptr<RawEngine> NewRawEngine() {
-  return EngineFactory() ? EngineFactory()() : nullptr;
-}
-
-namespace {
 
 const std::string& EventPayload() {
   static const std::string* payload = new std::string(100, 'p');
@@ -456,7 +438,7 @@ class PerfSuite {
                                                         : absl::OkStatus();
   }
 
-  // Memory: the two memory targets of PERF.md, measured as resident set
+  // Memory: the two memory targets of docs/perf.md, measured as resident set
   // growth (/proc/self/status), after malloc_trim so that memory freed
   // earlier cannot hide new growth.
   absl::Status Memory() {
@@ -521,6 +503,7 @@ class PerfSuite {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
+  persistence::tck::InstallKitSummary();
   absl::Status init = persistence::tck::InitTck(argc, argv);
   if (!init.ok()) {
     std::cerr << "perf set-up failed: " << init << "\n";
@@ -537,13 +520,14 @@ int main(int argc, char** argv) {
       return result;
     }
   }
-  std::unique_ptr<persistence::perf::RawEngine> raw =
+  absl::StatusOr<std::unique_ptr<persistence::perf::RawEngine>> raw_engine =
       persistence::perf::NewRawEngine();
-  if (raw == nullptr) {
-    std::cerr << "no raw engine registered (PERSISTENCE_REGISTER_RAW_ENGINE)\n";
+  if (!raw_engine.ok()) {
+    std::cerr << raw_engine.status() << "\n";
     persistence::tck::ShutdownTck();
     return 2;
   }
+  std::unique_ptr<persistence::perf::RawEngine> raw = *std::move(raw_engine);
   absl::StatusOr<std::string> journal_path =
       settings.config.GetString("persistence.journal.plugin");
   absl::StatusOr<persistence::Config> journal_config =

@@ -2,7 +2,7 @@
 //
 // raw_engine.h: RawEngine, the raw side of the perf table: the backend's
 // engine doing the same work as the journal, with no journal in between
-// (PERF.md). Each backend registers one, written with its engine's own API
+// (docs/perf.md). Each backend registers one, written with its engine's own API
 // at its honest best (a WriteBatch, a pipeline), and the perf target runs
 // it back to back with the journal, in one process.
 //
@@ -14,7 +14,8 @@
 // Example:
 //
 //   class RocksDbRawEngine : public RawEngine { ... };
-//   PERSISTENCE_REGISTER_RAW_ENGINE(RocksDbRawEngine);
+//   PERSISTENCE_REGISTER(RawEngineRegistry, "rocksdb",
+//                        Construct<RocksDbRawEngine>);
 #ifndef PERSISTENCE_PERF_RAW_ENGINE_H_
 #define PERSISTENCE_PERF_RAW_ENGINE_H_
 
@@ -27,6 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "persistence/api/config.h"
+#include "persistence/api/registry.h"
 
 namespace persistence::perf {
 
@@ -65,18 +67,17 @@ class RawEngine {
   }
 };
 
-bool RegisterRawEngine(std::function<std::unique_ptr<RawEngine>()> factory);
-std::unique_ptr<RawEngine> NewRawEngine();
+// RawEngineRegistry: the backend's raw engine (registry.h); a perf binary
+// links exactly one.
+struct RawEngineClasses : FactoriesOf<RawEngine> {
+  static constexpr char kWhat[] = "raw engine";
+};
+using RawEngineRegistry = Registry<RawEngineClasses>;
+
+// NewRawEngine builds the one registered raw engine; none, or more than
+// one, is FailedPrecondition naming them.
+absl::StatusOr<std::unique_ptr<RawEngine>> NewRawEngine();
 
 }  // namespace persistence::perf
-
-#define PERSISTENCE_PERF_CONCAT_INNER(a, b) a##b
-#define PERSISTENCE_PERF_CONCAT(a, b) PERSISTENCE_PERF_CONCAT_INNER(a, b)
-#define PERSISTENCE_REGISTER_RAW_ENGINE(Class)                               \
-  static const bool PERSISTENCE_PERF_CONCAT(persistence_raw_engine_,         \
-                                            __COUNTER__) =                   \
-      ::persistence::perf::RegisterRawEngine([] {                            \
-        return std::unique_ptr<::persistence::perf::RawEngine>(new Class()); \
-      })
 
 #endif  // PERSISTENCE_PERF_RAW_ENGINE_H_

@@ -1,6 +1,6 @@
 // Copyright 2026 The eventpersist Authors.
 //
-// The journal suite of the compatibility kit (TCK.md, "Journal suite").
+// The journal suite of the compatibility kit (docs/tck.md, "Journal suite").
 // It talks to the backend through the runtime's journal actor, as a
 // persistent actor does. Optional cases skip, with the reason, when the
 // backend's capability flag is off.
@@ -56,7 +56,7 @@ class JournalSpec : public ::testing::Test {
     WriteFive();
   }
 
-  // The setup of TCK.md: a-1..a-5 as [1] [2] [3] [4,5], or five singles.
+  // The setup of docs/tck.md: a-1..a-5 as [1] [2] [3] [4,5], or five singles.
   void WriteFive() {
     std::vector<AtomicWrite> writes;
     if (Settings().capabilities.supports_atomic_persist_all_of_several_events) {

@@ -1,6 +1,6 @@
 // Copyright 2026 The eventpersist Authors.
 //
-// The snapshot-store suite of the compatibility kit (TCK.md). Before each
+// The snapshot-store suite of the compatibility kit (docs/tck.md). Before each
 // case, s-1..s-5 are saved at sequence numbers 11..15; what each save
 // acknowledges is what later loads must return exactly.
 #include <chrono>

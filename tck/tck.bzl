@@ -1,17 +1,26 @@
-"""The one macro through which a backend joins the compatibility kit.
+"""The one macro through which a backend is built and joins the kit.
 
-A backend's BUILD.bazel calls `persistence_backend_tck` once, with its
-plugin library, its kit config and its capability flags; the macro makes:
+A backend's BUILD.bazel calls `persistence_backend` once. From that call:
 
-  :journal_tck_test         the journal suite (TCK.md)
-  :snapshot_store_tck_test  the snapshot-store suite
-  :perf                     the perf target (`bazel run -c opt :perf`)
+  :<name>                   the backend's cc_library (alwayslink, so its
+                            classes register themselves), with its
+                            reference.conf compiled in
+  :config_docs_test         every key of reference.conf is named in the
+                            backend's docs (`config_docs`)
+  :journal_tck_test         the kit's journal suite (journal = True)
+  :snapshot_store_tck_test  the kit's snapshot-store suite
+                            (snapshot_store = True)
+  :perf                     the perf target, `bazel run -c opt :perf`
+                            (only when a raw engine is given)
   :perf_smoke_test          the perf target with small N, so it cannot rot
 
-A flag that is off makes its cases skip with the reason, never pass. A
-backend in another workspace loads this file from this repository and
-calls the macro the same way.
+A capability flag that is off makes its cases skip with the reason, never
+pass. A backend in another workspace loads this file as
+`@eventpersist//tck:tck.bzl` and calls the macro the same way
+(docs/tck.md, docs/vendoring.md).
 """
+
+load("//bazel:defs.bzl", "PROJECT_COPTS", "embedded_reference_conf")
 
 _FLAGS = [
     "supports_atomic_persist_all_of_several_events",
@@ -32,14 +41,24 @@ _SMOKE_ARGS = [
     "--perf_run_kit=false",
 ]
 
+def _label(target):
+    return str(Label(target))
+
 def _bool(v):
     return "true" if v else "false"
 
-def persistence_backend_tck(
-        plugin,
-        config,
-        raw_engine,
-        fixture = None,
+def persistence_backend(
+        name,
+        srcs = [],
+        hdrs = [],
+        deps = [],
+        reference_conf = None,
+        config_docs = [],
+        kit_config = None,
+        kit_fixture = None,
+        raw_engine = None,
+        journal = True,
+        snapshot_store = True,
         supports_atomic_persist_all_of_several_events = True,
         supports_rejecting_non_serializable_objects = False,
         supports_serialization = True,
@@ -48,18 +67,68 @@ def persistence_backend_tck(
         prevents_concurrent_writers = False,
         size = "medium",
         tags = [],
-        data = []):
-    """Creates the kit's test targets and the perf target of one backend.
+        data = [],
+        visibility = None):
+    """A backend: its library, its config check, its kit and perf targets.
 
     Args:
-      plugin: the backend's cc_library (alwayslink) that registers its classes.
-      config: a HOCON file selecting the backend as journal and snapshot store.
-      raw_engine: a cc_library registering the backend's RawEngine (perf).
-      fixture: optional cc_library registering a TckFixture (start a server).
-      supports_*: capability flags, see TCK.md.
-      prevents_concurrent_writers: the journal refuses a stale writer.
+      name: the library's name; by convention the package's name.
+      srcs, hdrs, deps: the library's sources, headers and dependencies. A
+        backend depends on @eventpersist//persistence/api and third-party
+        libraries only.
+      reference_conf: the backend's HOCON defaults (every default lives
+        here and nowhere else); compiled into the library.
+      config_docs: the documents that must name every key of
+        reference_conf in backquotes (README.md, docs/configuration.md).
+      kit_config: a HOCON file selecting the backend as the journal and the
+        snapshot store, for the kit and perf.
+      kit_fixture: a cc_library registering a tck::TckFixture (a fresh
+        directory, a server the kit starts); optional.
+      raw_engine: a cc_library registering a perf::RawEngine; the perf
+        targets exist only when it is given.
+      journal, snapshot_store: which of the two plugins the backend has;
+        the kit runs the suite of each one it has.
+      supports_*, prevents_concurrent_writers: capability flags
+        (docs/tck.md).
       size, tags, data: passed to the test targets.
+      visibility: of the library.
     """
+    if not journal and not snapshot_store:
+        fail("persistence_backend %s: a backend has a journal, a snapshot store or both" % name)
+    if raw_engine and not journal:
+        fail("persistence_backend %s: the perf rows measure a journal; a raw engine needs journal = True" % name)
+    if not kit_config:
+        fail("persistence_backend %s: kit_config must name the HOCON file that selects the backend for the kit" % name)
+
+    library_deps = list(deps)
+    if reference_conf:
+        if not config_docs:
+            fail("persistence_backend %s: config_docs must name the documents that describe every key of %s" % (name, reference_conf))
+        embedded_reference_conf(
+            name = name + "_reference_conf",
+            src = reference_conf,
+        )
+        library_deps.append(":" + name + "_reference_conf")
+        native.cc_test(
+            name = "config_docs_test",
+            args = ["--conf=$(rootpath %s)" % reference_conf] +
+                   ["$(rootpath %s)" % doc for doc in config_docs],
+            data = [reference_conf] + config_docs,
+            deps = [_label("//tck:config_docs_check")],
+            size = "small",
+            tags = tags,
+        )
+
+    native.cc_library(
+        name = name,
+        srcs = srcs,
+        hdrs = hdrs,
+        copts = PROJECT_COPTS,
+        deps = library_deps,
+        alwayslink = True,
+        visibility = visibility,
+    )
+
     values = {
         "supports_atomic_persist_all_of_several_events": supports_atomic_persist_all_of_several_events,
         "supports_rejecting_non_serializable_objects": supports_rejecting_non_serializable_objects,
@@ -68,42 +137,42 @@ def persistence_backend_tck(
         "supports_replay_only_last": supports_replay_only_last,
         "prevents_concurrent_writers": prevents_concurrent_writers,
     }
-    args = ["--config=$(rootpath %s)" % config] + [
+    args = ["--config=$(rootpath %s)" % kit_config] + [
         "--%s=%s" % (flag, _bool(values[flag]))
         for flag in _FLAGS
     ]
-    common = [plugin, str(Label("//bazel:tsan_suppressions"))] + ([fixture] if fixture else [])
-    test_data = [config] + data
+    common = [":" + name, _label("//bazel:tsan_suppressions")] + ([kit_fixture] if kit_fixture else [])
+    test_data = [kit_config] + data
 
-    native.cc_test(
-        name = "journal_tck_test",
-        deps = common + [str(Label("//tck:journal_spec")), str(Label("//tck:tck_main"))],
-        args = args,
-        data = test_data,
-        size = size,
-        tags = tags,
-    )
-    native.cc_test(
-        name = "snapshot_store_tck_test",
-        deps = common + [str(Label("//tck:snapshot_store_spec")), str(Label("//tck:tck_main"))],
-        args = args,
-        data = test_data,
-        size = size,
-        tags = tags,
-    )
-    perf_deps = common + [raw_engine, str(Label("//perf:journal_perf")), str(Label("//tck:journal_spec"))]
-    native.cc_binary(
-        name = "perf",
-        testonly = True,
-        deps = perf_deps,
-        args = args,
-        data = test_data,
-    )
-    native.cc_test(
-        name = "perf_smoke_test",
-        deps = perf_deps,
-        args = args + _SMOKE_ARGS,
-        data = test_data,
-        size = size,
-        tags = tags,
-    )
+    suites = []
+    if journal:
+        suites.append(("journal_tck_test", "//tck:journal_spec"))
+    if snapshot_store:
+        suites.append(("snapshot_store_tck_test", "//tck:snapshot_store_spec"))
+    for test, spec in suites:
+        native.cc_test(
+            name = test,
+            deps = common + [_label(spec), _label("//tck:tck_main")],
+            args = args,
+            data = test_data,
+            size = size,
+            tags = tags,
+        )
+
+    if raw_engine:
+        perf_deps = common + [raw_engine, _label("//perf:journal_perf"), _label("//tck:journal_spec")]
+        native.cc_binary(
+            name = "perf",
+            testonly = True,
+            deps = perf_deps,
+            args = args,
+            data = test_data,
+        )
+        native.cc_test(
+            name = "perf_smoke_test",
+            deps = perf_deps,
+            args = args + _SMOKE_ARGS,
+            data = test_data,
+            size = size,
+            tags = tags,
+        )

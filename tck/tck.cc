@@ -1,18 +1,41 @@
 // Copyright 2026 The eventpersist Authors.
 #include "tck/tck.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <iostream>
 #include <map>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gtest/gtest.h"
 #include "persistence/api/reference_conf.h"
 
 namespace persistence::tck {
 namespace {
 
-std::function<std::unique_ptr<TckFixture>()>& FixtureFactory() {
-  static auto* factory = new std::function<std::unique_ptr<TckFixture>()>();
-  return *factory;
+std::string HoconQuoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+// NewFixture builds the one registered fixture, or one that does nothing.
+absl::StatusOr<std::unique_ptr<TckFixture>> NewFixture() {
+  const std::vector<std::string> names = FixtureRegistry::Global().Names();
+  if (names.empty()) return std::make_unique<TckFixture>();
+  if (names.size() > 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("a kit binary links one backend fixture; this one has [",
+                     absl::StrJoin(names, ", "), "]"));
+  }
+  return Create(FixtureRegistry::Global(), names[0], Config(), "");
 }
 
 std::unique_ptr<TckFixture>& FixtureInstance() {
@@ -39,9 +62,29 @@ absl::StatusOr<int> ParseInt(const std::string& flag, const std::string& v) {
 
 }  // namespace
 
-bool RegisterTckFixture(std::function<std::unique_ptr<TckFixture>()> factory) {
-  FixtureFactory() = std::move(factory);
-  return true;
+TemporaryDirectoryFixture::TemporaryDirectoryFixture(std::string key)
+    : key_(std::move(key)) {}
+
+absl::StatusOr<std::string> TemporaryDirectoryFixture::SetUp() {
+  const char* base = std::getenv("TEST_TMPDIR");
+  if (base == nullptr || *base == '\0') base = std::getenv("TMPDIR");
+  if (base == nullptr || *base == '\0') base = "/tmp";
+  std::string pattern = absl::StrCat(base, "/eventpersist-kit-XXXXXX");
+  std::vector<char> buffer(pattern.begin(), pattern.end());
+  buffer.push_back('\0');
+  if (mkdtemp(buffer.data()) == nullptr) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot create a temporary directory from '", pattern, "'"));
+  }
+  directory_ = buffer.data();
+  return absl::StrCat(key_, " = ", HoconQuoted(directory_ + "/data"), "\n");
+}
+
+void TemporaryDirectoryFixture::TearDown() {
+  if (directory_.empty()) return;
+  std::error_code ignored;
+  std::filesystem::remove_all(directory_, ignored);
+  directory_.clear();
 }
 
 TckSettings& Settings() {
@@ -102,29 +145,68 @@ absl::Status InitTck(int argc, char** argv) {
     return absl::InvalidArgumentError(
         "missing --config=<backend's HOCON file>");
   }
-  std::string overlay;
-  if (FixtureFactory()) {
-    FixtureInstance() = FixtureFactory()();
-    absl::StatusOr<std::string> extra = FixtureInstance()->SetUp();
-    if (!extra.ok()) {
-      return absl::Status(extra.status().code(),
-                          absl::StrCat("backend fixture set-up failed: ",
-                                       extra.status().message()));
-    }
-    overlay = *extra;
-  } else {
-    FixtureInstance() = std::make_unique<TckFixture>();
+  absl::StatusOr<std::unique_ptr<TckFixture>> fixture = NewFixture();
+  if (!fixture.ok()) return fixture.status();
+  FixtureInstance() = *std::move(fixture);
+  absl::StatusOr<std::string> overlay = FixtureInstance()->SetUp();
+  if (!overlay.ok()) {
+    return absl::Status(overlay.status().code(),
+                        absl::StrCat("backend fixture set-up failed: ",
+                                     overlay.status().message()));
   }
   s.fixture = FixtureInstance().get();
   absl::StatusOr<Config> file = Config::ParseFile(s.config_path);
   if (!file.ok()) return file.status();
   absl::StatusOr<Config> extra =
-      Config::ParseString(overlay, "backend fixture");
+      Config::ParseString(*overlay, "backend fixture");
   if (!extra.ok()) return extra.status();
   absl::StatusOr<Config> loaded = LoadConfig(extra->WithFallback(*file));
   if (!loaded.ok()) return loaded.status();
   s.config = *loaded;
   return absl::OkStatus();
+}
+
+namespace {
+
+class KitSummary : public ::testing::EmptyTestEventListener {
+ public:
+  void OnTestEnd(const ::testing::TestInfo& test) override {
+    const ::testing::TestResult& result = *test.result();
+    const std::string name =
+        absl::StrCat(test.test_suite_name(), ".", test.name());
+    if (result.Skipped()) {
+      std::string reason;
+      for (int i = 0; i < result.total_part_count(); ++i) {
+        const ::testing::TestPartResult& part = result.GetTestPartResult(i);
+        if (part.skipped()) reason = part.message();
+      }
+      skipped_.push_back(absl::StrCat(name, ": ", reason));
+    } else if (result.Passed()) {
+      ++passed_;
+    } else {
+      ++failed_;
+    }
+  }
+
+  void OnTestProgramEnd(const ::testing::UnitTest&) override {
+    std::cout << "kit: " << passed_ << " passed, " << skipped_.size()
+              << " skipped"
+              << (failed_ > 0 ? absl::StrCat(", ", failed_, " failed") : "")
+              << "\n";
+    for (const std::string& s : skipped_)
+      std::cout << "  skipped " << s << "\n";
+  }
+
+ private:
+  int passed_ = 0;
+  int failed_ = 0;
+  std::vector<std::string> skipped_;
+};
+
+}  // namespace
+
+void InstallKitSummary() {
+  ::testing::UnitTest::GetInstance()->listeners().Append(new KitSummary());
 }
 
 void ShutdownTck() {

@@ -2,15 +2,16 @@
 //
 // tck.h: the compatibility kit's settings and its hooks for backends.
 //
-// A backend does not write a test main: the `persistence_backend_tck` Bazel
+// A backend does not write a test main: the `persistence_backend` Bazel
 // macro (tck/tck.bzl) links the kit's suites with the backend's plugin
 // library and passes the backend's config file and capability flags as
-// command-line arguments, which ParseTckArgs reads.
+// command-line arguments, which InitTck reads (docs/tck.md).
 //
 // A backend that needs a server (Redis) registers a TckFixture: its SetUp
 // runs once before the suites, starts the server and returns extra HOCON
 // (say, the port) that is laid over the backend's config; TearDown stops it.
 // StopServer / StartServer let the kit's fault cases take the server away.
+// A backend that keeps files needs only TemporaryDirectoryFixture.
 //
 // Thread-safety: settings are written once in main, before the tests run.
 //
@@ -20,7 +21,7 @@
 //     absl::StatusOr<std::string> SetUp() override;   // "redis.port = 41234"
 //     void TearDown() override;
 //   };
-//   PERSISTENCE_REGISTER_TCK_FIXTURE(RedisFixture);
+//   PERSISTENCE_REGISTER(FixtureRegistry, "redis", Construct<RedisFixture>);
 #ifndef PERSISTENCE_TCK_TCK_H_
 #define PERSISTENCE_TCK_TCK_H_
 
@@ -31,11 +32,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "persistence/api/config.h"
+#include "persistence/api/registry.h"
 
 namespace persistence::tck {
 
 // Capability flags: what a backend declares it supports. The defaults
-// match TCK.md; a flag that is off makes its cases skip with the reason.
+// are those of docs/tck.md; a flag that is off makes its cases skip with the
+// reason.
 struct Capabilities {
   bool supports_atomic_persist_all_of_several_events = true;
   bool supports_rejecting_non_serializable_objects = false;
@@ -63,7 +66,32 @@ class TckFixture {
 };
 // [END tck-fixture]
 
-bool RegisterTckFixture(std::function<std::unique_ptr<TckFixture>()> factory);
+// FixtureRegistry: the backend's fixture (registry.h). A kit binary links
+// at most one; with none, the kit uses a TckFixture that does nothing.
+struct FixtureClasses : FactoriesOf<TckFixture> {
+  static constexpr char kWhat[] = "kit fixture";
+};
+using FixtureRegistry = Registry<FixtureClasses>;
+
+// TemporaryDirectoryFixture gives each run of a kit or perf binary a fresh
+// directory (under $TEST_TMPDIR when Bazel sets it, else $TMPDIR or /tmp)
+// and sets the config key `key` to a path inside it; TearDown removes it.
+//
+//   class MyFixture : public TemporaryDirectoryFixture {
+//    public:
+//     MyFixture() : TemporaryDirectoryFixture("persistence.journal.my.path") {}
+//   };
+//   PERSISTENCE_REGISTER(FixtureRegistry, "my", Construct<MyFixture>);
+class TemporaryDirectoryFixture : public TckFixture {
+ public:
+  explicit TemporaryDirectoryFixture(std::string key);
+  absl::StatusOr<std::string> SetUp() override;
+  void TearDown() override;
+
+ private:
+  const std::string key_;
+  std::string directory_;
+};
 
 struct TckSettings {
   Capabilities capabilities;
@@ -75,7 +103,7 @@ struct TckSettings {
   int perf_iterations = 10;
   int perf_actors = 1000;
   int perf_events_per_actor = 100;
-  // The memory rows of PERF.md (0 skips one): RSS growth while one actor
+  // The memory rows of docs/perf.md (0 skips one): RSS growth while one actor
   // recovers this many events, and RSS per recovered idle actor.
   int perf_memory_events = 1000000;
   int perf_memory_actors = 10000;
@@ -95,15 +123,11 @@ TckSettings& Settings();
 absl::Status InitTck(int argc, char** argv);
 void ShutdownTck();
 
-}  // namespace persistence::tck
+// InstallKitSummary makes googletest print, at the end of the run,
+// "kit: N passed, M skipped" and each skipped case with its reason, so a
+// flag that is off shows in the test log (call after InitGoogleTest).
+void InstallKitSummary();
 
-#define PERSISTENCE_TCK_CONCAT_INNER(a, b) a##b
-#define PERSISTENCE_TCK_CONCAT(a, b) PERSISTENCE_TCK_CONCAT_INNER(a, b)
-#define PERSISTENCE_REGISTER_TCK_FIXTURE(Class)                              \
-  static const bool PERSISTENCE_TCK_CONCAT(persistence_tck_fixture_,         \
-                                           __COUNTER__) =                    \
-      ::persistence::tck::RegisterTckFixture([] {                            \
-        return std::unique_ptr<::persistence::tck::TckFixture>(new Class()); \
-      })
+}  // namespace persistence::tck
 
 #endif  // PERSISTENCE_TCK_TCK_H_

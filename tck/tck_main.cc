@@ -9,6 +9,7 @@
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
+  persistence::tck::InstallKitSummary();
   absl::Status init = persistence::tck::InitTck(argc, argv);
   if (!init.ok()) {
     std::cerr << "TCK set-up failed: " << init << "\n";

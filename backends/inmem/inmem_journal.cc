@@ -11,7 +11,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "persistence/api/codec.h"
-#include "persistence/api/plugin_registry.h"
 
 namespace persistence::inmem {
 
@@ -19,32 +18,27 @@ namespace persistence::inmem {
 absl::StatusOr<WriteResults> InMemoryJournal::WriteMessages(
     const std::vector<AtomicWrite>& writes) {
   // Serialize everything first: a rejected write then leaves nothing.
-  std::vector<EncodedWrite> encoded = EncodeAtomicWrites(writes);
+  const EncodedRequest request = EncodeRequest(writes);
   // A stale writer (an old incarnation of the actor) is refused before
   // anything is stored, so the log stays clean.
   std::unordered_map<std::string, int64_t> highest;
-  for (size_t i = 0; i < writes.size(); ++i) {
-    const std::string& id = writes[i].persistence_id();
+  for (const AtomicWrite& write : writes) {
+    const std::string& id = write.persistence_id();
     auto [it, fresh] = highest.try_emplace(id, 0);
     if (fresh) it->second = store_.Highest(id);
-    if (writes[i].lowest_sequence_nr() <= it->second) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("persistence id '", id, "': write of sequence number ",
-                       writes[i].lowest_sequence_nr(), " refused, ", it->second,
-                       " is already stored (is another incarnation of this "
-                       "actor writing?)"));
-    }
-    it->second = writes[i].highest_sequence_nr();
+    absl::Status fresh_writer =
+        CheckNotStale(id, write.lowest_sequence_nr(), it->second);
+    if (!fresh_writer.ok()) return fresh_writer;
+    it->second = write.highest_sequence_nr();
   }
   WriteResults results;
   results.reserve(writes.size());
   for (size_t i = 0; i < writes.size(); ++i) {
-    results.push_back(encoded[i].status);
-    if (!encoded[i].status.ok()) continue;
-    const auto& events = writes[i].payload();
-    for (size_t j = 0; j < events.size(); ++j) {
-      store_.Append(events[j].persistence_id, events[j].sequence_nr,
-                    std::move(encoded[i].records[j]));
+    const EncodedRequest::Write& write = request.writes[i];
+    results.push_back(write.rejection);
+    for (const EncodedRequest::Record& record : request.RecordsOf(write)) {
+      store_.Append(writes[i].persistence_id(), record.sequence_nr,
+                    std::string(request.Bytes(record)));
     }
   }
   return results;
@@ -77,34 +71,27 @@ absl::StatusOr<int64_t> InMemoryJournal::ReadHighestSequenceNr(
 }
 
 InMemorySnapshotStore::InMemorySnapshotStore(const Config& config)
-    : max_load_attempts_(config.GetIntOr("max-load-attempts", 3).value_or(3)) {}
+    : max_load_attempts_(config.GetIntAtLeast("max-load-attempts", 1)) {}
+
+absl::Status InMemorySnapshotStore::Start() {
+  return max_load_attempts_.status();
+}
 
 LoadResult InMemorySnapshotStore::Load(
     const std::string& persistence_id,
     const SnapshotSelectionCriteria& criteria) {
+  if (!max_load_attempts_.ok()) return max_load_attempts_.status();
   std::lock_guard<std::mutex> lock(mu_);
   auto it = snapshots_.find(persistence_id);
   if (it == snapshots_.end()) return std::optional<SelectedSnapshot>();
   const auto& by_seq = it->second;
-  absl::Status last_error;
-  int64_t attempts = 0;
-  // Youngest first; a snapshot that cannot be decoded gives way to the
-  // next older match, up to max-load-attempts.
-  for (auto r = std::make_reverse_iterator(
-           by_seq.upper_bound(criteria.max_sequence_nr));
-       r != by_seq.rend(); ++r) {
-    absl::StatusOr<SnapshotMetadata> metadata =
-        DecodeSnapshotMetadata(r->second, persistence_id);
-    if (metadata.ok() && !criteria.Matches(*metadata)) continue;
-    absl::StatusOr<SelectedSnapshot> selected =
-        DecodeSnapshot(r->second, persistence_id);
-    if (selected.ok())
-      return std::optional<SelectedSnapshot>(*std::move(selected));
-    last_error = selected.status();
-    if (++attempts >= max_load_attempts_) break;
-  }
-  if (!last_error.ok()) return last_error;
-  return std::optional<SelectedSnapshot>();
+  auto r =
+      std::make_reverse_iterator(by_seq.upper_bound(criteria.max_sequence_nr));
+  return SelectSnapshot(persistence_id, criteria, *max_load_attempts_,
+                        [&]() -> std::optional<std::string_view> {
+                          if (r == by_seq.rend()) return std::nullopt;
+                          return (r++)->second;
+                        });
 }
 
 absl::Status InMemorySnapshotStore::Save(const SnapshotMetadata& metadata,
@@ -150,9 +137,10 @@ absl::Status InMemorySnapshotStore::Delete(
 }
 
 // [START register]
-PERSISTENCE_REGISTER_JOURNAL(InMemoryJournal, "inmem.Journal");
-PERSISTENCE_REGISTER_SNAPSHOT_STORE(InMemorySnapshotStore,
-                                    "inmem.SnapshotStore");
+PERSISTENCE_REGISTER(JournalRegistry, "inmem.Journal",
+                     Construct<InMemoryJournal>);
+PERSISTENCE_REGISTER(SnapshotStoreRegistry, "inmem.SnapshotStore",
+                     Construct<InMemorySnapshotStore>);
 // [END register]
 
 }  // namespace persistence::inmem

@@ -56,6 +56,9 @@ class InMemorySnapshotStore : public SyncSnapshotStore {
  public:
   explicit InMemorySnapshotStore(const Config& config);
 
+  // Start fails when the section's max-load-attempts is bad.
+  absl::Status Start() override;
+
   LoadResult Load(const std::string& persistence_id,
                   const SnapshotSelectionCriteria& criteria) override;
   absl::Status Save(const SnapshotMetadata& metadata,
@@ -65,7 +68,7 @@ class InMemorySnapshotStore : public SyncSnapshotStore {
                       const SnapshotSelectionCriteria& criteria) override;
 
  private:
-  const int64_t max_load_attempts_;
+  const absl::StatusOr<int64_t> max_load_attempts_;
   std::mutex mu_;
   std::unordered_map<std::string, std::map<int64_t, std::string>> snapshots_;
 };

@@ -46,7 +46,8 @@ class InMemoryRawEngine : public perf::RawEngine {
   InMemoryEventStore store_;
 };
 
-PERSISTENCE_REGISTER_RAW_ENGINE(InMemoryRawEngine);
+PERSISTENCE_REGISTER(perf::RawEngineRegistry, "inmem",
+                     Construct<InMemoryRawEngine>);
 
 }  // namespace
 }  // namespace persistence::inmem

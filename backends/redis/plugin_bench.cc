@@ -6,7 +6,7 @@
 //   raw      the perf raw engine (hiredis, no plugin; records pre-encoded)
 //   plugin   the Redis journal plugin called directly from this thread,
 //            no actor runtime: encoding + pipelined client + reader thread
-//   encode   EncodeAtomicWrites alone (what the plugin does that raw does not)
+//   encode   EncodeRequest alone (what the plugin does that raw does not)
 //
 // The perf target's journal side adds the actor runtime on top of
 // "plugin"; comparing the three says which layer costs what.
@@ -26,22 +26,6 @@
 #include "perf/raw_engine.h"
 #include "persistence/api/codec.h"
 #include "persistence/api/reference_conf.h"
-
-// The raw engine registers itself through perf/raw_engine.h, whose registry
-// lives in the perf harness (with its own main); this binary keeps its own.
-namespace persistence::perf {
-namespace {
-std::function<std::unique_ptr<RawEngine>()>& Factory() {
-  static auto* factory = new std::function<std::unique_ptr<RawEngine>()>();
-  return *factory;
-}
-}  // namespace
-bool RegisterRawEngine(std::function<std::unique_ptr<RawEngine>()> factory) {
-  Factory() = std::move(factory);
-  return true;
-}
-std::unique_ptr<RawEngine> NewRawEngine() { return Factory()(); }
-}  // namespace persistence::perf
 
 namespace persistence::redis {
 namespace {
@@ -97,7 +81,13 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", s.ToString().c_str());
     return 2;
   }
-  std::unique_ptr<perf::RawEngine> raw = perf::NewRawEngine();
+  absl::StatusOr<std::unique_ptr<perf::RawEngine>> raw_engine =
+      perf::NewRawEngine();
+  if (!raw_engine.ok()) {
+    std::fprintf(stderr, "%s\n", raw_engine.status().ToString().c_str());
+    return 2;
+  }
+  std::unique_ptr<perf::RawEngine> raw = *std::move(raw_engine);
   if (absl::Status s = raw->Open(section); !s.ok()) {
     std::fprintf(stderr, "%s\n", s.ToString().c_str());
     return 2;
@@ -153,8 +143,7 @@ int Main(int argc, char** argv) {
       t = Clock::now();
       size_t bytes = 0;
       for (int k = 0; k < 3; ++k) {
-        for (const EncodedWrite& e : EncodeAtomicWrites(writes))
-          bytes += e.records.size();
+        bytes += EncodeRequest(writes).buffer.size();
       }
       columns[c++].push_back(Rate(3 * n, Clock::now() - t));
       (void)bytes;

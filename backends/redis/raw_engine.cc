@@ -1,6 +1,6 @@
 // Copyright 2026 The eventpersist Authors.
 //
-// The raw side of the Redis backend's perf table (PERF.md): one blocking
+// The raw side of the Redis backend's perf table (docs/perf.md): one blocking
 // hiredis connection issuing the very commands the journal sends (built by
 // internal/data_model.h), with no journal, runtime or threads in between.
 //
@@ -40,8 +40,8 @@ struct ContextDeleter {
 class RedisRawEngine : public perf::RawEngine {
  public:
   absl::Status Open(const Config& journal_config) override {
-    absl::StatusOr<RedisSettings> settings =
-        RedisSettings::FromConfig(journal_config);
+    absl::StatusOr<RedisSettings> settings = RedisSettings::FromConfig(
+        journal_config, RedisSettings::Plugin::kJournal);
     if (!settings.ok()) return settings.status();
     settings_ = *settings;
     keys_ = std::make_unique<KeySpace>(settings_.key_prefix + "raw-perf:");
@@ -214,7 +214,8 @@ class RedisRawEngine : public perf::RawEngine {
   std::unique_ptr<redisContext, ContextDeleter> context_;
 };
 
-PERSISTENCE_REGISTER_RAW_ENGINE(RedisRawEngine);
+PERSISTENCE_REGISTER(perf::RawEngineRegistry, "redis",
+                     Construct<RedisRawEngine>);
 
 }  // namespace
 }  // namespace persistence::redis_internal

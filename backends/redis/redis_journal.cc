@@ -10,7 +10,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "persistence/api/codec.h"
-#include "persistence/api/plugin_registry.h"
 
 namespace persistence::redis {
 namespace {
@@ -363,6 +362,6 @@ Future<absl::StatusOr<int64_t>> RedisJournal::AsyncReadHighestSequenceNr(
   return done.GetFuture();
 }
 
-PERSISTENCE_REGISTER_JOURNAL(RedisJournal, "redis.Journal");
+PERSISTENCE_REGISTER(JournalRegistry, "redis.Journal", Construct<RedisJournal>);
 
 }  // namespace persistence::redis

@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "backends/redis/redis_journal.h"
 #include "persistence/api/codec.h"
-#include "persistence/api/plugin_registry.h"
 
 namespace persistence::redis {
 namespace {
@@ -223,6 +222,7 @@ Future<absl::Status> RedisSnapshotStore::DeleteAsync(
   return done.GetFuture();
 }
 
-PERSISTENCE_REGISTER_SNAPSHOT_STORE(RedisSnapshotStore, "redis.SnapshotStore");
+PERSISTENCE_REGISTER(SnapshotStoreRegistry, "redis.SnapshotStore",
+                     Construct<RedisSnapshotStore>);
 
 }  // namespace persistence::redis

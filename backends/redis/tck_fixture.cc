@@ -77,7 +77,7 @@ class RedisTckFixture : public tck::TckFixture {
   std::unique_ptr<RedisServer> server_;
 };
 
-PERSISTENCE_REGISTER_TCK_FIXTURE(RedisTckFixture);
+PERSISTENCE_REGISTER(tck::FixtureRegistry, "redis", Construct<RedisTckFixture>);
 
 }  // namespace
 }  // namespace persistence::redis_testing

@@ -117,10 +117,8 @@ absl::Status CheckLayout(rocksdb::DB& db, const std::string& path) {
 
 PreparedWrites PrepareWrites(const std::vector<AtomicWrite>& writes) {
   PreparedWrites prepared;
+  prepared.encoded = EncodeRequest(writes);
   prepared.writes.resize(writes.size());
-  size_t events = 0;
-  for (const AtomicWrite& write : writes) events += write.size();
-  prepared.records.reserve(events);
   for (size_t i = 0; i < writes.size(); ++i) {
     const AtomicWrite& write = writes[i];
     PreparedWrites::Write& p = prepared.writes[i];
@@ -131,34 +129,15 @@ PreparedWrites PrepareWrites(const std::vector<AtomicWrite>& writes) {
     p.id = prepared.ids.size() - 1;
     p.lowest_sequence_nr = write.lowest_sequence_nr();
     p.highest_sequence_nr = write.highest_sequence_nr();
-    p.first_record = p.end_record = prepared.records.size();
     if (!IsValidId(id)) {
-      p.rejection =
-          absl::InvalidArgumentError("persistence id longer than 4 GiB");
-      continue;
+      prepared.encoded.Reject(
+          i, absl::InvalidArgumentError("persistence id longer than 4 GiB"));
+    } else if (p.lowest_sequence_nr < 1) {
+      prepared.encoded.Reject(
+          i, absl::InvalidArgumentError(
+                 absl::StrCat("persistence id '", id, "': sequence number ",
+                              p.lowest_sequence_nr, " is below 1")));
     }
-    if (p.lowest_sequence_nr < 1) {
-      p.rejection = absl::InvalidArgumentError(
-          absl::StrCat("persistence id '", id, "': sequence number ",
-                       p.lowest_sequence_nr, " is below 1"));
-      continue;
-    }
-    // Every event first: a write with one event that cannot be serialized
-    // leaves no record (and no bytes) behind.
-    const size_t buffer_start = prepared.buffer.size();
-    for (const PersistentRepr& event : write.payload()) {
-      const size_t begin = prepared.buffer.size();
-      absl::Status s = AppendEncodedEvent(event, &prepared.buffer);
-      if (!s.ok()) {
-        p.rejection = s;
-        prepared.buffer.resize(buffer_start);
-        prepared.records.resize(p.first_record);
-        break;
-      }
-      prepared.records.push_back(
-          {event.sequence_nr, begin, prepared.buffer.size() - begin});
-    }
-    p.end_record = prepared.records.size();
   }
   return prepared;
 }
@@ -346,7 +325,7 @@ void Database::CloseAndDelete(Database* database) {
 Future<absl::StatusOr<WriteResults>> Database::WriteEvents(
     PreparedWrites writes, bool sync) {
   EventWrite request;
-  request.bytes = writes.buffer.size();
+  request.bytes = writes.encoded.buffer.size();
   request.writes = std::move(writes);
   request.sync = sync;
   Future<absl::StatusOr<WriteResults>> future = request.promise.GetFuture();
@@ -567,8 +546,10 @@ absl::Status Database::Admit(
     std::unordered_map<std::string, int64_t>& group_highest) {
   // This request's own view: its earlier writes count for its later ones.
   std::vector<std::pair<const std::string*, int64_t>> mine;
-  for (const PreparedWrites::Write& w : request.writes.writes) {
-    const std::string& id = request.writes.id_of(w);
+  const PreparedWrites& prepared = request.writes;
+  for (size_t i = 0; i < prepared.writes.size(); ++i) {
+    const PreparedWrites::Write& w = prepared.writes[i];
+    const std::string& id = prepared.id_of(i);
     auto own = std::find_if(mine.begin(), mine.end(), [&](const auto& entry) {
       return *entry.first == id;
     });
@@ -582,14 +563,12 @@ absl::Status Database::Admit(
       if (!stored.ok()) return stored.status();
       current = *stored;
     }
-    if (w.lowest_sequence_nr <= current) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("persistence id '", id, "': write of sequence number ",
-                       w.lowest_sequence_nr, " refused, ", current,
-                       " is already stored (is another incarnation of this "
-                       "actor writing?)"));
-    }
-    const int64_t next = w.rejection.ok() ? w.highest_sequence_nr : current;
+    absl::Status fresh_writer =
+        CheckNotStale(id, w.lowest_sequence_nr, current);
+    if (!fresh_writer.ok()) return fresh_writer;
+    const int64_t next = prepared.encoded.writes[i].rejection.ok()
+                             ? w.highest_sequence_nr
+                             : current;
     if (own != mine.end()) {
       own->second = next;
     } else {
@@ -616,13 +595,14 @@ void Database::Commit(std::vector<Request> group) {
       admitted[i] = Admit(*w, group_highest);
       if (!admitted[i].ok()) continue;
       const PreparedWrites& prepared = w->writes;
-      for (const PreparedWrites::Write& p : prepared.writes) {
-        if (!p.rejection.ok()) continue;
+      const EncodedRequest& encoded = prepared.encoded;
+      for (size_t p = 0; p < prepared.writes.size(); ++p) {
+        if (!encoded.writes[p].rejection.ok()) continue;
         SetEventKeyPrefix(&key, prepared.id_of(p));
-        for (size_t r = p.first_record; r < p.end_record; ++r) {
-          const PreparedWrites::Record& record = prepared.records[r];
+        for (const EncodedRequest::Record& record :
+             encoded.RecordsOf(encoded.writes[p])) {
           SetEventKeySequenceNr(&key, record.sequence_nr);
-          const std::string_view value = prepared.bytes_of(record);
+          const std::string_view value = encoded.Bytes(record);
           rocksdb::Status s =
               batch.Put(key, rocksdb::Slice(value.data(), value.size()));
           if (!s.ok())
@@ -712,8 +692,8 @@ void Database::Acknowledge(Completion& completion) {
         w->promise.Set(completion.written);
       } else {
         WriteResults results;
-        results.reserve(w->writes.writes.size());
-        for (const PreparedWrites::Write& p : w->writes.writes) {
+        results.reserve(w->writes.encoded.writes.size());
+        for (const EncodedRequest::Write& p : w->writes.encoded.writes) {
           results.push_back(p.rejection);
         }
         w->promise.Set(std::move(results));

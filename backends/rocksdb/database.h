@@ -70,6 +70,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "backends/rocksdb/settings.h"
+#include "persistence/api/codec.h"
 #include "persistence/api/future.h"
 #include "persistence/api/journal.h"
 #include "rocksdb/db.h"
@@ -77,41 +78,25 @@
 namespace persistence::rocksdb_backend {
 
 // PreparedWrites: the atomic writes of one request, encoded on the
-// caller's thread before they reach the writer. The records of all writes
-// sit back to back in one buffer, and consecutive writes of one id share
-// its copy, so a request of many small writes costs a few allocations, not
-// several per event.
+// caller's thread before they reach the writer (EncodeRequest: every record
+// in one buffer), with the ids and sequence-number ranges the writer checks.
+// Consecutive writes of one id share its copy of the id.
 struct PreparedWrites {
   struct Write {
     size_t id = 0;  // index into `ids`
     int64_t lowest_sequence_nr = 0;
     int64_t highest_sequence_nr = 0;
-    // Not OK: the write is rejected (an event could not be serialized, or
-    // the id or sequence number is invalid) and it has no records; nothing
-    // of it is stored.
-    absl::Status rejection;
-    size_t first_record = 0;  // its records: [first_record, end_record)
-    size_t end_record = 0;
-  };
-  // One encoded event: bytes [begin, begin + size) of `buffer`.
-  struct Record {
-    int64_t sequence_nr = 0;
-    size_t begin = 0;
-    size_t size = 0;
   };
 
-  std::vector<std::string> ids;
+  EncodedRequest encoded;  // encoded.writes[i] belongs to writes[i]
   std::vector<Write> writes;
-  std::vector<Record> records;
-  std::string buffer;
+  std::vector<std::string> ids;
 
-  const std::string& id_of(const Write& w) const { return ids[w.id]; }
-  std::string_view bytes_of(const Record& r) const {
-    return std::string_view(buffer).substr(r.begin, r.size);
-  }
+  const std::string& id_of(size_t write) const { return ids[writes[write].id]; }
 };
 
-// PrepareWrites encodes every event of `writes` (AppendEncodedEvent).
+// PrepareWrites encodes every event of `writes`; a write whose id or
+// sequence number the key layout cannot hold is rejected.
 PreparedWrites PrepareWrites(const std::vector<AtomicWrite>& writes);
 
 class Database {

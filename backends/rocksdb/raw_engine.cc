@@ -132,7 +132,8 @@ class RocksDbRawEngine : public perf::RawEngine {
   rocksdb::DB* db_ = nullptr;  // database_'s
 };
 
-PERSISTENCE_REGISTER_RAW_ENGINE(RocksDbRawEngine);
+PERSISTENCE_REGISTER(perf::RawEngineRegistry, "rocksdb",
+                     Construct<RocksDbRawEngine>);
 
 }  // namespace
 }  // namespace persistence::rocksdb_backend

@@ -12,7 +12,6 @@
 #include "absl/strings/str_cat.h"
 #include "backends/rocksdb/key_layout.h"
 #include "persistence/api/codec.h"
-#include "persistence/api/plugin_registry.h"
 #include "rocksdb/iterator.h"
 
 namespace persistence::rocksdb_backend {
@@ -174,6 +173,7 @@ absl::Status RocksDbJournal::ReplayMessages(const std::string& persistence_id,
   return replayer_->Replay(persistence_id, from, to, max, callback);
 }
 
-PERSISTENCE_REGISTER_JOURNAL(RocksDbJournal, "rocksdb.Journal");
+PERSISTENCE_REGISTER(JournalRegistry, "rocksdb.Journal",
+                     Construct<RocksDbJournal>);
 
 }  // namespace persistence::rocksdb_backend

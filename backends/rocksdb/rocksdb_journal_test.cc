@@ -100,8 +100,8 @@ class RocksDbJournalTest : public ::testing::Test {
   }
   std::unique_ptr<rocksdb::DB> OpenRaw() {
     rocksdb::DB* raw = nullptr;
-    DatabaseSettings settings;
-    settings.path = path_;
+    const DatabaseSettings settings =
+        DatabaseSettings::FromConfig(JournalSection(path_)).value();
     rocksdb::Status s = rocksdb::DB::Open(MakeOptions(settings), path_, &raw);
     EXPECT_TRUE(s.ok()) << s.ToString();
     return std::unique_ptr<rocksdb::DB>(raw);

@@ -11,7 +11,6 @@
 #include "backends/rocksdb/key_layout.h"
 #include "backends/rocksdb/rocksdb_journal.h"
 #include "persistence/api/codec.h"
-#include "persistence/api/plugin_registry.h"
 #include "rocksdb/iterator.h"
 #include "rocksdb/write_batch.h"
 
@@ -60,28 +59,26 @@ LoadResult RocksDbSnapshotStore::Load(
   options.iterate_upper_bound = &upper_slice;
   options.total_order_seek = true;  // backwards; the bounds keep it in the id
   std::unique_ptr<rocksdb::Iterator> it(database_->db().NewIterator(options));
-  absl::Status last_error;
-  int64_t attempts = 0;
-  // Youngest first; a snapshot that cannot be decoded gives way to the
-  // next older match, up to max-load-attempts.
-  for (it->SeekToLast(); it->Valid(); it->Prev()) {
-    absl::StatusOr<SnapshotMetadata> metadata =
-        DecodeSnapshotMetadata(View(it->value()), persistence_id);
-    if (metadata.ok() && !criteria.Matches(*metadata)) continue;
-    absl::StatusOr<SelectedSnapshot> selected =
-        DecodeSnapshot(View(it->value()), persistence_id);
-    if (selected.ok())
-      return std::optional<SelectedSnapshot>(*std::move(selected));
-    last_error = selected.status();
-    if (++attempts >= settings_->max_load_attempts) break;
-  }
+  // Youngest first (the keys order by sequence number).
+  bool first = true;
+  LoadResult selected =
+      SelectSnapshot(persistence_id, criteria, settings_->max_load_attempts,
+                     [&]() -> std::optional<std::string_view> {
+                       if (first) {
+                         it->SeekToLast();
+                         first = false;
+                       } else {
+                         it->Prev();
+                       }
+                       if (!it->Valid()) return std::nullopt;
+                       return View(it->value());
+                     });
   if (!it->status().ok()) {
     return FromRocksDb(it->status(), absl::StrCat("cannot load a snapshot of '",
                                                   persistence_id, "' from '",
                                                   database_->path(), "'"));
   }
-  if (!last_error.ok()) return last_error;
-  return std::optional<SelectedSnapshot>();
+  return selected;
 }
 
 absl::Status RocksDbSnapshotStore::Save(const SnapshotMetadata& metadata,
@@ -164,7 +161,7 @@ absl::Status RocksDbSnapshotStore::Delete(
   return FromRocksDb(database_->db().Write(options, &batch), what);
 }
 
-PERSISTENCE_REGISTER_SNAPSHOT_STORE(RocksDbSnapshotStore,
-                                    "rocksdb.SnapshotStore");
+PERSISTENCE_REGISTER(SnapshotStoreRegistry, "rocksdb.SnapshotStore",
+                     Construct<RocksDbSnapshotStore>);
 
 }  // namespace persistence::rocksdb_backend

@@ -352,7 +352,10 @@ int Main(int argc, char** argv) {
   // The plugin itself, sharing the journal actor's database.
   RocksDbJournal plugin(*config->GetConfig("persistence.journal.rocksdb"));
   Check(plugin.Start().ok(), "plugin start");
-  DatabaseSettings raw_settings;
+  DatabaseSettings raw_settings =
+      DatabaseSettings::FromConfig(
+          *config->GetConfig("persistence.journal.rocksdb"))
+          .value();
   raw_settings.path = path + "-raw";
   rocksdb::DB* raw_db = nullptr;
   Check(rocksdb::DB::Open(MakeOptions(raw_settings), raw_settings.path, &raw_db)

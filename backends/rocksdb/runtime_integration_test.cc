@@ -200,8 +200,8 @@ TEST(RuntimeIntegration, CorruptRecordFailsTheRecoveryOfItsIdOnly) {
   }
   ASSERT_TRUE(ClosedByAllPlugins());
   {
-    DatabaseSettings settings;
-    settings.path = path;
+    const DatabaseSettings settings =
+        DatabaseSettings::FromConfig(testing::JournalSection(path)).value();
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(MakeOptions(settings), path, &raw).ok());
     std::unique_ptr<rocksdb::DB> db(raw);

@@ -1,11 +1,7 @@
 // Copyright 2026 The eventpersist Authors.
 #include "backends/rocksdb/settings.h"
 
-#include <cctype>
-#include <cerrno>
 #include <chrono>
-#include <cstdlib>
-#include <limits>
 #include <map>
 #include <memory>
 
@@ -39,122 +35,45 @@ absl::Status KeyError(const Config& section, const std::string& key,
       absl::StrCat("config key '", section.FullKey(key), "': ", what));
 }
 
-// A size key: an integer, or a string such as "64 MiB".
-absl::StatusOr<int64_t> GetSize(const Config& section, const std::string& key,
-                                int64_t fallback, int64_t minimum) {
-  if (!section.HasPath(key)) return fallback;
-  int64_t value;
-  absl::StatusOr<int64_t> number = section.GetInt(key);
-  if (number.ok()) {
-    value = *number;
-  } else {
-    absl::StatusOr<std::string> text = section.GetString(key);
-    if (!text.ok()) return text.status();
-    absl::StatusOr<int64_t> parsed = ParseByteSize(*text);
-    if (!parsed.ok())
-      return KeyError(section, key, std::string(parsed.status().message()));
-    value = *parsed;
-  }
-  if (value < minimum) {
-    return KeyError(
-        section, key,
-        absl::StrCat("must be at least ", minimum, ", got ", value));
-  }
-  return value;
-}
-
-absl::StatusOr<int64_t> GetCount(const Config& section, const std::string& key,
-                                 int64_t fallback, int64_t minimum) {
-  if (!section.HasPath(key)) return fallback;
-  return section.GetIntAtLeast(key, minimum);
-}
-
 }  // namespace
-
-absl::StatusOr<int64_t> ParseByteSize(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
-    ++i;
-  const size_t digits = i;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
-    ++i;
-  if (i == digits) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "expected a size such as 64 MiB, got '", std::string(text), "'"));
-  }
-  const std::string number(text.substr(digits, i - digits));
-  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
-    ++i;
-  std::string unit(text.substr(i));
-  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back())))
-    unit.pop_back();
-  static const auto* units = new std::map<std::string, int64_t>{
-      {"", 1},          {"B", 1},       {"b", 1},        {"byte", 1},
-      {"bytes", 1},     {"K", 1 << 10}, {"k", 1 << 10},  {"Ki", 1 << 10},
-      {"KiB", 1 << 10}, {"M", 1 << 20}, {"m", 1 << 20},  {"Mi", 1 << 20},
-      {"MiB", 1 << 20}, {"G", 1 << 30}, {"g", 1 << 30},  {"Gi", 1 << 30},
-      {"GiB", 1 << 30}, {"kB", 1000},   {"MB", 1000000}, {"GB", 1000000000},
-  };
-  auto u = units->find(unit);
-  if (u == units->end()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown size unit '", unit, "' in '", std::string(text),
-                     "' (use B, KiB, MiB, GiB, kB, MB or GB)"));
-  }
-  errno = 0;
-  const unsigned long long n = std::strtoull(number.c_str(), nullptr, 10);
-  if (errno != 0 || n > static_cast<unsigned long long>(
-                            std::numeric_limits<int64_t>::max() / u->second)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("size '", std::string(text), "' is too large"));
-  }
-  return static_cast<int64_t>(n) * u->second;
-}
 
 absl::StatusOr<DatabaseSettings> DatabaseSettings::FromConfig(
     const Config& section) {
   DatabaseSettings s;
-  absl::StatusOr<std::string> path = section.GetString("path");
-  if (!path.ok()) return path.status();
-  if (path->empty()) return KeyError(section, "path", "must name a directory");
-  s.path = *path;
-  absl::StatusOr<int64_t> v =
-      GetSize(section, "write-buffer-size", s.write_buffer_size, 64 << 10);
-  if (!v.ok()) return v.status();
-  s.write_buffer_size = *v;
-  v = GetSize(section, "block-cache-size", s.block_cache_size, 0);
-  if (!v.ok()) return v.status();
-  s.block_cache_size = *v;
-  v = GetCount(section, "bloom-bits-per-key", s.bloom_bits_per_key, 0);
-  if (!v.ok()) return v.status();
-  s.bloom_bits_per_key = *v;
-  v = GetCount(section, "max-background-jobs", s.max_background_jobs, 1);
-  if (!v.ok()) return v.status();
-  s.max_background_jobs = *v;
-  v = GetSize(section, "max-group-commit-bytes", s.max_group_commit_bytes, 1);
-  if (!v.ok()) return v.status();
-  s.max_group_commit_bytes = *v;
-  v = GetCount(section, "highest-cache-size", s.highest_cache_size, 1);
-  if (!v.ok()) return v.status();
-  s.highest_cache_size = *v;
-  if (section.HasPath("writer-spin-time")) {
-    absl::StatusOr<std::chrono::nanoseconds> spin =
-        section.GetDuration("writer-spin-time");
-    if (!spin.ok()) return spin.status();
-    if (spin->count() < 0 || *spin > std::chrono::seconds(1)) {
-      return KeyError(section, "writer-spin-time", "must be between 0 and 1s");
-    }
-    s.writer_spin_time_us =
-        std::chrono::duration_cast<std::chrono::microseconds>(*spin).count();
+#define ROCKSDB_SETTING(field, expr)        \
+  do {                                      \
+    auto value = (expr);                    \
+    if (!value.ok()) return value.status(); \
+    s.field = *std::move(value);            \
+  } while (false)
+  ROCKSDB_SETTING(path, section.GetString("path"));
+  if (s.path.empty()) return KeyError(section, "path", "must name a directory");
+  ROCKSDB_SETTING(write_buffer_size,
+                  section.GetBytes("write-buffer-size", 64 << 10));
+  ROCKSDB_SETTING(block_cache_size, section.GetBytes("block-cache-size", 0));
+  ROCKSDB_SETTING(bloom_bits_per_key,
+                  section.GetIntAtLeast("bloom-bits-per-key", 0));
+  ROCKSDB_SETTING(max_background_jobs,
+                  section.GetIntAtLeast("max-background-jobs", 1));
+  ROCKSDB_SETTING(max_group_commit_bytes,
+                  section.GetBytes("max-group-commit-bytes", 1));
+  ROCKSDB_SETTING(highest_cache_size,
+                  section.GetIntAtLeast("highest-cache-size", 1));
+  ROCKSDB_SETTING(compression, section.GetString("compression"));
+#undef ROCKSDB_SETTING
+  absl::StatusOr<std::chrono::nanoseconds> spin =
+      section.GetDuration("writer-spin-time");
+  if (!spin.ok()) return spin.status();
+  if (spin->count() < 0 || *spin > std::chrono::seconds(1)) {
+    return KeyError(section, "writer-spin-time", "must be between 0 and 1s");
   }
-  absl::StatusOr<std::string> compression =
-      section.GetStringOr("compression", s.compression);
-  if (!compression.ok()) return compression.status();
-  auto c = Compressions().find(*compression);
+  s.writer_spin_time_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(*spin).count();
+  auto c = Compressions().find(s.compression);
   if (c == Compressions().end()) {
     return KeyError(
         section, "compression",
-        absl::StrCat("unknown compression '", *compression,
+        absl::StrCat("unknown compression '", s.compression,
                      "' (none, snappy, lz4, lz4hc, zstd, zlib or bzip2)"));
   }
   if (c->second != rocksdb::kNoCompression) {
@@ -165,10 +84,9 @@ absl::StatusOr<DatabaseSettings> DatabaseSettings::FromConfig(
     if (!supported) {
       return KeyError(section, "compression",
                       absl::StrCat("this RocksDB library was built without '",
-                                   *compression, "'"));
+                                   s.compression, "'"));
     }
   }
-  s.compression = *compression;
   return s;
 }
 
@@ -190,13 +108,12 @@ absl::StatusOr<JournalSettings> JournalSettings::FromConfig(
       DatabaseSettings::FromConfig(section);
   if (!database.ok()) return database.status();
   s.database = *std::move(database);
-  absl::StatusOr<bool> fsync = section.GetBoolOr("fsync", s.fsync);
+  absl::StatusOr<bool> fsync = section.GetBool("fsync");
   if (!fsync.ok()) return fsync.status();
   s.fsync = *fsync;
-  absl::StatusOr<int64_t> v =
-      GetCount(section, "replay-threads", s.replay_threads, 1);
-  if (!v.ok()) return v.status();
-  s.replay_threads = *v;
+  absl::StatusOr<int64_t> threads = section.GetIntAtLeast("replay-threads", 1);
+  if (!threads.ok()) return threads.status();
+  s.replay_threads = *threads;
   return s;
 }
 
@@ -207,13 +124,13 @@ absl::StatusOr<SnapshotStoreSettings> SnapshotStoreSettings::FromConfig(
       DatabaseSettings::FromConfig(section);
   if (!database.ok()) return database.status();
   s.database = *std::move(database);
-  absl::StatusOr<bool> fsync = section.GetBoolOr("fsync", s.fsync);
+  absl::StatusOr<bool> fsync = section.GetBool("fsync");
   if (!fsync.ok()) return fsync.status();
   s.fsync = *fsync;
-  absl::StatusOr<int64_t> v =
-      GetCount(section, "max-load-attempts", s.max_load_attempts, 1);
-  if (!v.ok()) return v.status();
-  s.max_load_attempts = *v;
+  absl::StatusOr<int64_t> attempts =
+      section.GetIntAtLeast("max-load-attempts", 1);
+  if (!attempts.ok()) return attempts.status();
+  s.max_load_attempts = *attempts;
   return s;
 }
 

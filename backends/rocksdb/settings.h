@@ -37,28 +37,32 @@
 
 namespace persistence::rocksdb_backend {
 
+// The settings of the backend's plugin sections. Their defaults live in
+// reference.conf and nowhere else: FromConfig reads every key, and a
+// missing or bad key is an error naming it and its file.
+
 // DatabaseSettings: what the RocksDB database itself is opened with.
 struct DatabaseSettings {
   // Directory of the database; created (with its parents) when missing.
   std::string path;
   // Size of one memtable before it is flushed to an SST file.
-  int64_t write_buffer_size = 64 << 20;
+  int64_t write_buffer_size = 0;
   // LRU cache of uncompressed blocks, shared by all reads of the database.
-  int64_t block_cache_size = 64 << 20;
+  int64_t block_cache_size = 0;
   // Compression of SST files: none, snappy, lz4, zstd, zlib, bzip2, lz4hc.
-  std::string compression = "lz4";
+  std::string compression;
   // Bits per key of the bloom filters (whole keys and id prefixes).
-  int64_t bloom_bits_per_key = 10;
+  int64_t bloom_bits_per_key = 0;
   // Background flush and compaction threads.
-  int64_t max_background_jobs = 2;
+  int64_t max_background_jobs = 0;
   // A group commit takes queued requests until it holds this many bytes
   // (it always takes at least one request).
-  int64_t max_group_commit_bytes = 16 << 20;
+  int64_t max_group_commit_bytes = 0;
   // Persistence ids whose highest sequence number the writer keeps in
   // memory for the stale-writer check; others are read from the database.
-  int64_t highest_cache_size = 100000;
+  int64_t highest_cache_size = 0;
   // How long the idle writer polls its queue before it sleeps (0: never).
-  int64_t writer_spin_time_us = 50;
+  int64_t writer_spin_time_us = 0;
 
   // FromConfig reads the database keys of a plugin section.
   static absl::StatusOr<DatabaseSettings> FromConfig(const Config& section);
@@ -73,9 +77,9 @@ struct JournalSettings {
   DatabaseSettings database;
   // on: each group commit syncs the write-ahead log before any write of the
   // group is acknowledged. off: acknowledged once in the OS page cache.
-  bool fsync = true;
+  bool fsync = false;
   // Threads that run replays, so a long replay never holds up writes.
-  int64_t replay_threads = 4;
+  int64_t replay_threads = 0;
 
   static absl::StatusOr<JournalSettings> FromConfig(const Config& section);
 };
@@ -83,10 +87,10 @@ struct JournalSettings {
 // SnapshotStoreSettings: the snapshot store plugin's section.
 struct SnapshotStoreSettings {
   DatabaseSettings database;
-  bool fsync = true;
+  bool fsync = false;
   // A load that meets a snapshot it cannot decode tries this many of the
   // youngest matching snapshots before it fails.
-  int64_t max_load_attempts = 3;
+  int64_t max_load_attempts = 0;
 
   static absl::StatusOr<SnapshotStoreSettings> FromConfig(
       const Config& section);
@@ -96,10 +100,6 @@ struct SnapshotStoreSettings {
 // the backend (and the perf raw engine) is opened with these, so the key
 // layout's prefix extractor and bloom filters are always in place.
 rocksdb::Options MakeOptions(const DatabaseSettings& settings);
-
-// ParseByteSize reads a HOCON size: a number of bytes, or a number with a
-// unit (B, K/KiB, M/MiB, G/GiB powers of 1024; kB, MB, GB powers of 1000).
-absl::StatusOr<int64_t> ParseByteSize(std::string_view text);
 
 // FromRocksDb turns a RocksDB status into an absl::Status with the most
 // specific code, prefixed by `what` (which should name the path).

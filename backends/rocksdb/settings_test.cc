@@ -11,30 +11,16 @@ using testing::FullConfig;
 using testing::JournalSection;
 using testing::SnapshotStoreSection;
 
-TEST(ParseByteSize, Units) {
-  EXPECT_EQ(ParseByteSize("123").value(), 123);
-  EXPECT_EQ(ParseByteSize("64 MiB").value(), 64 << 20);
-  EXPECT_EQ(ParseByteSize("64m").value(), 64 << 20);
-  EXPECT_EQ(ParseByteSize("2 GiB").value(), int64_t{2} << 30);
-  EXPECT_EQ(ParseByteSize("3kB").value(), 3000);
-  EXPECT_EQ(ParseByteSize("1 KiB").value(), 1024);
-  EXPECT_EQ(ParseByteSize("7 B").value(), 7);
-  EXPECT_FALSE(ParseByteSize("MiB").ok());
-  EXPECT_FALSE(ParseByteSize("12 parsecs").ok());
-  EXPECT_FALSE(ParseByteSize("99999999999999999999 GiB").ok());
-}
-
-// reference.conf holds every default; the code's fallbacks (for a section
-// that does not inherit reference.conf) must say the same.
-TEST(Settings, ReferenceConfMatchesTheCodeDefaults) {
+// reference.conf holds every default, and the code has none of its own: a
+// section that does not inherit reference.conf is an error naming a key.
+TEST(Settings, EveryDefaultComesFromReferenceConf) {
   absl::StatusOr<JournalSettings> journal =
       JournalSettings::FromConfig(JournalSection("/x"));
   ASSERT_TRUE(journal.ok()) << journal.status();
-  JournalSettings defaults;
-  EXPECT_EQ(journal->fsync, defaults.fsync);
-  EXPECT_EQ(journal->replay_threads, defaults.replay_threads);
-  defaults.database.path = "/x";
-  EXPECT_EQ(journal->database.Describe(), defaults.database.Describe());
+  EXPECT_TRUE(journal->fsync);
+  EXPECT_EQ(journal->replay_threads, 4);
+  EXPECT_EQ(journal->database.write_buffer_size, 64 << 20);
+  EXPECT_EQ(journal->database.compression, "lz4");
 
   absl::StatusOr<SnapshotStoreSettings> store =
       SnapshotStoreSettings::FromConfig(SnapshotStoreSection("/x"));
@@ -42,9 +28,18 @@ TEST(Settings, ReferenceConfMatchesTheCodeDefaults) {
   EXPECT_EQ(store->database.path, "/x")
       << "the snapshot store follows the journal's path";
   EXPECT_EQ(store->database.Describe(), journal->database.Describe());
-  EXPECT_EQ(store->max_load_attempts,
-            SnapshotStoreSettings().max_load_attempts);
+  EXPECT_EQ(store->max_load_attempts, 3);
   EXPECT_TRUE(store->fsync);
+
+  absl::StatusOr<Config> bare = Config::ParseString("path = /x", "bare.conf");
+  ASSERT_TRUE(bare.ok());
+  absl::StatusOr<JournalSettings> no_defaults =
+      JournalSettings::FromConfig(*bare);
+  ASSERT_FALSE(no_defaults.ok());
+  EXPECT_EQ(no_defaults.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(no_defaults.status().message().find("is missing"),
+            absl::string_view::npos)
+      << no_defaults.status();
 }
 
 TEST(Settings, SnapshotStoreFollowsJournalOverrides) {

@@ -4,14 +4,15 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
 #include "persistence/api/codec.h"
 #include "persistence/api/config.h"
 #include "persistence/api/future.h"
+#include "persistence/api/journal.h"
 #include "persistence/api/persistent_repr.h"
-#include "persistence/api/plugin_registry.h"
 #include "persistence/api/serialization.h"
 #include "persistence/api/stored.pb.h"
 
@@ -66,6 +67,36 @@ TEST(ConfigTest, AValueBelowItsMinimumNamesKeyOriginAndBound) {
   EXPECT_THAT(std::string(n.status().message()), HasSubstr("my.conf"));
   EXPECT_THAT(std::string(n.status().message()), HasSubstr("at least 1"));
   EXPECT_EQ(*config->GetIntAtLeast("n", 0), 0);
+}
+
+// One byte-size syntax for every backend's sizes.
+TEST(ConfigTest, ByteSizesTakeOneSyntax) {
+  absl::StatusOr<Config> c = Config::ParseString(
+      "plain = 123, mib = 64 MiB, m = 64m, gib = \"2 GiB\", kb = 3kB, "
+      "kib = 1 KiB, b = 7 B, unitless = MiB, parsecs = 12 parsecs, "
+      "huge = 99999999999999999999 GiB, small = 512",
+      "sizes.conf");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(*c->GetBytes("plain"), 123);
+  EXPECT_EQ(*c->GetBytes("mib"), 64 << 20);
+  EXPECT_EQ(*c->GetBytes("m"), 64 << 20);
+  EXPECT_EQ(*c->GetBytes("gib"), int64_t{2} << 30);
+  EXPECT_EQ(*c->GetBytes("kb"), 3000);
+  EXPECT_EQ(*c->GetBytes("kib"), 1024);
+  EXPECT_EQ(*c->GetBytes("b"), 7);
+  for (const char* bad : {"unitless", "parsecs", "huge"}) {
+    absl::StatusOr<int64_t> v = c->GetBytes(bad);
+    EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(v.status().message()),
+                HasSubstr(absl::StrCat("'", bad, "'")));
+    EXPECT_THAT(std::string(v.status().message()), HasSubstr("sizes.conf"));
+  }
+  absl::StatusOr<int64_t> small = c->GetBytes("small", 1024);
+  EXPECT_EQ(small.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(small.status().message()),
+              HasSubstr("at least 1024"));
+  EXPECT_EQ(c->GetBytes("missing").status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST(ConfigTest, FallbackAndSubstitution) {
@@ -203,14 +234,25 @@ TEST(CodecTest, RejectedWriteHasNoRecordsAndCorruptionNamesIdAndSeq) {
   std::vector<AtomicWrite> writes;
   writes.push_back(*AtomicWrite::Make({Event("p", 1)}));
   writes.push_back(*AtomicWrite::Make({bad, Event("p", 3)}));
-  auto encoded = EncodeAtomicWrites(writes);
-  ASSERT_EQ(encoded.size(), 2u);
-  EXPECT_TRUE(encoded[0].status.ok());
-  EXPECT_EQ(encoded[0].records.size(), 1u);
-  EXPECT_FALSE(encoded[1].status.ok());
-  EXPECT_TRUE(encoded[1].records.empty());
+  writes.push_back(*AtomicWrite::Make({Event("p", 4), Event("p", 5)}));
+  EncodedRequest encoded = EncodeRequest(writes);
+  ASSERT_EQ(encoded.writes.size(), 3u);
+  EXPECT_TRUE(encoded.writes[0].rejection.ok());
+  ASSERT_EQ(encoded.RecordsOf(encoded.writes[0]).size(), 1u);
+  EXPECT_FALSE(encoded.writes[1].rejection.ok());
+  EXPECT_TRUE(encoded.RecordsOf(encoded.writes[1]).empty());
+  // The rejected write leaves no bytes: the records of the others sit back
+  // to back, each exactly EncodeEvent's.
+  ASSERT_EQ(encoded.RecordsOf(encoded.writes[2]).size(), 2u);
+  EXPECT_EQ(encoded.buffer, *EncodeEvent(Event("p", 1)) +
+                                *EncodeEvent(Event("p", 4)) +
+                                *EncodeEvent(Event("p", 5)));
+  EXPECT_EQ(encoded.RecordsOf(encoded.writes[2])[1].sequence_nr, 5);
+  encoded.Reject(2, absl::InvalidArgumentError("refused by the backend"));
+  EXPECT_TRUE(encoded.RecordsOf(encoded.writes[2]).empty());
 
-  auto decoded = DecodeEvent(encoded[0].records[0], "p", 1);
+  auto decoded = DecodeEvent(
+      encoded.Bytes(encoded.RecordsOf(encoded.writes[0])[0]), "p", 1);
   ASSERT_TRUE(decoded.ok());
   EXPECT_EQ(*decoded->payload.As<std::string>(), "e-1");
   auto corrupt = DecodeEvent("\xff\xff\xff garbage", "p", 9);
@@ -368,32 +410,35 @@ class ShapeC : public ShapeA {
  public:
   ShapeC() : ShapeA(Config(), "c") {}
 };
-PERSISTENCE_REGISTER_JOURNAL(ShapeA, "test.ShapeA");
-PERSISTENCE_REGISTER_JOURNAL(ShapeB, "test.ShapeB");
-PERSISTENCE_REGISTER_JOURNAL(ShapeC, "test.ShapeC");
-PERSISTENCE_REGISTER_JOURNAL(ShapeC, "test.Twice");
-PERSISTENCE_REGISTER_JOURNAL(ShapeB, "test.Twice");
+PERSISTENCE_REGISTER(JournalRegistry, "test.ShapeA", Construct<ShapeA>);
+PERSISTENCE_REGISTER(JournalRegistry, "test.ShapeB", Construct<ShapeB>);
+PERSISTENCE_REGISTER(JournalRegistry, "test.ShapeC", Construct<ShapeC>);
+PERSISTENCE_REGISTER(JournalRegistry, "test.Twice", Construct<ShapeC>);
+PERSISTENCE_REGISTER(JournalRegistry, "test.Twice", Construct<ShapeB>);
 
-TEST(PluginRegistryTest, ThreeConstructorShapes) {
+TEST(RegistryTest, ThreeConstructorShapes) {
   auto& registry = JournalRegistry::Global();
-  auto a = registry.Create("test.ShapeA", Config(), "journal-a");
+  auto a = Create(registry, "test.ShapeA", Config(), "journal-a");
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(static_cast<ShapeA*>(a->get())->path_, "journal-a");
-  auto b = registry.Create("test.ShapeB", Config(), "x");
+  auto b = Create(registry, "test.ShapeB", Config(), "x");
   EXPECT_EQ(static_cast<ShapeA*>(b->get())->path_, "b");
-  auto c = registry.Create("test.ShapeC", Config(), "x");
+  auto c = Create(registry, "test.ShapeC", Config(), "x");
   EXPECT_EQ(static_cast<ShapeA*>(c->get())->path_, "c");
 }
 
-TEST(PluginRegistryTest, UnknownAndDuplicateClassesAreErrors) {
+TEST(RegistryTest, UnknownAndDuplicateNamesAreErrors) {
   auto& registry = JournalRegistry::Global();
-  auto unknown = registry.Create("nope", Config(), "my-journal");
+  auto unknown = Create(registry, "nope", Config(), "my-journal",
+                        "config key 'my-journal.class'");
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(unknown.status().message()),
+              HasSubstr("unknown journal class 'nope'"));
   EXPECT_THAT(std::string(unknown.status().message()),
               HasSubstr("my-journal.class"));
   EXPECT_THAT(std::string(unknown.status().message()),
               HasSubstr("test.ShapeA"));
-  EXPECT_EQ(registry.Create("test.Twice", Config(), "x").status().code(),
+  EXPECT_EQ(Create(registry, "test.Twice", Config(), "x").status().code(),
             absl::StatusCode::kAlreadyExists);
 }
 

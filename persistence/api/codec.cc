@@ -328,23 +328,35 @@ absl::StatusOr<PersistentRepr> DecodeEvent(std::string_view bytes,
   return event;
 }
 
-std::vector<EncodedWrite> EncodeAtomicWrites(
-    const std::vector<AtomicWrite>& writes,
-    const Serialization& serialization) {
-  std::vector<EncodedWrite> encoded(writes.size());
+EncodedRequest EncodeRequest(const std::vector<AtomicWrite>& writes,
+                             const Serialization& serialization) {
+  EncodedRequest request;
+  request.writes.resize(writes.size());
+  size_t events = 0;
+  for (const AtomicWrite& write : writes) events += write.size();
+  request.records.reserve(events);
   for (size_t i = 0; i < writes.size(); ++i) {
-    encoded[i].records.reserve(writes[i].size());
+    EncodedRequest::Write& w = request.writes[i];
+    w.first_record = request.records.size();
+    // Every event first: a write with one event that cannot be serialized
+    // leaves no record (and no bytes) behind.
+    const size_t buffer_start = request.buffer.size();
     for (const PersistentRepr& event : writes[i].payload()) {
-      absl::StatusOr<std::string> record = EncodeEvent(event, serialization);
-      if (!record.ok()) {
-        encoded[i].status = record.status();
-        encoded[i].records.clear();
+      const size_t begin = request.buffer.size();
+      absl::Status s =
+          AppendEncodedEvent(event, &request.buffer, serialization);
+      if (!s.ok()) {
+        w.rejection = std::move(s);
+        request.buffer.resize(buffer_start);
+        request.records.resize(w.first_record);
         break;
       }
-      encoded[i].records.push_back(*std::move(record));
+      request.records.push_back(
+          {event.sequence_nr, begin, request.buffer.size() - begin});
     }
+    w.end_record = request.records.size();
   }
-  return encoded;
+  return request;
 }
 
 absl::StatusOr<std::string> EncodeSnapshot(const SnapshotMetadata& metadata,

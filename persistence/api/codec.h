@@ -5,17 +5,22 @@
 // registry; decoding rebuilds it and names the persistence id and sequence
 // number in every error, so a corrupt record can be found.
 //
-// EncodeAtomicWrites serializes every event of a request before the
-// backend touches storage: a write whose event cannot be serialized comes
-// back rejected with no record, and the backend stores none of it.
+// EncodeRequest serializes every event of a write request before the
+// backend touches storage, back to back into one buffer: a write whose
+// event cannot be serialized comes back rejected with no record, and the
+// backend stores none of it.
 //
 // Thread-safety: free functions; safe from any thread.
 //
 // Example:
 //
-//   for (EncodedWrite& w : EncodeAtomicWrites(writes)) {
-//     if (!w.status.ok()) continue;   // rejected: store nothing of it
-//     for (size_t i = 0; i < w.records.size(); ++i) Put(key(i), w.records[i]);
+//   EncodedRequest request = EncodeRequest(writes);
+//   for (size_t i = 0; i < writes.size(); ++i) {
+//     const EncodedRequest::Write& w = request.writes[i];
+//     if (!w.rejection.ok()) continue;   // rejected: store nothing of it
+//     for (const EncodedRequest::Record& r : request.RecordsOf(w)) {
+//       Put(Key(writes[i].persistence_id(), r.sequence_nr), request.Bytes(r));
+//     }
 //   }
 #ifndef PERSISTENCE_API_CODEC_H_
 #define PERSISTENCE_API_CODEC_H_
@@ -27,6 +32,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "persistence/api/persistent_repr.h"
 #include "persistence/api/serialization.h"
 #include "persistence/api/snapshot.h"
@@ -52,13 +58,46 @@ absl::StatusOr<PersistentRepr> DecodeEvent(
     int64_t sequence_nr,
     const Serialization& serialization = Serialization::Global());
 
-// EncodedWrite: one atomic write, encoded or rejected.
-struct EncodedWrite {
-  absl::Status status;               // not OK: rejected, `records` empty
-  std::vector<std::string> records;  // one per event, in order
+// EncodedRequest: the atomic writes of one request, encoded. The records
+// of all writes sit back to back in one buffer, so a request of many small
+// events costs a few allocations, not one or two per event.
+struct EncodedRequest {
+  // One encoded event: bytes [begin, begin + size) of `buffer`.
+  struct Record {
+    int64_t sequence_nr = 0;
+    size_t begin = 0;
+    size_t size = 0;
+  };
+  // One atomic write (same index as in the request).
+  struct Write {
+    // Not OK: the write is rejected (an event could not be serialized, or
+    // the backend refused it with Reject) and nothing of it is stored.
+    absl::Status rejection;
+    size_t first_record = 0;  // its records: [first_record, end_record)
+    size_t end_record = 0;
+  };
+
+  std::vector<Write> writes;
+  std::vector<Record> records;
+  std::string buffer;
+
+  std::string_view Bytes(const Record& r) const {
+    return std::string_view(buffer).substr(r.begin, r.size);
+  }
+  absl::Span<const Record> RecordsOf(const Write& w) const {
+    return absl::MakeConstSpan(records).subspan(w.first_record,
+                                                w.end_record - w.first_record);
+  }
+  // Reject marks write `i` rejected (a backend's own check, such as an id
+  // its storage cannot hold); its records stay in the buffer unused.
+  void Reject(size_t i, absl::Status why) {
+    writes[i].rejection = std::move(why);
+    writes[i].end_record = writes[i].first_record;
+  }
 };
 
-std::vector<EncodedWrite> EncodeAtomicWrites(
+// EncodeRequest encodes every event of `writes`, in order.
+EncodedRequest EncodeRequest(
     const std::vector<AtomicWrite>& writes,
     const Serialization& serialization = Serialization::Global());
 

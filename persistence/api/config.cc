@@ -1,10 +1,15 @@
 // Copyright 2026 The eventpersist Authors.
 #include "persistence/api/config.h"
 
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
 #include <exception>
 #include <fstream>
-#include <set>
+#include <limits>
+#include <map>
 #include <sstream>
+#include <string_view>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -46,6 +51,56 @@ absl::StatusOr<T> Guarded(const hocon::config* config, const std::string& key,
         "config key '", full_key, "'",
         origin.empty() ? "" : absl::StrCat(" (", origin, ")"), ": ", e.what()));
   }
+}
+
+// ParseByteSize reads "64 MiB", "512k", "4MB" or a plain number of bytes.
+absl::StatusOr<int64_t> ParseByteSize(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
+    ++i;
+  const size_t digits = i;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
+    ++i;
+  if (i == digits) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected a size such as 64 MiB, got '", std::string(text), "'"));
+  }
+  const std::string number(text.substr(digits, i - digits));
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
+    ++i;
+  std::string unit(text.substr(i));
+  while (!unit.empty() && std::isspace(static_cast<unsigned char>(unit.back())))
+    unit.pop_back();
+  static const auto* units = new std::map<std::string, int64_t>{
+      {"", 1},          {"B", 1},       {"b", 1},        {"byte", 1},
+      {"bytes", 1},     {"K", 1 << 10}, {"k", 1 << 10},  {"Ki", 1 << 10},
+      {"KiB", 1 << 10}, {"M", 1 << 20}, {"m", 1 << 20},  {"Mi", 1 << 20},
+      {"MiB", 1 << 20}, {"G", 1 << 30}, {"g", 1 << 30},  {"Gi", 1 << 30},
+      {"GiB", 1 << 30}, {"kB", 1000},   {"MB", 1000000}, {"GB", 1000000000},
+  };
+  auto u = units->find(unit);
+  if (u == units->end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown size unit '", unit, "' in '", std::string(text),
+                     "' (use B, KiB, MiB, GiB, kB, MB or GB)"));
+  }
+  errno = 0;
+  const unsigned long long n = std::strtoull(number.c_str(), nullptr, 10);
+  if (errno != 0 || n > static_cast<unsigned long long>(
+                            std::numeric_limits<int64_t>::max() / u->second)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("size '", std::string(text), "' is too large"));
+  }
+  return static_cast<int64_t>(n) * u->second;
+}
+
+// KeyError is InvalidArgument naming the full key and where it was set.
+absl::Status KeyError(const hocon::config* config, const std::string& key,
+                      const std::string& full_key, absl::string_view what) {
+  const std::string origin = config == nullptr ? "" : OriginOf(*config, key);
+  return absl::InvalidArgumentError(absl::StrCat(
+      "config key '", full_key, "'",
+      origin.empty() ? "" : absl::StrCat(" (", origin, ")"), ": ", what));
 }
 
 }  // namespace
@@ -160,13 +215,27 @@ absl::StatusOr<int64_t> Config::GetIntAtLeast(const std::string& key,
                                               int64_t minimum) const {
   absl::StatusOr<int64_t> value = GetInt(key);
   if (value.ok() && *value < minimum) {
-    const std::string origin = OriginOf(*config_, key);
-    return absl::InvalidArgumentError(
-        absl::StrCat("config key '", FullKey(key), "'",
-                     origin.empty() ? "" : absl::StrCat(" (", origin, ")"),
-                     ": must be at least ", minimum, ", got ", *value));
+    return KeyError(
+        config_.get(), key, FullKey(key),
+        absl::StrCat("must be at least ", minimum, ", got ", *value));
   }
   return value;
+}
+
+absl::StatusOr<int64_t> Config::GetBytes(const std::string& key,
+                                         int64_t minimum) const {
+  absl::StatusOr<std::string> text = GetString(key);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<int64_t> bytes = ParseByteSize(*text);
+  if (!bytes.ok()) {
+    return KeyError(config_.get(), key, FullKey(key), bytes.status().message());
+  }
+  if (*bytes < minimum) {
+    return KeyError(
+        config_.get(), key, FullKey(key),
+        absl::StrCat("must be at least ", minimum, " bytes, got ", *text));
+  }
+  return bytes;
 }
 
 absl::StatusOr<bool> Config::GetBoolOr(const std::string& key,

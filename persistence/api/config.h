@@ -73,6 +73,12 @@ class Config {
   // value is below `minimum`.
   absl::StatusOr<int64_t> GetIntAtLeast(const std::string& key,
                                         int64_t minimum) const;
+  // GetBytes reads a size in bytes: a number, or a number and a unit
+  // ("64 MiB", "512 KiB", "4MB"; B, KiB, MiB, GiB, kB, MB, GB and the
+  // short forms K, M, G), and InvalidArgument naming the key when it is
+  // below `minimum`.
+  absl::StatusOr<int64_t> GetBytes(const std::string& key,
+                                   int64_t minimum = 0) const;
 
   // LeafKeys lists every key that holds a value (not an object), full paths.
   std::vector<std::string> LeafKeys() const;

@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "persistence/api/codec.h"
 
 namespace persistence {
@@ -16,6 +17,16 @@ absl::Status ReplayCallback::Record(const std::string& persistence_id,
   if (!event.ok()) return event.status();
   on_event_(*std::move(event));
   return absl::OkStatus();
+}
+
+absl::Status CheckNotStale(const std::string& persistence_id,
+                           int64_t lowest_sequence_nr, int64_t stored_highest) {
+  if (lowest_sequence_nr > stored_highest) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "persistence id '", persistence_id, "': write of sequence number ",
+      lowest_sequence_nr, " refused, ", stored_highest,
+      " is already stored (is another incarnation of this actor writing?); "
+      "nothing of the call was stored"));
 }
 
 }  // namespace persistence

@@ -36,7 +36,7 @@
 //     absl::StatusOr<int64_t> ReadHighestSequenceNr(
 //         const std::string& persistence_id, int64_t from) override;
 //   };
-//   PERSISTENCE_REGISTER_JOURNAL(MyJournal, "my.Journal");
+//   PERSISTENCE_REGISTER(JournalRegistry, "my.Journal", Construct<MyJournal>);
 #ifndef PERSISTENCE_API_JOURNAL_H_
 #define PERSISTENCE_API_JOURNAL_H_
 
@@ -51,6 +51,7 @@
 #include "absl/status/statusor.h"
 #include "persistence/api/future.h"
 #include "persistence/api/persistent_repr.h"
+#include "persistence/api/registry.h"
 
 namespace persistence {
 
@@ -207,6 +208,21 @@ class SyncWriteJournal : public AsyncWriteJournal {
         ReadHighestSequenceNr(persistence_id, from_sequence_nr));
   }
 };
+
+// CheckNotStale is the check of a journal that prevents concurrent
+// writers: OK when a write's first sequence number is above the highest
+// stored for its id, else FailedPrecondition naming both (an older
+// incarnation of the actor is writing). The journal fails the whole call
+// with it and stores nothing of the call.
+absl::Status CheckNotStale(const std::string& persistence_id,
+                           int64_t lowest_sequence_nr, int64_t stored_highest);
+
+// JournalRegistry: journal classes by the name a config section's `class`
+// gives (registry.h).
+struct JournalClasses : FactoriesOf<AsyncWriteJournal> {
+  static constexpr char kWhat[] = "journal class";
+};
+using JournalRegistry = Registry<JournalClasses>;
 
 }  // namespace persistence
 

@@ -24,14 +24,18 @@
 
 #include "absl/status/statusor.h"
 #include "persistence/api/config.h"
+#include "persistence/api/registry.h"
 
 namespace persistence {
 
-// RegisterReferenceConf adds a reference.conf; `origin` is its source path.
-bool RegisterReferenceConf(const char* origin, const char* text);
-
-// ReferenceConfs lists every registered (origin, text), in a stable order.
-std::vector<std::pair<std::string, std::string>> ReferenceConfs();
+// ReferenceConfRegistry: the text of every embedded reference.conf, by its
+// source path (registry.h). The generated file of `embedded_reference_conf`
+// registers one; nothing else needs to.
+struct ReferenceConfTexts {
+  using Value = std::string;
+  static constexpr char kWhat[] = "reference.conf";
+};
+using ReferenceConfRegistry = Registry<ReferenceConfTexts>;
 
 // ReferenceConfig merges all registered reference.conf files (unresolved).
 absl::StatusOr<Config> ReferenceConfig();
@@ -44,15 +48,5 @@ absl::StatusOr<Config> LoadConfigFromString(const std::string& application,
                                             const std::string& origin);
 
 }  // namespace persistence
-
-#define PERSISTENCE_CONF_CONCAT_INNER(a, b) a##b
-#define PERSISTENCE_CONF_CONCAT(a, b) PERSISTENCE_CONF_CONCAT_INNER(a, b)
-
-// PERSISTENCE_REGISTER_REFERENCE_CONF(origin, text): used by the generated
-// file of `embedded_reference_conf`; not meant to be written by hand.
-#define PERSISTENCE_REGISTER_REFERENCE_CONF(origin, text)                \
-  static const bool PERSISTENCE_CONF_CONCAT(persistence_reference_conf_, \
-                                            __COUNTER__) =               \
-      ::persistence::RegisterReferenceConf(origin, text)
 
 #endif  // PERSISTENCE_API_REFERENCE_CONF_H_

@@ -21,17 +21,22 @@
 //     absl::Status Delete(const std::string& persistence_id,
 //                         const SnapshotSelectionCriteria& criteria) override;
 //   };
-//   PERSISTENCE_REGISTER_SNAPSHOT_STORE(MySnapshotStore, "my.SnapshotStore");
+//   PERSISTENCE_REGISTER(SnapshotStoreRegistry, "my.SnapshotStore",
+//                        Construct<MySnapshotStore>);
 #ifndef PERSISTENCE_API_SNAPSHOT_STORE_H_
 #define PERSISTENCE_API_SNAPSHOT_STORE_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "persistence/api/future.h"
 #include "persistence/api/payload.h"
+#include "persistence/api/registry.h"
 #include "persistence/api/snapshot.h"
 
 namespace persistence {
@@ -92,6 +97,33 @@ class SyncSnapshotStore : public SnapshotStore {
     return MakeReadyFuture(Delete(persistence_id, criteria));
   }
 };
+
+// SelectSnapshot is the load of a store that keeps snapshots as records of
+// the snapshot codec (EncodeSnapshot): `next_youngest` hands over the
+// stored records of the id one by one, youngest first, and nullopt at the
+// end (a store may hand over only those in the criteria's sequence range,
+// or all). The youngest record that matches `criteria` and decodes wins.
+// One that does not decode gives way to the next older match, up to
+// `max_load_attempts` decodes; when they all fail, the last error
+// (DataLoss naming the id) is the result. No match: an empty optional.
+//
+//   auto it = by_seq.rbegin();
+//   return SelectSnapshot(id, criteria, max_load_attempts,
+//                         [&]() -> std::optional<std::string_view> {
+//                           if (it == by_seq.rend()) return std::nullopt;
+//                           return (it++)->second;
+//                         });
+LoadResult SelectSnapshot(
+    const std::string& persistence_id,
+    const SnapshotSelectionCriteria& criteria, int64_t max_load_attempts,
+    absl::FunctionRef<std::optional<std::string_view>()> next_youngest);
+
+// SnapshotStoreRegistry: snapshot store classes by the name a config
+// section's `class` gives (registry.h).
+struct SnapshotStoreClasses : FactoriesOf<SnapshotStore> {
+  static constexpr char kWhat[] = "snapshot store class";
+};
+using SnapshotStoreRegistry = Registry<SnapshotStoreClasses>;
 
 }  // namespace persistence
 

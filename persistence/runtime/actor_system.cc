@@ -34,16 +34,19 @@ absl::StatusOr<Dispatcher*> ActorSystem::GetDispatcher(
         "dispatcher '", path, "' is not configured (no config section '", path,
         "' with `threads`)"));
   }
-  absl::StatusOr<Config> section = config_.GetConfig(path);
-  if (!section.ok()) return section.status();
-  absl::StatusOr<int64_t> threads = section->GetInt("threads");
+  absl::StatusOr<Config> own = config_.GetConfig(path);
+  if (!own.ok()) return own.status();
+  // A dispatcher section names what differs from the default dispatcher's
+  // (reference.conf), as in Akka.
+  absl::StatusOr<Config> defaults = config_.GetConfig(kDefaultDispatcher);
+  if (!defaults.ok()) return defaults.status();
+  const Config section = own->WithFallback(*defaults);
+  absl::StatusOr<int64_t> threads = section.GetInt("threads");
   if (!threads.ok()) return threads.status();
-  absl::StatusOr<int64_t> throughput = section->GetIntOr("throughput", 16);
+  absl::StatusOr<int64_t> throughput = section.GetInt("throughput");
   if (!throughput.ok()) return throughput.status();
   absl::StatusOr<std::chrono::nanoseconds> spin =
-      section->HasPath("spin-time") ? section->GetDuration("spin-time")
-                                    : absl::StatusOr<std::chrono::nanoseconds>(
-                                          std::chrono::nanoseconds(0));
+      section.GetDuration("spin-time");
   if (!spin.ok()) return spin.status();
   if (*threads < 1 || *threads > 1024) {
     return absl::InvalidArgumentError(

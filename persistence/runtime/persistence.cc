@@ -5,7 +5,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "persistence/api/plugin_registry.h"
 #include "persistence/runtime/journal_actor.h"
 
 namespace persistence {
@@ -39,8 +38,7 @@ absl::StatusOr<std::string> Persistence::ResolveId(
     const std::string& plugin_id, const std::string& default_key,
     const char* kind) const {
   if (!plugin_id.empty()) return plugin_id;
-  absl::StatusOr<std::string> id =
-      system_.config().GetStringOr(default_key, "");
+  absl::StatusOr<std::string> id = system_.config().GetString(default_key);
   if (!id.ok()) return id.status();
   if (id->empty()) {
     return absl::FailedPreconditionError(
@@ -89,7 +87,7 @@ absl::StatusOr<std::shared_ptr<JournalActor>> Persistence::JournalActorAt(
   if (!class_name.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         class_name.status().message(), "; registered journal classes: [",
-        absl::StrJoin(JournalRegistry::Global().ClassNames(), ", "), "]"));
+        absl::StrJoin(JournalRegistry::Global().Names(), ", "), "]"));
   }
   absl::StatusOr<std::string> dispatcher =
       section->GetString("plugin-dispatcher");
@@ -98,7 +96,8 @@ absl::StatusOr<std::shared_ptr<JournalActor>> Persistence::JournalActorAt(
       JournalSettings::FromConfig(*section);
   if (!settings.ok()) return settings.status();
   absl::StatusOr<std::unique_ptr<AsyncWriteJournal>> plugin =
-      JournalRegistry::Global().Create(*class_name, *section, *id);
+      Create(JournalRegistry::Global(), *class_name, *section, *id,
+             absl::StrCat("config key '", section->FullKey("class"), "'"));
   if (!plugin.ok()) return plugin.status();
   absl::StatusOr<std::shared_ptr<JournalActor>> actor =
       system_.SpawnOn<JournalActor>(*dispatcher, *id, *std::move(plugin),
@@ -128,8 +127,7 @@ absl::StatusOr<ActorRef<SnapshotRequest>> Persistence::SnapshotStore(
   if (!class_name.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         class_name.status().message(), "; registered snapshot store classes: [",
-        absl::StrJoin(SnapshotStoreRegistry::Global().ClassNames(), ", "),
-        "]"));
+        absl::StrJoin(SnapshotStoreRegistry::Global().Names(), ", "), "]"));
   }
   absl::StatusOr<std::string> dispatcher =
       section->GetString("plugin-dispatcher");
@@ -140,7 +138,8 @@ absl::StatusOr<ActorRef<SnapshotRequest>> Persistence::SnapshotStore(
       CircuitBreakerSettings::FromConfig(*breaker_config);
   if (!breaker.ok()) return breaker.status();
   absl::StatusOr<std::unique_ptr<persistence::SnapshotStore>> plugin =
-      SnapshotStoreRegistry::Global().Create(*class_name, *section, *id);
+      Create(SnapshotStoreRegistry::Global(), *class_name, *section, *id,
+             absl::StrCat("config key '", section->FullKey("class"), "'"));
   if (!plugin.ok()) return plugin.status();
   absl::StatusOr<std::shared_ptr<SnapshotActor>> actor =
       system_.SpawnOn<SnapshotActor>(*dispatcher, *id, *std::move(plugin),

@@ -11,7 +11,6 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "persistence/api/plugin_registry.h"
 #include "persistence/runtime/persistence.h"
 #include "persistence/runtime/runtime_test_util.h"
 
@@ -307,7 +306,8 @@ class FailingJournal : public SyncWriteJournal {
     return 0;
   }
 };
-PERSISTENCE_REGISTER_JOURNAL(FailingJournal, "test.FailingJournal");
+PERSISTENCE_REGISTER(JournalRegistry, "test.FailingJournal",
+                     Construct<FailingJournal>);
 
 // StuckJournal never finishes a replay.
 class StuckJournal : public FailingJournal {
@@ -337,7 +337,8 @@ class StuckAsync : public AsyncWriteJournal {
   }
   Promise<absl::Status> never_;
 };
-PERSISTENCE_REGISTER_JOURNAL(StuckAsync, "test.StuckJournal");
+PERSISTENCE_REGISTER(JournalRegistry, "test.StuckJournal",
+                     Construct<StuckAsync>);
 
 class BrokenStartJournal : public FailingJournal {
  public:
@@ -345,7 +346,8 @@ class BrokenStartJournal : public FailingJournal {
     return absl::PermissionDeniedError("cannot open /nope/data");
   }
 };
-PERSISTENCE_REGISTER_JOURNAL(BrokenStartJournal, "test.BrokenStartJournal");
+PERSISTENCE_REGISTER(JournalRegistry, "test.BrokenStartJournal",
+                     Construct<BrokenStartJournal>);
 
 TEST_F(PersistentActorTest, PersistFailureStopsTheActor) {
   Log& log = NewLog();
@@ -434,7 +436,8 @@ class ReversingJournal : public AsyncWriteJournal {
   std::vector<std::pair<Promise<absl::StatusOr<WriteResults>>, size_t>> held_;
   std::thread worker_;
 };
-PERSISTENCE_REGISTER_JOURNAL(ReversingJournal, "test.ReversingJournal");
+PERSISTENCE_REGISTER(JournalRegistry, "test.ReversingJournal",
+                     Construct<ReversingJournal>);
 
 TEST(JournalActorTest, RepliesInRequestOrderWhenThePluginCompletesOutOfOrder) {
   auto system = testing::NewTestSystem(

@@ -9,7 +9,6 @@
 
 #include "backends/inmem/inmem_journal.h"
 #include "persistence/api/codec.h"
-#include "persistence/api/plugin_registry.h"
 
 namespace persistence::tck {
 namespace {
@@ -66,11 +65,12 @@ class ReplaysBackwards : public inmem::InMemoryJournal {
   }
 };
 
-PERSISTENCE_REGISTER_JOURNAL(ResetsHighestOnDelete,
-                             "broken.ResetsHighestOnDelete");
-PERSISTENCE_REGISTER_JOURNAL(StoresHalfOfRejectedWrite,
-                             "broken.StoresHalfOfRejectedWrite");
-PERSISTENCE_REGISTER_JOURNAL(ReplaysBackwards, "broken.ReplaysBackwards");
+PERSISTENCE_REGISTER(JournalRegistry, "broken.ResetsHighestOnDelete",
+                     Construct<ResetsHighestOnDelete>);
+PERSISTENCE_REGISTER(JournalRegistry, "broken.StoresHalfOfRejectedWrite",
+                     Construct<StoresHalfOfRejectedWrite>);
+PERSISTENCE_REGISTER(JournalRegistry, "broken.ReplaysBackwards",
+                     Construct<ReplaysBackwards>);
 
 }  // namespace
 }  // namespace persistence::tck

@@ -10,7 +10,9 @@ namespace persistence::redis_internal {
 PluginClient::PluginClient(const Config& config, std::string kind,
                            std::string config_path, std::string client_name)
     : kind_(std::move(kind)), config_path_(std::move(config_path)), keys_("") {
-  absl::StatusOr<RedisSettings> settings = RedisSettings::FromConfig(config);
+  absl::StatusOr<RedisSettings> settings = RedisSettings::FromConfig(
+      config, kind_ == "journal" ? RedisSettings::Plugin::kJournal
+                                 : RedisSettings::Plugin::kSnapshotStore);
   if (!settings.ok()) {
     config_status_ = settings.status();
     return;

@@ -12,10 +12,8 @@ absl::Status OutOfRange(const Config& config, const std::string& key,
       absl::StrCat("config key '", config.FullKey(key), "' ", what));
 }
 
-absl::StatusOr<std::chrono::milliseconds> DurationOr(
-    const Config& config, const std::string& key,
-    std::chrono::milliseconds fallback) {
-  if (!config.HasPath(key)) return fallback;
+absl::StatusOr<std::chrono::milliseconds> Duration(const Config& config,
+                                                   const std::string& key) {
   absl::StatusOr<std::chrono::nanoseconds> d = config.GetDuration(key);
   if (!d.ok()) return d.status();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
@@ -23,9 +21,9 @@ absl::StatusOr<std::chrono::milliseconds> DurationOr(
   return ms;
 }
 
-absl::StatusOr<int64_t> IntIn(const Config& config, const std::string& key,
-                              int64_t fallback, int64_t low, int64_t high) {
-  absl::StatusOr<int64_t> v = config.GetIntOr(key, fallback);
+absl::StatusOr<int64_t> InRange(const Config& config, const std::string& key,
+                                absl::StatusOr<int64_t> v, int64_t low,
+                                int64_t high) {
   if (!v.ok()) return v.status();
   if (*v < low || *v > high) {
     return OutOfRange(
@@ -35,9 +33,15 @@ absl::StatusOr<int64_t> IntIn(const Config& config, const std::string& key,
   return *v;
 }
 
+absl::StatusOr<int64_t> IntIn(const Config& config, const std::string& key,
+                              int64_t low, int64_t high) {
+  return InRange(config, key, config.GetInt(key), low, high);
+}
+
 }  // namespace
 
-absl::StatusOr<RedisSettings> RedisSettings::FromConfig(const Config& config) {
+absl::StatusOr<RedisSettings> RedisSettings::FromConfig(const Config& config,
+                                                        Plugin plugin) {
   RedisSettings s;
 #define PERSISTENCE_REDIS_ASSIGN(lhs, expr) \
   do {                                      \
@@ -45,36 +49,31 @@ absl::StatusOr<RedisSettings> RedisSettings::FromConfig(const Config& config) {
     if (!value.ok()) return value.status(); \
     lhs = *value;                           \
   } while (false)
-  PERSISTENCE_REDIS_ASSIGN(s.host, config.GetStringOr("host", s.host));
-  PERSISTENCE_REDIS_ASSIGN(s.port, IntIn(config, "port", s.port, 1, 65535));
-  PERSISTENCE_REDIS_ASSIGN(s.unix_socket,
-                           config.GetStringOr("unix-socket", ""));
-  PERSISTENCE_REDIS_ASSIGN(s.username, config.GetStringOr("username", ""));
-  PERSISTENCE_REDIS_ASSIGN(s.password, config.GetStringOr("password", ""));
-  PERSISTENCE_REDIS_ASSIGN(s.database,
-                           IntIn(config, "database", 0, 0, 1 << 20));
-  PERSISTENCE_REDIS_ASSIGN(s.key_prefix,
-                           config.GetStringOr("key-prefix", s.key_prefix));
-  PERSISTENCE_REDIS_ASSIGN(
-      s.connect_timeout,
-      DurationOr(config, "connect-timeout", s.connect_timeout));
-  PERSISTENCE_REDIS_ASSIGN(
-      s.command_timeout,
-      DurationOr(config, "command-timeout", s.command_timeout));
-  PERSISTENCE_REDIS_ASSIGN(s.connections,
-                           IntIn(config, "connections", s.connections, 1, 64));
-  PERSISTENCE_REDIS_ASSIGN(
-      s.reconnect_max_backoff,
-      DurationOr(config, "reconnect-max-backoff", s.reconnect_max_backoff));
-  PERSISTENCE_REDIS_ASSIGN(
-      s.replay_page_size,
-      IntIn(config, "replay-page-size", s.replay_page_size, 1, 100000));
-  PERSISTENCE_REDIS_ASSIGN(s.replay_page_bytes,
-                           IntIn(config, "replay-page-bytes",
-                                 s.replay_page_bytes, 1024, int64_t{1} << 32));
-  PERSISTENCE_REDIS_ASSIGN(
-      s.max_load_attempts,
-      IntIn(config, "max-load-attempts", s.max_load_attempts, 1, 1000));
+  PERSISTENCE_REDIS_ASSIGN(s.host, config.GetString("host"));
+  PERSISTENCE_REDIS_ASSIGN(s.port, IntIn(config, "port", 1, 65535));
+  PERSISTENCE_REDIS_ASSIGN(s.unix_socket, config.GetString("unix-socket"));
+  PERSISTENCE_REDIS_ASSIGN(s.username, config.GetString("username"));
+  PERSISTENCE_REDIS_ASSIGN(s.password, config.GetString("password"));
+  PERSISTENCE_REDIS_ASSIGN(s.database, IntIn(config, "database", 0, 1 << 20));
+  PERSISTENCE_REDIS_ASSIGN(s.key_prefix, config.GetString("key-prefix"));
+  PERSISTENCE_REDIS_ASSIGN(s.connect_timeout,
+                           Duration(config, "connect-timeout"));
+  PERSISTENCE_REDIS_ASSIGN(s.command_timeout,
+                           Duration(config, "command-timeout"));
+  PERSISTENCE_REDIS_ASSIGN(s.connections, IntIn(config, "connections", 1, 64));
+  PERSISTENCE_REDIS_ASSIGN(s.reconnect_max_backoff,
+                           Duration(config, "reconnect-max-backoff"));
+  if (plugin == Plugin::kJournal) {
+    PERSISTENCE_REDIS_ASSIGN(s.replay_page_size,
+                             IntIn(config, "replay-page-size", 1, 100000));
+    PERSISTENCE_REDIS_ASSIGN(
+        s.replay_page_bytes,
+        InRange(config, "replay-page-bytes",
+                config.GetBytes("replay-page-bytes"), 1024, int64_t{1} << 32));
+  } else {
+    PERSISTENCE_REDIS_ASSIGN(s.max_load_attempts,
+                             IntIn(config, "max-load-attempts", 1, 1000));
+  }
 #undef PERSISTENCE_REDIS_ASSIGN
   if (s.key_prefix.find_first_of("{}") != std::string::npos) {
     return OutOfRange(

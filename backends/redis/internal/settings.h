@@ -24,8 +24,8 @@
 namespace persistence::redis_internal {
 
 struct RedisSettings {
-  std::string host = "127.0.0.1";
-  int port = 6379;
+  std::string host;
+  int port = 0;
   // When set, the server is reached through this unix socket instead.
   std::string unix_socket;
   // AUTH: a password, and a user name for Redis 6+ ACLs ("" = default user).
@@ -34,28 +34,32 @@ struct RedisSettings {
   int database = 0;
   // Every key starts with this; it must not contain '{' or '}' (the hash
   // tag of each key belongs to its persistence id).
-  std::string key_prefix = "persistence:";
-  std::chrono::milliseconds connect_timeout{2000};
-  std::chrono::milliseconds command_timeout{5000};
+  std::string key_prefix;
+  std::chrono::milliseconds connect_timeout{0};
+  std::chrono::milliseconds command_timeout{0};
   // Connections (each with its own reader thread); a persistence id always
   // uses the same one, so its requests stay in order.
-  int connections = 2;
+  int connections = 0;
   // Longest wait between two reconnection attempts (they back off from
   // 50 ms up to this).
-  std::chrono::milliseconds reconnect_max_backoff{1000};
+  std::chrono::milliseconds reconnect_max_backoff{0};
   // Replay pages: at most this many events per page, and fewer when events
   // are big, aiming at `replay_page_bytes` per page.
-  int replay_page_size = 500;
-  int64_t replay_page_bytes = 4 << 20;
+  int replay_page_size = 0;
+  int64_t replay_page_bytes = 0;
   // Snapshot store only: how many of the youngest matching snapshots a
   // load tries when one cannot be decoded.
-  int max_load_attempts = 3;
+  int max_load_attempts = 0;
   // Shown in CLIENT LIST, e.g. "eventpersist-journal".
   std::string client_name = "eventpersist";
 
-  // FromConfig reads a plugin section; every key is optional and defaults
-  // to the values above. Errors name the key.
-  static absl::StatusOr<RedisSettings> FromConfig(const Config& config);
+  // FromConfig reads a plugin section. Every default lives in
+  // reference.conf: a missing or bad key is an error naming it.
+  // The journal's section has the replay keys, the snapshot store's
+  // max-load-attempts.
+  enum class Plugin { kJournal, kSnapshotStore };
+  static absl::StatusOr<RedisSettings> FromConfig(const Config& config,
+                                                  Plugin plugin);
 
   // Describe names the server for error messages.
   std::string Describe() const;
