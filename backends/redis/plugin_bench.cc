@@ -67,7 +67,7 @@ std::vector<AtomicWrite> Groups(const std::string& id, int n, int group) {
 int Main(int argc, char** argv) {
   const int n = argc > 1 ? std::atoi(argv[1]) : 10000;
   const int iterations = argc > 2 ? std::atoi(argv[2]) : 5;
-  auto server = redis_testing::RedisServer::Start();
+  auto server = testing::RedisServer::Start();
   if (!server.ok()) {
     std::fprintf(stderr, "%s\n", server.status().ToString().c_str());
     return 2;

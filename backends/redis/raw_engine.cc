@@ -28,7 +28,7 @@
 #include "backends/redis/internal/settings.h"
 #include "persistence/api/codec.h"
 
-namespace persistence::redis_internal {
+namespace persistence::redis::internal {
 namespace {
 
 struct ContextDeleter {
@@ -218,4 +218,4 @@ PERSISTENCE_REGISTER(perf::RawEngineRegistry, "redis",
                      Construct<RedisRawEngine>);
 
 }  // namespace
-}  // namespace persistence::redis_internal
+}  // namespace persistence::redis::internal

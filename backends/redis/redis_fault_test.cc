@@ -31,11 +31,11 @@
 namespace persistence::redis {
 namespace {
 
-using redis_internal::KeySpace;
-using redis_testing::RawRedisClient;
-using redis_testing::RedisServer;
-using redis_testing::RedisServerOptions;
+using internal::KeySpace;
 using ::testing::HasSubstr;
+using testing::RawRedisClient;
+using testing::RedisServer;
+using testing::RedisServerOptions;
 using Clock = std::chrono::steady_clock;
 
 constexpr int64_t kInf = kMaxSequenceNr;

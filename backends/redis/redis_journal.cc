@@ -14,12 +14,12 @@
 namespace persistence::redis {
 namespace {
 
-using redis_internal::Command;
-using redis_internal::Connection;
-using redis_internal::EventRecord;
-using redis_internal::KeySpace;
-using redis_internal::PageEntry;
-using redis_internal::Reply;
+using internal::Command;
+using internal::Connection;
+using internal::EventRecord;
+using internal::KeySpace;
+using internal::PageEntry;
+using internal::Reply;
 
 absl::Status WithContext(const absl::Status& status, const std::string& what) {
   return absl::Status(status.code(),
@@ -64,9 +64,8 @@ struct WriteCall {
 class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
  public:
   ReplayRun(Connection& connection, const KeySpace& keys,
-            const redis_internal::RedisSettings& settings,
-            std::string persistence_id, int64_t to, int64_t max,
-            ReplayCallback callback)
+            const internal::RedisSettings& settings, std::string persistence_id,
+            int64_t to, int64_t max, ReplayCallback callback)
       : connection_(connection),
         keys_(keys),
         page_size_(settings.replay_page_size),
@@ -81,8 +80,7 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
     if (from < 0) {
       LocateLast();
     } else {
-      Ask(from,
-          std::min<int64_t>(redis_internal::kFirstReplayPage, page_size_));
+      Ask(from, std::min<int64_t>(internal::kFirstReplayPage, page_size_));
     }
     return done;
   }
@@ -92,15 +90,15 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
   void LocateLast() {
     auto self = shared_from_this();
     connection_.Send(
-        redis_internal::LastEventsStartCommand(keys_, persistence_id_, to_,
-                                               left_to_ask_),
+        internal::LastEventsStartCommand(keys_, persistence_id_, to_,
+                                         left_to_ask_),
         [self](absl::StatusOr<Reply> reply) {
           if (!reply.ok()) {
             self->Finish(WithContext(reply.status(), self->What(-1)));
             return;
           }
           std::vector<PageEntry> entries;
-          absl::Status parsed = redis_internal::ParseReplayPage(
+          absl::Status parsed = internal::ParseReplayPage(
               reply->get(), self->persistence_id_, 0, &entries);
           if (!parsed.ok()) {
             self->Finish(parsed);
@@ -108,7 +106,7 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
           }
           const int64_t from =
               entries.empty() ? 0 : entries.front().sequence_nr;
-          self->Ask(from, std::min<int64_t>(redis_internal::kFirstReplayPage,
+          self->Ask(from, std::min<int64_t>(internal::kFirstReplayPage,
                                             self->page_size_));
         });
   }
@@ -117,11 +115,11 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
     count = std::min(count, left_to_ask_);
     left_to_ask_ -= count;
     auto self = shared_from_this();
-    connection_.Send(redis_internal::ReplayPageCommand(keys_, persistence_id_,
-                                                       from, to_, count),
-                     [self, from, count](absl::StatusOr<Reply> reply) {
-                       self->OnPage(from, count, std::move(reply));
-                     });
+    connection_.Send(
+        internal::ReplayPageCommand(keys_, persistence_id_, from, to_, count),
+        [self, from, count](absl::StatusOr<Reply> reply) {
+          self->OnPage(from, count, std::move(reply));
+        });
   }
 
   void OnPage(int64_t from, int64_t count, absl::StatusOr<Reply> reply) {
@@ -130,7 +128,7 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
       Finish(WithContext(reply.status(), What(from)));
       return;
     }
-    absl::Status parsed = redis_internal::ParseReplayPage(
+    absl::Status parsed = internal::ParseReplayPage(
         reply->get(), persistence_id_, from, &entries_);
     if (!parsed.ok()) {
       Finish(parsed);
@@ -140,8 +138,7 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
                       left_to_ask_ > 0 && entries_.back().sequence_nr < to_;
     if (more) {
       Ask(entries_.back().sequence_nr + 1,
-          redis_internal::NextReplayPageSize(page_size_, page_bytes_,
-                                             entries_));
+          internal::NextReplayPageSize(page_size_, page_bytes_, entries_));
     }
     for (const PageEntry& entry : entries_) {
       // A failed request for the next page (sent above) may have ended the
@@ -234,7 +231,7 @@ Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
   for (size_t i = 0; i < writes.size(); ++i) {
     const AtomicWrite& write = writes[i];
     if (!call->results[i].ok()) continue;  // rejected: not serializable
-    if (write.highest_sequence_nr() > redis_internal::kMaxStoredSequenceNr) {
+    if (write.highest_sequence_nr() > internal::kMaxStoredSequenceNr) {
       call->results[i] = absl::OutOfRangeError(
           absl::StrCat("persistence id '", write.persistence_id(),
                        "': sequence number ", write.highest_sequence_nr(),
@@ -271,7 +268,7 @@ Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
   std::vector<Command> commands;
   commands.reserve(steps.size());
   for (const Step& step : steps) {
-    commands.push_back(redis_internal::JournalWriteCommand(
+    commands.push_back(internal::JournalWriteCommand(
         client_.scripts(), client_.keys(), *step.persistence_id, step.events));
   }
   call->outstanding = steps.size();
@@ -290,8 +287,8 @@ Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
                              "', sequence numbers ", lowest, "..", highest)));
             return;
           }
-          call->Done(redis_internal::CheckJournalWriteReply(reply->get(), id,
-                                                            lowest, highest));
+          call->Done(internal::CheckJournalWriteReply(reply->get(), id, lowest,
+                                                      highest));
         });
   }
   return result;
@@ -307,17 +304,17 @@ Future<absl::Status> RedisJournal::AsyncDeleteMessagesTo(
       absl::StrCat("deleting the events of persistence id '", persistence_id,
                    "' up to sequence number ", to_sequence_nr);
   client_.For(persistence_id)
-      .Send(redis_internal::DeleteToCommand(client_.keys(), persistence_id,
-                                            to_sequence_nr),
+      .Send(internal::DeleteToCommand(client_.keys(), persistence_id,
+                                      to_sequence_nr),
             [done, what](absl::StatusOr<Reply> reply) {
               if (!reply.ok()) {
                 done.Set(WithContext(reply.status(), what));
-              } else if (redis_internal::IsError(reply->get())) {
-                done.Set(redis_internal::ErrorReplyStatus(reply->get(), what));
+              } else if (internal::IsError(reply->get())) {
+                done.Set(internal::ErrorReplyStatus(reply->get(), what));
               } else if ((*reply)->type != REDIS_REPLY_INTEGER) {
-                done.Set(absl::InternalError(absl::StrCat(
-                    what, ": unexpected reply from redis (",
-                    redis_internal::DescribeReply(reply->get()), ")")));
+                done.Set(absl::InternalError(
+                    absl::StrCat(what, ": unexpected reply from redis (",
+                                 internal::DescribeReply(reply->get()), ")")));
               } else {
                 done.Set(absl::OkStatus());
               }
@@ -346,19 +343,19 @@ Future<absl::StatusOr<int64_t>> RedisJournal::AsyncReadHighestSequenceNr(
     return MakeReadyFuture<absl::StatusOr<int64_t>>(client_.NotStarted());
   Promise<absl::StatusOr<int64_t>> done;
   client_.For(persistence_id)
-      .Send(redis_internal::HighestCommand(client_.keys(), persistence_id),
-            [done, persistence_id](absl::StatusOr<Reply> reply) {
-              if (!reply.ok()) {
-                done.Set(WithContext(
-                    reply.status(),
-                    absl::StrCat("reading the highest sequence number of "
-                                 "persistence id '",
-                                 persistence_id, "'")));
-                return;
-              }
-              done.Set(redis_internal::ParseHighestReply(reply->get(),
-                                                         persistence_id));
-            });
+      .Send(
+          internal::HighestCommand(client_.keys(), persistence_id),
+          [done, persistence_id](absl::StatusOr<Reply> reply) {
+            if (!reply.ok()) {
+              done.Set(WithContext(
+                  reply.status(),
+                  absl::StrCat("reading the highest sequence number of "
+                               "persistence id '",
+                               persistence_id, "'")));
+              return;
+            }
+            done.Set(internal::ParseHighestReply(reply->get(), persistence_id));
+          });
   return done.GetFuture();
 }
 

@@ -78,7 +78,7 @@ class RedisJournal : public AsyncWriteJournal {
       const std::string& persistence_id, int64_t from_sequence_nr) override;
 
  private:
-  redis_internal::PluginClient client_;
+  internal::PluginClient client_;
 };
 
 class RedisSnapshotStore : public SnapshotStore {
@@ -99,7 +99,7 @@ class RedisSnapshotStore : public SnapshotStore {
       const SnapshotSelectionCriteria& criteria) override;
 
  private:
-  redis_internal::PluginClient client_;
+  internal::PluginClient client_;
 };
 
 }  // namespace persistence::redis

@@ -26,14 +26,14 @@
 namespace persistence::redis {
 namespace {
 
-using redis_internal::HashTag;
-using redis_internal::KeySpace;
-using redis_testing::RawRedisClient;
-using redis_testing::RedisServer;
-using redis_testing::RedisServerOptions;
+using internal::HashTag;
+using internal::KeySpace;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
+using testing::RawRedisClient;
+using testing::RedisServer;
+using testing::RedisServerOptions;
 
 constexpr int64_t kInf = kMaxSequenceNr;
 
@@ -223,7 +223,7 @@ TEST_F(RedisPluginTest, EmptyPersistenceIdWorks) {
 TEST_F(RedisPluginTest, SequenceNumbersAbove2To53AreRejectedNotRounded) {
   auto journal = StartJournal();
   const std::string id = Id("big");
-  const int64_t top = redis_internal::kMaxStoredSequenceNr;
+  const int64_t top = internal::kMaxStoredSequenceNr;
   absl::StatusOr<WriteResults> r =
       WriteAll(*journal, {Write(id, top - 1, 2), Write(id, top + 1, 1)});
   ASSERT_TRUE(r.ok()) << r.status();
@@ -469,9 +469,8 @@ TEST_F(RedisPluginTest, SnapshotSequenceNumbersAbove2To53AreRefused) {
   auto store = StartStore();
   absl::Status s =
       store
-          ->SaveAsync(
-              Meta(Id("big"), redis_internal::kMaxStoredSequenceNr + 1, 1),
-              Payload::Of(std::string("x")))
+          ->SaveAsync(Meta(Id("big"), internal::kMaxStoredSequenceNr + 1, 1),
+                      Payload::Of(std::string("x")))
           .Get();
   EXPECT_EQ(s.code(), absl::StatusCode::kOutOfRange) << s;
 }

@@ -12,10 +12,10 @@
 namespace persistence::redis {
 namespace {
 
-using redis_internal::Connection;
-using redis_internal::KeySpace;
-using redis_internal::Reply;
-using redis_internal::Scripts;
+using internal::Connection;
+using internal::KeySpace;
+using internal::Reply;
+using internal::Scripts;
 
 absl::Status WithContext(const absl::Status& status, const std::string& what) {
   return absl::Status(status.code(),
@@ -26,13 +26,13 @@ absl::Status WithContext(const absl::Status& status, const std::string& what) {
 absl::Status IntegerReply(const absl::StatusOr<Reply>& reply,
                           const std::string& what) {
   if (!reply.ok()) return WithContext(reply.status(), what);
-  if (redis_internal::IsError(reply->get())) {
-    return redis_internal::ErrorReplyStatus(reply->get(), what);
+  if (internal::IsError(reply->get())) {
+    return internal::ErrorReplyStatus(reply->get(), what);
   }
   if ((*reply)->type != REDIS_REPLY_INTEGER) {
     return absl::InternalError(
         absl::StrCat(what, ": unexpected reply from redis (",
-                     redis_internal::DescribeReply(reply->get()), ")"));
+                     internal::DescribeReply(reply->get()), ")"));
   }
   return absl::OkStatus();
 }
@@ -60,8 +60,8 @@ class SnapshotLoad : public std::enable_shared_from_this<SnapshotLoad> {
  private:
   void Ask() {
     auto self = shared_from_this();
-    connection_.Send(redis_internal::SnapshotLoadCommand(
-                         scripts_, keys_, persistence_id_, criteria_),
+    connection_.Send(internal::SnapshotLoadCommand(scripts_, keys_,
+                                                   persistence_id_, criteria_),
                      [self](absl::StatusOr<Reply> reply) {
                        self->OnReply(std::move(reply));
                      });
@@ -76,8 +76,8 @@ class SnapshotLoad : public std::enable_shared_from_this<SnapshotLoad> {
       return;
     }
     const redisReply* r = reply->get();
-    if (redis_internal::IsError(r)) {
-      done_.Set(redis_internal::ErrorReplyStatus(r, what));
+    if (internal::IsError(r)) {
+      done_.Set(internal::ErrorReplyStatus(r, what));
       return;
     }
     if (r->type == REDIS_REPLY_NIL) {
@@ -93,18 +93,16 @@ class SnapshotLoad : public std::enable_shared_from_this<SnapshotLoad> {
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
         r->element[0]->type == REDIS_REPLY_STRING &&
         r->element[2]->type == REDIS_REPLY_STRING) {
-      seq =
-          redis_internal::ParseInt64(redis_internal::ReplyText(r->element[0]));
+      seq = internal::ParseInt64(internal::ReplyText(r->element[0]));
     }
     if (!seq.has_value()) {
-      done_.Set(absl::InternalError(
-          absl::StrCat(what, ": unexpected reply from redis (",
-                       redis_internal::DescribeReply(r),
-                       "), expected [sequence number, timestamp, snapshot]")));
+      done_.Set(absl::InternalError(absl::StrCat(
+          what, ": unexpected reply from redis (", internal::DescribeReply(r),
+          "), expected [sequence number, timestamp, snapshot]")));
       return;
     }
-    absl::StatusOr<SelectedSnapshot> selected = DecodeSnapshot(
-        redis_internal::ReplyText(r->element[2]), persistence_id_);
+    absl::StatusOr<SelectedSnapshot> selected =
+        DecodeSnapshot(internal::ReplyText(r->element[2]), persistence_id_);
     if (selected.ok() && selected->metadata.sequence_nr != *seq) {
       selected = absl::DataLossError(absl::StrCat(
           "the snapshot of persistence id '", persistence_id_,
@@ -165,7 +163,7 @@ Future<absl::Status> RedisSnapshotStore::SaveAsync(
   if (!client_.started())
     return MakeReadyFuture<absl::Status>(client_.NotStarted());
   if (metadata.sequence_nr < 0 ||
-      metadata.sequence_nr > redis_internal::kMaxStoredSequenceNr) {
+      metadata.sequence_nr > internal::kMaxStoredSequenceNr) {
     return MakeReadyFuture(absl::OutOfRangeError(
         absl::StrCat("snapshot of persistence id '", metadata.persistence_id,
                      "' at sequence number ", metadata.sequence_nr,
@@ -179,8 +177,8 @@ Future<absl::Status> RedisSnapshotStore::SaveAsync(
       "saving the snapshot of persistence id '", metadata.persistence_id,
       "' at sequence number ", metadata.sequence_nr);
   client_.For(metadata.persistence_id)
-      .Send(redis_internal::SnapshotSaveCommand(
-                client_.scripts(), client_.keys(), metadata, *record),
+      .Send(internal::SnapshotSaveCommand(client_.scripts(), client_.keys(),
+                                          metadata, *record),
             [done, what](absl::StatusOr<Reply> reply) {
               done.Set(IntegerReply(reply, what));
             });
@@ -196,8 +194,8 @@ Future<absl::Status> RedisSnapshotStore::DeleteAsync(
       "deleting the snapshot of persistence id '", metadata.persistence_id,
       "' at sequence number ", metadata.sequence_nr);
   client_.For(metadata.persistence_id)
-      .Send(redis_internal::SnapshotDeleteOneCommand(client_.scripts(),
-                                                     client_.keys(), metadata),
+      .Send(internal::SnapshotDeleteOneCommand(client_.scripts(),
+                                               client_.keys(), metadata),
             [done, what](absl::StatusOr<Reply> reply) {
               done.Set(IntegerReply(reply, what));
             });
@@ -214,7 +212,7 @@ Future<absl::Status> RedisSnapshotStore::DeleteAsync(
       absl::StrCat("deleting the snapshots of persistence id '", persistence_id,
                    "' up to sequence number ", criteria.max_sequence_nr);
   client_.For(persistence_id)
-      .Send(redis_internal::SnapshotDeleteMatchingCommand(
+      .Send(internal::SnapshotDeleteMatchingCommand(
                 client_.scripts(), client_.keys(), persistence_id, criteria),
             [done, what](absl::StatusOr<Reply> reply) {
               done.Set(IntegerReply(reply, what));

@@ -22,7 +22,7 @@
 #include "backends/redis/testing/redis_server.h"
 #include "tck/tck.h"
 
-namespace persistence::redis_testing {
+namespace persistence::redis::testing {
 namespace {
 
 constexpr char kAddressVariable[] = "PERSISTENCE_REDIS_ADDRESS";
@@ -80,4 +80,4 @@ class RedisTckFixture : public tck::TckFixture {
 PERSISTENCE_REGISTER(tck::FixtureRegistry, "redis", Construct<RedisTckFixture>);
 
 }  // namespace
-}  // namespace persistence::redis_testing
+}  // namespace persistence::redis::testing

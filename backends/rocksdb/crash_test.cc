@@ -32,7 +32,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 namespace {
 
 using ::testing::HasSubstr;
@@ -287,4 +287,4 @@ TEST(CrashTest, SecondProcessIsRefusedWithThePath) {
 }
 
 }  // namespace
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb

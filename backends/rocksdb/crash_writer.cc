@@ -24,7 +24,7 @@
 #include "backends/rocksdb/rocksdb_journal.h"
 #include "backends/rocksdb/test_util.h"
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 namespace {
 
 void Say(const std::string& line) {
@@ -104,8 +104,8 @@ int Main(int argc, char** argv) {
 }
 
 }  // namespace
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb
 
 int main(int argc, char** argv) {
-  return persistence::rocksdb_backend::Main(argc, argv);
+  return persistence::rocksdb::Main(argc, argv);
 }

@@ -18,7 +18,7 @@
 #include "rocksdb/perf_level.h"
 #include "rocksdb/write_batch.h"
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 namespace {
 
 // Groups of at most this many requests are acknowledged by the writer.
@@ -71,7 +71,7 @@ absl::StatusOr<std::string> CanonicalDirectory(const std::string& path) {
   return canonical.string();
 }
 
-bool IsLockConflict(const rocksdb::Status& status) {
+bool IsLockConflict(const ::rocksdb::Status& status) {
   if (!status.IsIOError()) return false;
   const std::string text = status.ToString();
   return text.find("lock file") != std::string::npos ||
@@ -81,12 +81,12 @@ bool IsLockConflict(const rocksdb::Status& status) {
 
 // CheckLayout writes the layout version into a new database and refuses a
 // database written with another layout.
-absl::Status CheckLayout(rocksdb::DB& db, const std::string& path) {
+absl::Status CheckLayout(::rocksdb::DB& db, const std::string& path) {
   std::string version;
-  rocksdb::Status s =
-      db.Get(rocksdb::ReadOptions(), LayoutVersionKey(), &version);
+  ::rocksdb::Status s =
+      db.Get(::rocksdb::ReadOptions(), LayoutVersionKey(), &version);
   if (s.IsNotFound()) {
-    rocksdb::WriteOptions sync;
+    ::rocksdb::WriteOptions sync;
     sync.sync = true;
     return FromRocksDb(
         db.Put(sync, LayoutVersionKey(), kLayoutVersion),
@@ -97,7 +97,7 @@ absl::Status CheckLayout(rocksdb::DB& db, const std::string& path) {
         s, absl::StrCat("cannot read the RocksDB database at '", path, "'"));
   }
   if (version == kUpgradableLayoutVersion) {
-    rocksdb::WriteOptions sync;
+    ::rocksdb::WriteOptions sync;
     sync.sync = true;
     return FromRocksDb(
         db.Put(sync, LayoutVersionKey(), kLayoutVersion),
@@ -180,8 +180,9 @@ class DatabaseRegistry {
       ++it->second.users;
       return Lease(*path, it->second.database);
     }
-    rocksdb::DB* raw = nullptr;
-    rocksdb::Status s = rocksdb::DB::Open(MakeOptions(settings), *path, &raw);
+    ::rocksdb::DB* raw = nullptr;
+    ::rocksdb::Status s =
+        ::rocksdb::DB::Open(MakeOptions(settings), *path, &raw);
     if (!s.ok()) {
       if (IsLockConflict(s)) {
         return absl::FailedPreconditionError(absl::StrCat(
@@ -193,7 +194,7 @@ class DatabaseRegistry {
       return FromRocksDb(
           s, absl::StrCat("cannot open the RocksDB database at '", *path, "'"));
     }
-    std::unique_ptr<rocksdb::DB> db(raw);
+    std::unique_ptr<::rocksdb::DB> db(raw);
     absl::Status layout = CheckLayout(*db, *path);
     if (!layout.ok()) return layout;
     Entry& entry = entries_[*path];
@@ -267,7 +268,7 @@ int Database::OpenDatabasesForTesting() {
 }
 
 Database::Database(std::string path, DatabaseSettings settings,
-                   std::unique_ptr<rocksdb::DB> db)
+                   std::unique_ptr<::rocksdb::DB> db)
     : path_(std::move(path)),
       settings_(std::move(settings)),
       db_(std::move(db)) {
@@ -367,12 +368,12 @@ absl::StatusOr<int64_t> Database::FirstOfLast(const std::string& persistence_id,
                                               int64_t to, int64_t max) {
   const std::string lower = EventKey(persistence_id, 0);
   const std::string upper = EventKeyEnd(persistence_id, to);
-  const rocksdb::Slice lower_slice(lower), upper_slice(upper);
-  rocksdb::ReadOptions options;
+  const ::rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  ::rocksdb::ReadOptions options;
   options.iterate_lower_bound = &lower_slice;
   options.iterate_upper_bound = &upper_slice;
   options.total_order_seek = true;  // backwards; the bounds keep it in the id
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  std::unique_ptr<::rocksdb::Iterator> it(db_->NewIterator(options));
   const size_t prefix_size = IdPrefix(kEventTag, persistence_id).size();
   int64_t first = 0;
   int64_t seen = 0;
@@ -395,7 +396,7 @@ absl::StatusOr<int64_t> Database::FirstOfLast(const std::string& persistence_id,
 
 absl::StatusOr<int64_t> Database::ReadHighest(
     const std::string& persistence_id) {
-  const auto failed = [&](const rocksdb::Status& s) {
+  const auto failed = [&](const ::rocksdb::Status& s) {
     return FromRocksDb(
         s, absl::StrCat("cannot read the highest sequence number of '",
                         persistence_id, "' in '", path_, "'"));
@@ -403,8 +404,8 @@ absl::StatusOr<int64_t> Database::ReadHighest(
   // The 'h' key: the highest when events of the id were last deleted.
   int64_t at_delete = 0;
   std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), HighestKey(persistence_id), &value);
+  ::rocksdb::Status s =
+      db_->Get(::rocksdb::ReadOptions(), HighestKey(persistence_id), &value);
   if (!s.ok() && !s.IsNotFound()) return failed(s);
   if (s.ok()) {
     std::optional<uint64_t> stored = DecodeUint64(value);
@@ -426,7 +427,7 @@ void Database::WriterLoop() {
   pthread_setname_np(pthread_self(), "rocksdb-writer");
   // RocksDB counts into a thread-local perf context by default; nobody
   // reads this thread's, and the count costs a TLS lookup per key.
-  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+  ::rocksdb::SetPerfLevel(::rocksdb::PerfLevel::kDisable);
   const size_t max_bytes =
       static_cast<size_t>(settings_.max_group_commit_bytes);
   // Poll for the next write before sleeping: an actor that waited for
@@ -583,7 +584,7 @@ absl::Status Database::Admit(
 }
 
 void Database::Commit(std::vector<Request> group) {
-  rocksdb::WriteBatch batch;
+  ::rocksdb::WriteBatch batch;
   std::string& key = key_buffer_;  // reused: no allocation per event
   std::unordered_map<std::string, int64_t> group_highest;
   // Per request: OK when it made it into the batch, else why it did not.
@@ -603,8 +604,8 @@ void Database::Commit(std::vector<Request> group) {
              encoded.RecordsOf(encoded.writes[p])) {
           SetEventKeySequenceNr(&key, record.sequence_nr);
           const std::string_view value = encoded.Bytes(record);
-          rocksdb::Status s =
-              batch.Put(key, rocksdb::Slice(value.data(), value.size()));
+          ::rocksdb::Status s =
+              batch.Put(key, ::rocksdb::Slice(value.data(), value.size()));
           if (!s.ok())
             batch_error = FromRocksDb(s, "cannot build the write batch");
         }
@@ -626,7 +627,7 @@ void Database::Commit(std::vector<Request> group) {
         }
         highest = *stored;
       }
-      rocksdb::Status s = batch.DeleteRange(
+      ::rocksdb::Status s = batch.DeleteRange(
           EventKey(d.persistence_id, 0), EventKeyEnd(d.persistence_id, d.to));
       if (s.ok()) {
         s = batch.Put(HighestKey(d.persistence_id),
@@ -641,7 +642,7 @@ void Database::Commit(std::vector<Request> group) {
   requests_.fetch_add(group.size(), std::memory_order_relaxed);
   absl::Status written = batch_error;
   if (written.ok() && batch.Count() > 0) {
-    rocksdb::WriteOptions options;
+    ::rocksdb::WriteOptions options;
     options.sync = sync;
     written = FromRocksDb(
         db_->Write(options, &batch),
@@ -705,4 +706,4 @@ void Database::Acknowledge(Completion& completion) {
   }
 }
 
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb

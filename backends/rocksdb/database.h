@@ -6,7 +6,7 @@
 // Sharing. Database::Open keeps a process-wide registry of open databases
 // keyed by canonical path (symlinks and `..` resolved), with a reference
 // count: the journal and the snapshot store of one directory use one
-// rocksdb::DB, and the database closes when the last plugin lets go. A
+// ::rocksdb::DB, and the database closes when the last plugin lets go. A
 // second *process* cannot open the directory (RocksDB's LOCK file); its
 // Open fails with FailedPrecondition naming the path.
 //
@@ -75,7 +75,7 @@
 #include "persistence/api/journal.h"
 #include "rocksdb/db.h"
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 
 // PreparedWrites: the atomic writes of one request, encoded on the
 // caller's thread before they reach the writer (EncodeRequest: every record
@@ -112,7 +112,7 @@ class Database {
 
   // db is the open database, for reads and for writes that need no
   // ordering with the journal's (snapshots).
-  rocksdb::DB& db() { return *db_; }
+  ::rocksdb::DB& db() { return *db_; }
   // path is the canonical directory, as error messages name it.
   const std::string& path() const { return path_; }
 
@@ -166,7 +166,7 @@ class Database {
   using Request = std::variant<EventWrite, RangeDelete>;
 
   Database(std::string path, DatabaseSettings settings,
-           std::unique_ptr<rocksdb::DB> db);
+           std::unique_ptr<::rocksdb::DB> db);
   ~Database() = default;
 
   // Shutdown stops the writer (after it has written what is queued) and the
@@ -202,7 +202,7 @@ class Database {
 
   const std::string path_;
   const DatabaseSettings settings_;
-  std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<::rocksdb::DB> db_;
   std::string key_buffer_;  // the writer's, for building event keys
 
   std::mutex mu_;
@@ -234,6 +234,6 @@ class Database {
   std::thread completer_;
 };
 
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb
 
 #endif  // BACKENDS_ROCKSDB_DATABASE_H_

@@ -3,7 +3,7 @@
 
 #include <limits>
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 namespace {
 
 constexpr size_t kTagSize = 1;
@@ -114,7 +114,7 @@ std::optional<uint64_t> DecodeUint64(std::string_view bytes) {
   return ReadUint64(bytes.data());
 }
 
-std::optional<int64_t> SequenceNrOf(const rocksdb::Slice& key,
+std::optional<int64_t> SequenceNrOf(const ::rocksdb::Slice& key,
                                     size_t prefix_size) {
   if (key.size() != prefix_size + kSequenceSize) return std::nullopt;
   const uint64_t seq = ReadUint64(key.data() + prefix_size);
@@ -124,7 +124,7 @@ std::optional<int64_t> SequenceNrOf(const rocksdb::Slice& key,
   return static_cast<int64_t>(seq);
 }
 
-size_t IdPrefixExtractor::PrefixSize(const rocksdb::Slice& key) {
+size_t IdPrefixExtractor::PrefixSize(const ::rocksdb::Slice& key) {
   if (key.size() < kTagSize + kLengthSize) return 0;
   const char tag = key[0];
   if (tag != kEventTag && tag != kHighestTag && tag != kSnapshotTag) return 0;
@@ -133,18 +133,19 @@ size_t IdPrefixExtractor::PrefixSize(const rocksdb::Slice& key) {
   return size <= key.size() ? static_cast<size_t>(size) : 0;
 }
 
-rocksdb::Slice IdPrefixExtractor::Transform(const rocksdb::Slice& key) const {
-  return rocksdb::Slice(key.data(), PrefixSize(key));
+::rocksdb::Slice IdPrefixExtractor::Transform(
+    const ::rocksdb::Slice& key) const {
+  return ::rocksdb::Slice(key.data(), PrefixSize(key));
 }
 
-bool IdPrefixExtractor::InDomain(const rocksdb::Slice& key) const {
+bool IdPrefixExtractor::InDomain(const ::rocksdb::Slice& key) const {
   return PrefixSize(key) > 0;
 }
 
 namespace {
 // The id prefix of a key in the hint domain, or 0: an event key with a
 // sequence number above 0, or a highest key.
-size_t HintPrefixSize(const rocksdb::Slice& key) {
+size_t HintPrefixSize(const ::rocksdb::Slice& key) {
   if (key.size() < kTagSize + kLengthSize) return 0;
   const char tag = key[0];
   if (tag != kEventTag && tag != kHighestTag) return 0;
@@ -157,13 +158,13 @@ size_t HintPrefixSize(const rocksdb::Slice& key) {
 }
 }  // namespace
 
-rocksdb::Slice EventInsertHintExtractor::Transform(
-    const rocksdb::Slice& key) const {
-  return rocksdb::Slice(key.data(), HintPrefixSize(key));
+::rocksdb::Slice EventInsertHintExtractor::Transform(
+    const ::rocksdb::Slice& key) const {
+  return ::rocksdb::Slice(key.data(), HintPrefixSize(key));
 }
 
-bool EventInsertHintExtractor::InDomain(const rocksdb::Slice& key) const {
+bool EventInsertHintExtractor::InDomain(const ::rocksdb::Slice& key) const {
   return HintPrefixSize(key) > 0;
 }
 
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb

@@ -45,7 +45,7 @@
 #include "rocksdb/slice.h"
 #include "rocksdb/slice_transform.h"
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 
 inline constexpr char kEventTag = 'e';
 inline constexpr char kHighestTag = 'h';
@@ -92,22 +92,22 @@ std::optional<uint64_t> DecodeUint64(std::string_view bytes);
 // SequenceNrOf reads the sequence number at the end of an event or snapshot
 // key whose id prefix is `prefix_size` bytes long; nullopt if the key does
 // not have that shape.
-std::optional<int64_t> SequenceNrOf(const rocksdb::Slice& key,
+std::optional<int64_t> SequenceNrOf(const ::rocksdb::Slice& key,
                                     size_t prefix_size);
 
 // IdPrefixExtractor: RocksDB's prefix extractor for this layout. The prefix
 // of an 'e', 'h' or 's' key is its IdPrefix; other keys are out of domain.
 // Its name is stored in the SST files; keep it stable.
-class IdPrefixExtractor : public rocksdb::SliceTransform {
+class IdPrefixExtractor : public ::rocksdb::SliceTransform {
  public:
   static const char* kClassName() { return "eventpersist.IdPrefix.v1"; }
   const char* Name() const override { return kClassName(); }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override;
-  bool InDomain(const rocksdb::Slice& key) const override;
+  ::rocksdb::Slice Transform(const ::rocksdb::Slice& key) const override;
+  bool InDomain(const ::rocksdb::Slice& key) const override;
 
  private:
   // Length of the id prefix of `key`, or 0 when out of domain.
-  static size_t PrefixSize(const rocksdb::Slice& key);
+  static size_t PrefixSize(const ::rocksdb::Slice& key);
 };
 
 // EventInsertHintExtractor: the memtable's insert hint (RocksDB's
@@ -123,13 +123,13 @@ class IdPrefixExtractor : public rocksdb::SliceTransform {
 // shares one hint table between the memtable and its range-tombstone
 // table, and a DeleteRange of events starts at EventKey(id, 0): outside,
 // so a tombstone never lands on an event's hint. Nothing of it is stored.
-class EventInsertHintExtractor : public rocksdb::SliceTransform {
+class EventInsertHintExtractor : public ::rocksdb::SliceTransform {
  public:
   const char* Name() const override { return "eventpersist.EventInsertHint"; }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override;
-  bool InDomain(const rocksdb::Slice& key) const override;
+  ::rocksdb::Slice Transform(const ::rocksdb::Slice& key) const override;
+  bool InDomain(const ::rocksdb::Slice& key) const override;
 };
 
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb
 
 #endif  // BACKENDS_ROCKSDB_KEY_LAYOUT_H_

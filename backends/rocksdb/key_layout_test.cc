@@ -7,7 +7,7 @@
 
 #include "gtest/gtest.h"
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 namespace {
 
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
@@ -132,4 +132,4 @@ TEST(EventInsertHintExtractor, EventKeysWithASequenceNumberAndHighestKeys) {
 }
 
 }  // namespace
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb

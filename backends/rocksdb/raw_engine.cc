@@ -31,7 +31,7 @@
 #include "rocksdb/perf_level.h"
 #include "rocksdb/write_batch.h"
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 namespace {
 
 class RocksDbRawEngine : public perf::RawEngine {
@@ -48,7 +48,7 @@ class RocksDbRawEngine : public perf::RawEngine {
     db_ = &database_->db();
     // As the journal's writer thread: no perf-context counting (the perf
     // harness calls this engine from the thread that opened it).
-    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+    ::rocksdb::SetPerfLevel(::rocksdb::PerfLevel::kDisable);
     return absl::OkStatus();
   }
 
@@ -73,19 +73,19 @@ class RocksDbRawEngine : public perf::RawEngine {
 
   absl::StatusOr<int64_t> Scan(const std::string& persistence_id) override {
     const std::string end = EventKeyEnd(persistence_id, kMaxSequenceNr);
-    const rocksdb::Slice end_slice(end);
-    rocksdb::ReadOptions options;
+    const ::rocksdb::Slice end_slice(end);
+    ::rocksdb::ReadOptions options;
     options.iterate_upper_bound = &end_slice;
     options.prefix_same_as_start = true;
     options.fill_cache = false;  // a one-time scan, as the journal's replay
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+    std::unique_ptr<::rocksdb::Iterator> it(db_->NewIterator(options));
     const size_t prefix_size = IdPrefix(kEventTag, persistence_id).size();
     int64_t n = 0;
     for (it->Seek(EventKey(persistence_id, 1)); it->Valid(); it->Next()) {
       std::optional<int64_t> seq = SequenceNrOf(it->key(), prefix_size);
       if (!seq.has_value())
         return absl::DataLossError("raw engine: malformed key");
-      const rocksdb::Slice value = it->value();
+      const ::rocksdb::Slice value = it->value();
       absl::StatusOr<PersistentRepr> event = DecodeEvent(
           std::string_view(value.data(), value.size()), persistence_id, *seq);
       if (!event.ok()) return event.status();
@@ -98,10 +98,10 @@ class RocksDbRawEngine : public perf::RawEngine {
 
  private:
   absl::Status PutEach(const std::vector<perf::RawRecord>& records, bool sync) {
-    rocksdb::WriteOptions options;
+    ::rocksdb::WriteOptions options;
     options.sync = sync;
     for (const perf::RawRecord& r : records) {
-      rocksdb::Status s =
+      ::rocksdb::Status s =
           db_->Put(options, EventKey(r.persistence_id, r.sequence_nr), r.bytes);
       if (!s.ok()) return FromRocksDb(s, "raw engine: put");
     }
@@ -110,18 +110,18 @@ class RocksDbRawEngine : public perf::RawEngine {
 
   absl::Status WriteBatches(const std::vector<perf::RawRecord>& records,
                             size_t group) {
-    rocksdb::WriteOptions options;
+    ::rocksdb::WriteOptions options;
     options.sync = fsync_;
     for (size_t start = 0; start < records.size(); start += group) {
-      rocksdb::WriteBatch batch;
+      ::rocksdb::WriteBatch batch;
       const size_t end = std::min(records.size(), start + group);
       for (size_t i = start; i < end; ++i) {
-        rocksdb::Status s = batch.Put(
+        ::rocksdb::Status s = batch.Put(
             EventKey(records[i].persistence_id, records[i].sequence_nr),
             records[i].bytes);
         if (!s.ok()) return FromRocksDb(s, "raw engine: batch");
       }
-      rocksdb::Status s = db_->Write(options, &batch);
+      ::rocksdb::Status s = db_->Write(options, &batch);
       if (!s.ok()) return FromRocksDb(s, "raw engine: write");
     }
     return absl::OkStatus();
@@ -129,11 +129,11 @@ class RocksDbRawEngine : public perf::RawEngine {
 
   bool fsync_ = true;
   std::shared_ptr<Database> database_;
-  rocksdb::DB* db_ = nullptr;  // database_'s
+  ::rocksdb::DB* db_ = nullptr;  // database_'s
 };
 
 PERSISTENCE_REGISTER(perf::RawEngineRegistry, "rocksdb",
                      Construct<RocksDbRawEngine>);
 
 }  // namespace
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb

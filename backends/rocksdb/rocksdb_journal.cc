@@ -14,7 +14,7 @@
 #include "persistence/api/codec.h"
 #include "rocksdb/iterator.h"
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 
 // Replayer runs replays against the database. Replay tasks hold it (not
 // the journal), so a journal destroyed while a replay runs leaves the
@@ -31,7 +31,7 @@ class RocksDbJournal::Replayer {
                       int64_t to, int64_t max, const ReplayCallback& callback);
 
  private:
-  absl::Status IteratorError(const rocksdb::Status& s,
+  absl::Status IteratorError(const ::rocksdb::Status& s,
                              const std::string& persistence_id) const {
     return FromRocksDb(
         s, absl::StrCat("replay of persistence id '", persistence_id, "' in '",
@@ -59,8 +59,8 @@ absl::Status RocksDbJournal::Replayer::Replay(const std::string& persistence_id,
 
   const std::string start = EventKey(persistence_id, from);
   const std::string end = EventKeyEnd(persistence_id, to);
-  const rocksdb::Slice end_slice(end);
-  rocksdb::ReadOptions options;
+  const ::rocksdb::Slice end_slice(end);
+  ::rocksdb::ReadOptions options;
   // The bound stops the iterator at the end of the range instead of
   // reading on into the next id's blocks; the prefix bloom filters let
   // the seek skip SST files without this id.
@@ -70,7 +70,7 @@ absl::Status RocksDbJournal::Replayer::Replay(const std::string& persistence_id,
   // would otherwise fill up (and evict what other reads need) on every
   // long recovery.
   options.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> it(database_->db().NewIterator(options));
+  std::unique_ptr<::rocksdb::Iterator> it(database_->db().NewIterator(options));
   const size_t prefix_size = IdPrefix(kEventTag, persistence_id).size();
   int64_t replayed = 0;
   for (it->Seek(start); it->Valid() && replayed < max; it->Next()) {
@@ -86,7 +86,7 @@ absl::Status RocksDbJournal::Replayer::Replay(const std::string& persistence_id,
                        "': malformed event key after sequence number ",
                        from + replayed, " in '", database_->path(), "'"));
     }
-    const rocksdb::Slice value = it->value();
+    const ::rocksdb::Slice value = it->value();
     absl::Status handed = callback.Record(
         persistence_id, *seq, std::string_view(value.data(), value.size()));
     if (!handed.ok()) return handed;
@@ -176,4 +176,4 @@ absl::Status RocksDbJournal::ReplayMessages(const std::string& persistence_id,
 PERSISTENCE_REGISTER(JournalRegistry, "rocksdb.Journal",
                      Construct<RocksDbJournal>);
 
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb

@@ -58,7 +58,7 @@
 #include "persistence/api/journal.h"
 #include "persistence/api/snapshot_store.h"
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 
 class RocksDbJournal : public AsyncWriteJournal {
  public:
@@ -129,6 +129,6 @@ class RocksDbSnapshotStore : public SyncSnapshotStore {
   std::shared_ptr<Database> database_;
 };
 
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb
 
 #endif  // BACKENDS_ROCKSDB_ROCKSDB_JOURNAL_H_

@@ -20,7 +20,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/table_properties.h"
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 namespace {
 
 using testing::Atomic;
@@ -85,26 +85,27 @@ class RocksDbJournalTest : public ::testing::Test {
 
   // With the journal closed: RocksDB's own Put and Get on its database.
   void PutRaw(const std::string& key, const std::string& value) {
-    std::unique_ptr<rocksdb::DB> db = OpenRaw();
+    std::unique_ptr<::rocksdb::DB> db = OpenRaw();
     ASSERT_NE(db, nullptr);
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), key, value).ok());
+    ASSERT_TRUE(db->Put(::rocksdb::WriteOptions(), key, value).ok());
     ASSERT_TRUE(db->Close().ok());
   }
   std::string GetRaw(const std::string& key) {
-    std::unique_ptr<rocksdb::DB> db = OpenRaw();
+    std::unique_ptr<::rocksdb::DB> db = OpenRaw();
     std::string value;
     if (db == nullptr) return "(cannot open)";
-    EXPECT_TRUE(db->Get(rocksdb::ReadOptions(), key, &value).ok());
+    EXPECT_TRUE(db->Get(::rocksdb::ReadOptions(), key, &value).ok());
     EXPECT_TRUE(db->Close().ok());
     return value;
   }
-  std::unique_ptr<rocksdb::DB> OpenRaw() {
-    rocksdb::DB* raw = nullptr;
+  std::unique_ptr<::rocksdb::DB> OpenRaw() {
+    ::rocksdb::DB* raw = nullptr;
     const DatabaseSettings settings =
         DatabaseSettings::FromConfig(JournalSection(path_)).value();
-    rocksdb::Status s = rocksdb::DB::Open(MakeOptions(settings), path_, &raw);
+    ::rocksdb::Status s =
+        ::rocksdb::DB::Open(MakeOptions(settings), path_, &raw);
     EXPECT_TRUE(s.ok()) << s.ToString();
-    return std::unique_ptr<rocksdb::DB>(raw);
+    return std::unique_ptr<::rocksdb::DB>(raw);
   }
 
   TempDir dir_;
@@ -200,9 +201,9 @@ TEST_F(RocksDbJournalTest, DeleteIsOneRangeTombstone) {
   ASSERT_TRUE(journal_->AsyncDeleteMessagesTo("many", 990).Get().ok());
   EXPECT_THAT(Replay(*journal_, "many").seqs,
               ElementsAre(991, 992, 993, 994, 995, 996, 997, 998, 999, 1000));
-  rocksdb::DB& db = journal_->database()->db();
-  ASSERT_TRUE(db.Flush(rocksdb::FlushOptions()).ok());
-  rocksdb::TablePropertiesCollection tables;
+  ::rocksdb::DB& db = journal_->database()->db();
+  ASSERT_TRUE(db.Flush(::rocksdb::FlushOptions()).ok());
+  ::rocksdb::TablePropertiesCollection tables;
   ASSERT_TRUE(db.GetPropertiesOfAllTables(&tables).ok());
   uint64_t range_deletions = 0, point_deletions = 0;
   for (const auto& [file, properties] : tables) {
@@ -429,7 +430,7 @@ TEST_F(RocksDbJournalTest, SnapshotsLiveBesideEvents) {
   // Corrupt the youngest: the load falls back to the next older one.
   ASSERT_TRUE(journal_->database()
                   ->db()
-                  .Put(rocksdb::WriteOptions(), SnapshotKey("p", 3),
+                  .Put(::rocksdb::WriteOptions(), SnapshotKey("p", 3),
                        "\xff not a snapshot")
                   .ok());
   latest = store.Load("p", SnapshotSelectionCriteria::Latest());
@@ -574,4 +575,4 @@ TEST_F(StartFailureTest, ABadSettingFailsStartNamingTheKey) {
 }
 
 }  // namespace
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb

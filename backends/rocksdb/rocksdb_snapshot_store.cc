@@ -14,10 +14,10 @@
 #include "rocksdb/iterator.h"
 #include "rocksdb/write_batch.h"
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 namespace {
 
-std::string_view View(const rocksdb::Slice& s) {
+std::string_view View(const ::rocksdb::Slice& s) {
   return std::string_view(s.data(), s.size());
 }
 
@@ -53,12 +53,12 @@ LoadResult RocksDbSnapshotStore::Load(
       persistence_id, std::max<int64_t>(0, criteria.min_sequence_nr));
   const std::string upper =
       SnapshotKeyEnd(persistence_id, criteria.max_sequence_nr);
-  const rocksdb::Slice lower_slice(lower), upper_slice(upper);
-  rocksdb::ReadOptions options;
+  const ::rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  ::rocksdb::ReadOptions options;
   options.iterate_lower_bound = &lower_slice;
   options.iterate_upper_bound = &upper_slice;
   options.total_order_seek = true;  // backwards; the bounds keep it in the id
-  std::unique_ptr<rocksdb::Iterator> it(database_->db().NewIterator(options));
+  std::unique_ptr<::rocksdb::Iterator> it(database_->db().NewIterator(options));
   // Youngest first (the keys order by sequence number).
   bool first = true;
   LoadResult selected =
@@ -92,7 +92,7 @@ absl::Status RocksDbSnapshotStore::Save(const SnapshotMetadata& metadata,
   }
   absl::StatusOr<std::string> record = EncodeSnapshot(metadata, snapshot);
   if (!record.ok()) return record.status();
-  rocksdb::WriteOptions options;
+  ::rocksdb::WriteOptions options;
   options.sync = settings_->fsync;
   return FromRocksDb(
       database_->db().Put(
@@ -109,7 +109,8 @@ absl::Status RocksDbSnapshotStore::Delete(const SnapshotMetadata& metadata) {
   const std::string key =
       SnapshotKey(metadata.persistence_id, metadata.sequence_nr);
   std::string value;
-  rocksdb::Status s = database_->db().Get(rocksdb::ReadOptions(), key, &value);
+  ::rocksdb::Status s =
+      database_->db().Get(::rocksdb::ReadOptions(), key, &value);
   if (s.IsNotFound()) return absl::OkStatus();
   const std::string what = absl::StrCat(
       "cannot delete the snapshot of '", metadata.persistence_id, "' at ",
@@ -120,7 +121,7 @@ absl::Status RocksDbSnapshotStore::Delete(const SnapshotMetadata& metadata) {
   // A record that does not decode is deleted: nobody can load it anyway.
   if (stored.ok() && !DeleteByMetadataMatches(metadata, *stored))
     return absl::OkStatus();
-  rocksdb::WriteOptions options;
+  ::rocksdb::WriteOptions options;
   options.sync = settings_->fsync;
   return FromRocksDb(database_->db().Delete(options, key), what);
 }
@@ -137,17 +138,17 @@ absl::Status RocksDbSnapshotStore::Delete(
       persistence_id, std::max<int64_t>(0, criteria.min_sequence_nr));
   const std::string upper =
       SnapshotKeyEnd(persistence_id, criteria.max_sequence_nr);
-  const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read;
+  const ::rocksdb::Slice upper_slice(upper);
+  ::rocksdb::ReadOptions read;
   read.iterate_upper_bound = &upper_slice;
   read.prefix_same_as_start = true;
-  std::unique_ptr<rocksdb::Iterator> it(database_->db().NewIterator(read));
-  rocksdb::WriteBatch batch;
+  std::unique_ptr<::rocksdb::Iterator> it(database_->db().NewIterator(read));
+  ::rocksdb::WriteBatch batch;
   for (it->Seek(lower); it->Valid(); it->Next()) {
     absl::StatusOr<SnapshotMetadata> stored =
         DecodeSnapshotMetadata(View(it->value()), persistence_id);
     if (stored.ok() && criteria.Matches(*stored)) {
-      rocksdb::Status s = batch.Delete(it->key());
+      ::rocksdb::Status s = batch.Delete(it->key());
       if (!s.ok()) return FromRocksDb(s, "cannot build the write batch");
     }
   }
@@ -156,7 +157,7 @@ absl::Status RocksDbSnapshotStore::Delete(
                    database_->path(), "'");
   if (!it->status().ok()) return FromRocksDb(it->status(), what);
   if (batch.Count() == 0) return absl::OkStatus();
-  rocksdb::WriteOptions options;
+  ::rocksdb::WriteOptions options;
   options.sync = settings_->fsync;
   return FromRocksDb(database_->db().Write(options, &batch), what);
 }
@@ -164,4 +165,4 @@ absl::Status RocksDbSnapshotStore::Delete(
 PERSISTENCE_REGISTER(SnapshotStoreRegistry, "rocksdb.SnapshotStore",
                      Construct<RocksDbSnapshotStore>);
 
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb

@@ -42,7 +42,7 @@
 #include "rocksdb/iterator.h"
 #include "rocksdb/write_batch.h"
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -132,7 +132,7 @@ double Median(std::vector<double> v) {
 class Breakdown {
  public:
   Breakdown(ActorSystem& system, ActorRef<JournalRequest> journal_actor,
-            RocksDbJournal& plugin, rocksdb::DB& raw, bool fsync)
+            RocksDbJournal& plugin, ::rocksdb::DB& raw, bool fsync)
       : system_(system),
         journal_actor_(journal_actor),
         plugin_(plugin),
@@ -151,7 +151,7 @@ class Breakdown {
       }
       const auto start = Clock::now();
       for (int i = 0; i < n; i += size) {
-        rocksdb::WriteBatch batch;
+        ::rocksdb::WriteBatch batch;
         for (int j = i; j < std::min(n, i + size); ++j) {
           Check(batch.Put(records[j].first, records[j].second).ok(), "batch");
         }
@@ -197,7 +197,7 @@ class Breakdown {
                              EncodeEvent(Repr(raw_id, i)).value());
       }
       const auto start = Clock::now();
-      rocksdb::WriteBatch batch;
+      ::rocksdb::WriteBatch batch;
       for (auto& [k, v] : records) Check(batch.Put(k, v).ok(), "batch");
       Check(raw_.Write(sync_, &batch).ok(), "raw write");
       r[0] = Rate(n, start);
@@ -237,14 +237,14 @@ class Breakdown {
     {
       const auto start = Clock::now();
       const std::string end = EventKeyEnd(raw_id_, kMaxSequenceNr);
-      const rocksdb::Slice end_slice(end);
-      rocksdb::ReadOptions options;
+      const ::rocksdb::Slice end_slice(end);
+      ::rocksdb::ReadOptions options;
       options.iterate_upper_bound = &end_slice;
-      std::unique_ptr<rocksdb::Iterator> it(raw_.NewIterator(options));
+      std::unique_ptr<::rocksdb::Iterator> it(raw_.NewIterator(options));
       const size_t prefix = IdPrefix(kEventTag, raw_id_).size();
       int count = 0;
       for (it->Seek(EventKey(raw_id_, 1)); it->Valid(); it->Next()) {
-        const rocksdb::Slice v = it->value();
+        const ::rocksdb::Slice v = it->value();
         Check(DecodeEvent(std::string_view(v.data(), v.size()), raw_id_,
                           *SequenceNrOf(it->key(), prefix))
                   .ok(),
@@ -324,8 +324,8 @@ class Breakdown {
   ActorSystem& system_;
   ActorRef<JournalRequest> journal_actor_;
   RocksDbJournal& plugin_;
-  rocksdb::DB& raw_;
-  rocksdb::WriteOptions sync_;
+  ::rocksdb::DB& raw_;
+  ::rocksdb::WriteOptions sync_;
   std::string raw_id_;
 };
 
@@ -357,11 +357,12 @@ int Main(int argc, char** argv) {
           *config->GetConfig("persistence.journal.rocksdb"))
           .value();
   raw_settings.path = path + "-raw";
-  rocksdb::DB* raw_db = nullptr;
-  Check(rocksdb::DB::Open(MakeOptions(raw_settings), raw_settings.path, &raw_db)
-            .ok(),
-        "raw open");
-  std::unique_ptr<rocksdb::DB> raw(raw_db);
+  ::rocksdb::DB* raw_db = nullptr;
+  Check(
+      ::rocksdb::DB::Open(MakeOptions(raw_settings), raw_settings.path, &raw_db)
+          .ok(),
+      "raw open");
+  std::unique_ptr<::rocksdb::DB> raw(raw_db);
 
   Breakdown breakdown(**system, *journal_actor, plugin, *raw, fsync);
   const char* rows[] = {"persist", "persist-all(100)", "persist-async",
@@ -414,8 +415,8 @@ int Main(int argc, char** argv) {
 }
 
 }  // namespace
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb
 
 int main(int argc, char** argv) {
-  return persistence::rocksdb_backend::Main(argc, argv);
+  return persistence::rocksdb::Main(argc, argv);
 }

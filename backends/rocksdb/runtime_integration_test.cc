@@ -23,7 +23,7 @@
 #include "persistence/runtime/persistent_actor.h"
 #include "rocksdb/db.h"
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 namespace {
 
 using testing::FullConfig;
@@ -202,12 +202,12 @@ TEST(RuntimeIntegration, CorruptRecordFailsTheRecoveryOfItsIdOnly) {
   {
     const DatabaseSettings settings =
         DatabaseSettings::FromConfig(testing::JournalSection(path)).value();
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(MakeOptions(settings), path, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    ASSERT_TRUE(
-        db->Put(rocksdb::WriteOptions(), EventKey("damaged", 2), "\x0a\xff\xff")
-            .ok());
+    ::rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(::rocksdb::DB::Open(MakeOptions(settings), path, &raw).ok());
+    std::unique_ptr<::rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(::rocksdb::WriteOptions(), EventKey("damaged", 2),
+                        "\x0a\xff\xff")
+                    .ok());
     ASSERT_TRUE(db->Close().ok());
   }
   std::unique_ptr<ActorSystem> system = NewSystem(path);
@@ -225,4 +225,4 @@ TEST(RuntimeIntegration, CorruptRecordFailsTheRecoveryOfItsIdOnly) {
 }
 
 }  // namespace
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb

@@ -12,19 +12,19 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 namespace {
 
-const std::map<std::string, rocksdb::CompressionType>& Compressions() {
+const std::map<std::string, ::rocksdb::CompressionType>& Compressions() {
   static const auto* compressions =
-      new std::map<std::string, rocksdb::CompressionType>{
-          {"none", rocksdb::kNoCompression},
-          {"snappy", rocksdb::kSnappyCompression},
-          {"zlib", rocksdb::kZlibCompression},
-          {"bzip2", rocksdb::kBZip2Compression},
-          {"lz4", rocksdb::kLZ4Compression},
-          {"lz4hc", rocksdb::kLZ4HCCompression},
-          {"zstd", rocksdb::kZSTD},
+      new std::map<std::string, ::rocksdb::CompressionType>{
+          {"none", ::rocksdb::kNoCompression},
+          {"snappy", ::rocksdb::kSnappyCompression},
+          {"zlib", ::rocksdb::kZlibCompression},
+          {"bzip2", ::rocksdb::kBZip2Compression},
+          {"lz4", ::rocksdb::kLZ4Compression},
+          {"lz4hc", ::rocksdb::kLZ4HCCompression},
+          {"zstd", ::rocksdb::kZSTD},
       };
   return *compressions;
 }
@@ -76,9 +76,9 @@ absl::StatusOr<DatabaseSettings> DatabaseSettings::FromConfig(
         absl::StrCat("unknown compression '", s.compression,
                      "' (none, snappy, lz4, lz4hc, zstd, zlib or bzip2)"));
   }
-  if (c->second != rocksdb::kNoCompression) {
+  if (c->second != ::rocksdb::kNoCompression) {
     bool supported = false;
-    for (rocksdb::CompressionType t : rocksdb::GetSupportedCompressions()) {
+    for (::rocksdb::CompressionType t : ::rocksdb::GetSupportedCompressions()) {
       supported = supported || t == c->second;
     }
     if (!supported) {
@@ -134,8 +134,8 @@ absl::StatusOr<SnapshotStoreSettings> SnapshotStoreSettings::FromConfig(
   return s;
 }
 
-rocksdb::Options MakeOptions(const DatabaseSettings& settings) {
-  rocksdb::Options options;
+::rocksdb::Options MakeOptions(const DatabaseSettings& settings) {
+  ::rocksdb::Options options;
   options.create_if_missing = true;
   options.write_buffer_size = static_cast<size_t>(settings.write_buffer_size);
   options.max_background_jobs = static_cast<int>(settings.max_background_jobs);
@@ -143,30 +143,31 @@ rocksdb::Options MakeOptions(const DatabaseSettings& settings) {
   // A torn tail of the write-ahead log (a crash in the middle of a write)
   // is cut off; everything before it is recovered. Each group commit is one
   // WAL record with a checksum, so it is recovered entirely or not at all.
-  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  options.wal_recovery_mode = ::rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   options.keep_log_file_num = 10;
   options.prefix_extractor = std::make_shared<IdPrefixExtractor>();
   options.memtable_insert_with_hint_prefix_extractor =
       std::make_shared<EventInsertHintExtractor>();
 
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache =
-      settings.block_cache_size > 0
-          ? rocksdb::NewLRUCache(static_cast<size_t>(settings.block_cache_size))
-          : nullptr;
+  ::rocksdb::BlockBasedTableOptions table;
+  table.block_cache = settings.block_cache_size > 0
+                          ? ::rocksdb::NewLRUCache(
+                                static_cast<size_t>(settings.block_cache_size))
+                          : nullptr;
   table.no_block_cache = settings.block_cache_size == 0;
   if (settings.bloom_bits_per_key > 0) {
-    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(
+    table.filter_policy.reset(::rocksdb::NewBloomFilterPolicy(
         static_cast<double>(settings.bloom_bits_per_key)));
     // Whole keys for the point lookups of highest sequence numbers and
     // snapshots; prefixes (the extractor) for replays.
     table.whole_key_filtering = true;
   }
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  options.table_factory.reset(::rocksdb::NewBlockBasedTableFactory(table));
   return options;
 }
 
-absl::Status FromRocksDb(const rocksdb::Status& status, std::string_view what) {
+absl::Status FromRocksDb(const ::rocksdb::Status& status,
+                         std::string_view what) {
   if (status.ok()) return absl::OkStatus();
   const std::string message =
       absl::StrCat(std::string(what), ": ", status.ToString());
@@ -187,4 +188,4 @@ absl::Status FromRocksDb(const rocksdb::Status& status, std::string_view what) {
   return absl::InternalError(message);
 }
 
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb

@@ -21,7 +21,7 @@
 //
 //   absl::StatusOr<JournalSettings> s = JournalSettings::FromConfig(section);
 //   if (!s.ok()) return s.status();
-//   rocksdb::Options options = MakeOptions(s->database);
+//   ::rocksdb::Options options = MakeOptions(s->database);
 #ifndef BACKENDS_ROCKSDB_SETTINGS_H_
 #define BACKENDS_ROCKSDB_SETTINGS_H_
 
@@ -35,7 +35,7 @@
 #include "rocksdb/options.h"
 #include "rocksdb/status.h"
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 
 // The settings of the backend's plugin sections. Their defaults live in
 // reference.conf and nowhere else: FromConfig reads every key, and a
@@ -99,12 +99,13 @@ struct SnapshotStoreSettings {
 // MakeOptions builds the RocksDB options of a database. Every database of
 // the backend (and the perf raw engine) is opened with these, so the key
 // layout's prefix extractor and bloom filters are always in place.
-rocksdb::Options MakeOptions(const DatabaseSettings& settings);
+::rocksdb::Options MakeOptions(const DatabaseSettings& settings);
 
 // FromRocksDb turns a RocksDB status into an absl::Status with the most
 // specific code, prefixed by `what` (which should name the path).
-absl::Status FromRocksDb(const rocksdb::Status& status, std::string_view what);
+absl::Status FromRocksDb(const ::rocksdb::Status& status,
+                         std::string_view what);
 
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb
 
 #endif  // BACKENDS_ROCKSDB_SETTINGS_H_

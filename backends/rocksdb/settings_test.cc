@@ -4,7 +4,7 @@
 #include "backends/rocksdb/test_util.h"
 #include "gtest/gtest.h"
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 namespace {
 
 using testing::FullConfig;
@@ -88,4 +88,4 @@ TEST(Settings, ErrorsNameTheKey) {
 }
 
 }  // namespace
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb

@@ -29,7 +29,7 @@
 
 #include "rocksdb/perf_level.h"
 
-namespace persistence::rocksdb_backend {
+namespace persistence::rocksdb {
 
 class TaskPool {
  public:
@@ -41,7 +41,7 @@ class TaskPool {
         pthread_setname_np(pthread_self(), name);
         // Its tasks call RocksDB: no thread-local perf counting (see
         // Database::WriterLoop).
-        rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+        ::rocksdb::SetPerfLevel(::rocksdb::PerfLevel::kDisable);
         Run(*state);
       });
     }
@@ -102,6 +102,6 @@ class TaskPool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace persistence::rocksdb_backend
+}  // namespace persistence::rocksdb
 
 #endif  // BACKENDS_ROCKSDB_TASK_POOL_H_

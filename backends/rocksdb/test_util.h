@@ -26,7 +26,7 @@
 #include "persistence/api/persistent_repr.h"
 #include "persistence/api/reference_conf.h"
 
-namespace persistence::rocksdb_backend::testing {
+namespace persistence::rocksdb::testing {
 
 // TempDir: a fresh directory under $TEST_TMPDIR (or /tmp), removed with
 // everything in it when the TempDir goes away.
@@ -106,6 +106,6 @@ inline AtomicWrite Atomic(const std::string& persistence_id, int64_t from,
   return AtomicWrite::Make(std::move(events)).value();
 }
 
-}  // namespace persistence::rocksdb_backend::testing
+}  // namespace persistence::rocksdb::testing
 
 #endif  // BACKENDS_ROCKSDB_TEST_UTIL_H_

@@ -18,7 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "persistence/api/future.h"
 
-namespace persistence::redis_internal {
+namespace persistence::redis::internal {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -495,4 +495,4 @@ Connection& ConnectionPool::For(std::string_view persistence_id) {
   return *connections_[hash % connections_.size()];
 }
 
-}  // namespace persistence::redis_internal
+}  // namespace persistence::redis::internal

@@ -61,7 +61,7 @@
 #include "backends/redis/internal/resp.h"
 #include "backends/redis/internal/settings.h"
 
-namespace persistence::redis_internal {
+namespace persistence::redis::internal {
 
 // ReplyHandler receives a request's reply (which may be a Redis error
 // reply) or the error that kept the reply from arriving.
@@ -149,6 +149,6 @@ class ConnectionPool {
   std::vector<std::unique_ptr<Connection>> connections_;
 };
 
-}  // namespace persistence::redis_internal
+}  // namespace persistence::redis::internal
 
 #endif  // BACKENDS_REDIS_INTERNAL_CONNECTION_H_

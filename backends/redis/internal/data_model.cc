@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace persistence::redis_internal {
+namespace persistence::redis::internal {
 namespace {
 
 // KEYS: events, highest. ARGV: lowest and highest sequence number of the
@@ -403,4 +403,4 @@ Command SnapshotDeleteMatchingCommand(
                       criteria);
 }
 
-}  // namespace persistence::redis_internal
+}  // namespace persistence::redis::internal

@@ -46,7 +46,7 @@
 #include "backends/redis/internal/resp.h"
 #include "persistence/api/snapshot.h"
 
-namespace persistence::redis_internal {
+namespace persistence::redis::internal {
 
 // The largest sequence number a sorted-set score holds exactly (2^53).
 inline constexpr int64_t kMaxStoredSequenceNr = int64_t{1} << 53;
@@ -170,6 +170,6 @@ Command SnapshotDeleteMatchingCommand(
     const Scripts& scripts, const KeySpace& keys,
     std::string_view persistence_id, const SnapshotSelectionCriteria& criteria);
 
-}  // namespace persistence::redis_internal
+}  // namespace persistence::redis::internal
 
 #endif  // BACKENDS_REDIS_INTERNAL_DATA_MODEL_H_

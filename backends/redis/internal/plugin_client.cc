@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace persistence::redis_internal {
+namespace persistence::redis::internal {
 
 PluginClient::PluginClient(const Config& config, std::string kind,
                            std::string config_path, std::string client_name)
@@ -38,4 +38,4 @@ absl::Status PluginClient::NotStarted() const {
       config_status_.ok() ? "" : absl::StrCat(": ", config_status_.message())));
 }
 
-}  // namespace persistence::redis_internal
+}  // namespace persistence::redis::internal

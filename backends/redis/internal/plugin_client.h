@@ -31,7 +31,7 @@
 #include "backends/redis/internal/settings.h"
 #include "persistence/api/config.h"
 
-namespace persistence::redis_internal {
+namespace persistence::redis::internal {
 
 class PluginClient {
  public:
@@ -66,6 +66,6 @@ class PluginClient {
   std::unique_ptr<ConnectionPool> pool_;
 };
 
-}  // namespace persistence::redis_internal
+}  // namespace persistence::redis::internal
 
 #endif  // BACKENDS_REDIS_INTERNAL_PLUGIN_CLIENT_H_

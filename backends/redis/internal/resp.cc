@@ -8,7 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
-namespace persistence::redis_internal {
+namespace persistence::redis::internal {
 namespace {
 
 constexpr size_t kMaxDescribed = 120;
@@ -168,4 +168,4 @@ std::optional<int64_t> ParseInt64(std::string_view text) {
   return static_cast<int64_t>(value);
 }
 
-}  // namespace persistence::redis_internal
+}  // namespace persistence::redis::internal

@@ -39,7 +39,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace persistence::redis_internal {
+namespace persistence::redis::internal {
 
 // Script is a Lua script the backend runs with EVALSHA. `sha` (its SHA1 in
 // hex) is filled in by the first connection that loads it (SCRIPT LOAD) and
@@ -130,6 +130,6 @@ inline absl::string_view ToAbsl(std::string_view text) {
 // ParseInt64 reads a decimal integer with nothing else around it.
 std::optional<int64_t> ParseInt64(std::string_view text);
 
-}  // namespace persistence::redis_internal
+}  // namespace persistence::redis::internal
 
 #endif  // BACKENDS_REDIS_INTERNAL_RESP_H_

@@ -3,7 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace persistence::redis_internal {
+namespace persistence::redis::internal {
 namespace {
 
 absl::Status OutOfRange(const Config& config, const std::string& key,
@@ -95,4 +95,4 @@ std::string RedisSettings::Describe() const {
   return absl::StrCat("redis at ", host, ":", port, " database ", database);
 }
 
-}  // namespace persistence::redis_internal
+}  // namespace persistence::redis::internal

@@ -21,7 +21,7 @@
 #include "absl/status/statusor.h"
 #include "persistence/api/config.h"
 
-namespace persistence::redis_internal {
+namespace persistence::redis::internal {
 
 struct RedisSettings {
   std::string host;
@@ -65,6 +65,6 @@ struct RedisSettings {
   std::string Describe() const;
 };
 
-}  // namespace persistence::redis_internal
+}  // namespace persistence::redis::internal
 
 #endif  // BACKENDS_REDIS_INTERNAL_SETTINGS_H_

@@ -24,7 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
-namespace persistence::redis_testing {
+namespace persistence::redis::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -387,4 +387,4 @@ int LastCpuIfSeveral() {
   return -1;
 }
 
-}  // namespace persistence::redis_testing
+}  // namespace persistence::redis::testing

@@ -41,7 +41,7 @@
 
 struct redisContext;  // hiredis
 
-namespace persistence::redis_testing {
+namespace persistence::redis::testing {
 
 struct RedisServerOptions {
   // appendonly yes + appendfsync always: every acknowledged write is on
@@ -138,6 +138,6 @@ class RawRedisClient {
   redisContext* context_ = nullptr;
 };
 
-}  // namespace persistence::redis_testing
+}  // namespace persistence::redis::testing
 
 #endif  // BACKENDS_REDIS_TESTING_REDIS_SERVER_H_
