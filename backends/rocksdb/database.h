@@ -40,6 +40,10 @@
 // closes the database on its way out instead of being joined. Until it is
 // closed, an Open of the same path waits.
 //
+// The implementation has a file per job: database_registry.cc (sharing,
+// opening, closing), directory.cc (paths and the key layout version),
+// group_commit.cc (the writer and the completer), database_reads.cc.
+//
 // Thread-safety: every method is safe to call from any thread. Futures
 // complete on the completer or the writer thread, in commit order;
 // callbacks must not block.

@@ -1,20 +1,18 @@
 // Copyright 2026 The eventpersist Authors.
-#include "backends/rocksdb/database.h"
-
+//
+// The group-commit writer of a Database: requests are encoded on the
+// caller's thread, queued, written by one writer thread in one WriteBatch
+// per group, and acknowledged by the completer (database.h).
 #include <pthread.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <map>
-#include <system_error>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "backends/rocksdb/database.h"
 #include "backends/rocksdb/key_layout.h"
 #include "persistence/api/codec.h"
-#include "rocksdb/iterator.h"
 #include "rocksdb/perf_level.h"
 #include "rocksdb/write_batch.h"
 
@@ -31,86 +29,6 @@ inline void CpuRelax() {
 #elif defined(__aarch64__)
   asm volatile("yield");
 #endif
-}
-
-absl::Status PathError(const std::string& path, const std::string& what,
-                       const std::error_code& ec) {
-  const std::string message = absl::StrCat("RocksDB data path '", path,
-                                           "': ", what, ": ", ec.message());
-  switch (static_cast<std::errc>(ec.value())) {
-    case std::errc::permission_denied:
-    case std::errc::operation_not_permitted:
-    case std::errc::read_only_file_system:
-      return absl::PermissionDeniedError(message);
-    case std::errc::no_such_file_or_directory:
-      return absl::NotFoundError(message);
-    case std::errc::not_a_directory:
-    case std::errc::file_exists:
-      return absl::FailedPreconditionError(message);
-    case std::errc::no_space_on_device:
-      return absl::ResourceExhaustedError(message);
-    default:
-      return absl::UnavailableError(message);
-  }
-}
-
-// CanonicalDirectory creates `path` (and its parents) when missing and
-// returns its canonical form, the key of the registry.
-absl::StatusOr<std::string> CanonicalDirectory(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(path, ec);
-  if (ec) return PathError(path, "cannot create the directory", ec);
-  if (!fs::is_directory(path, ec)) {
-    if (ec) return PathError(path, "cannot inspect the path", ec);
-    return absl::FailedPreconditionError(absl::StrCat(
-        "RocksDB data path '", path, "' exists and is not a directory"));
-  }
-  fs::path canonical = fs::canonical(path, ec);
-  if (ec) return PathError(path, "cannot resolve the path", ec);
-  return canonical.string();
-}
-
-bool IsLockConflict(const ::rocksdb::Status& status) {
-  if (!status.IsIOError()) return false;
-  const std::string text = status.ToString();
-  return text.find("lock file") != std::string::npos ||
-         text.find("lock hold") != std::string::npos ||
-         text.find("LOCK") != std::string::npos;
-}
-
-// CheckLayout writes the layout version into a new database and refuses a
-// database written with another layout.
-absl::Status CheckLayout(::rocksdb::DB& db, const std::string& path) {
-  std::string version;
-  ::rocksdb::Status s =
-      db.Get(::rocksdb::ReadOptions(), LayoutVersionKey(), &version);
-  if (s.IsNotFound()) {
-    ::rocksdb::WriteOptions sync;
-    sync.sync = true;
-    return FromRocksDb(
-        db.Put(sync, LayoutVersionKey(), kLayoutVersion),
-        absl::StrCat("cannot initialize the RocksDB database at '", path, "'"));
-  }
-  if (!s.ok()) {
-    return FromRocksDb(
-        s, absl::StrCat("cannot read the RocksDB database at '", path, "'"));
-  }
-  if (version == kUpgradableLayoutVersion) {
-    ::rocksdb::WriteOptions sync;
-    sync.sync = true;
-    return FromRocksDb(
-        db.Put(sync, LayoutVersionKey(), kLayoutVersion),
-        absl::StrCat("cannot upgrade the RocksDB database at '", path,
-                     "' from key layout version ", kUpgradableLayoutVersion));
-  }
-  if (version != kLayoutVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the RocksDB database at '", path, "' has key layout version '",
-        version, "'; this build reads versions ", kUpgradableLayoutVersion,
-        " and ", kLayoutVersion));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -140,187 +58,6 @@ PreparedWrites PrepareWrites(const std::vector<AtomicWrite>& writes) {
     }
   }
   return prepared;
-}
-
-// DatabaseRegistry: the process's open databases by canonical path, with
-// the count of their users. An entry stays (marked closing) until its
-// database is closed, so an Open of the same path waits for the LOCK.
-class DatabaseRegistry {
- public:
-  static DatabaseRegistry& Global() {
-    static auto* registry = new DatabaseRegistry();
-    return *registry;
-  }
-
-  absl::StatusOr<std::shared_ptr<Database>> Open(
-      const DatabaseSettings& settings) {
-    // A database closing on its writer or completer thread must be closed
-    // before the process tears down RocksDB's statics.
-    static const bool wait_at_exit =
-        std::atexit([] { Global().WaitForClosing(); }) == 0;
-    (void)wait_at_exit;
-    absl::StatusOr<std::string> path = CanonicalDirectory(settings.path);
-    if (!path.ok()) return path.status();
-    std::unique_lock<std::mutex> lock(mu_);
-    closed_.wait(lock, [&] {
-      auto it = entries_.find(*path);
-      return it == entries_.end() || !it->second.closing;
-    });
-    auto it = entries_.find(*path);
-    if (it != entries_.end()) {
-      const std::string wanted = settings.Describe();
-      const std::string opened = it->second.database->settings_.Describe();
-      if (wanted != opened) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("the RocksDB database at '", *path,
-                         "' is already open in this process with {", opened,
-                         "}; a plugin sharing it asks for {", wanted,
-                         "}: give both plugins the same database settings"));
-      }
-      ++it->second.users;
-      return Lease(*path, it->second.database);
-    }
-    ::rocksdb::DB* raw = nullptr;
-    ::rocksdb::Status s =
-        ::rocksdb::DB::Open(MakeOptions(settings), *path, &raw);
-    if (!s.ok()) {
-      if (IsLockConflict(s)) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "the RocksDB database at '", *path,
-            "' is in use by another process (one process per database; "
-            "stop the other one or give this one another path): ",
-            s.ToString()));
-      }
-      return FromRocksDb(
-          s, absl::StrCat("cannot open the RocksDB database at '", *path, "'"));
-    }
-    std::unique_ptr<::rocksdb::DB> db(raw);
-    absl::Status layout = CheckLayout(*db, *path);
-    if (!layout.ok()) return layout;
-    Entry& entry = entries_[*path];
-    entry.database = new Database(*path, settings, std::move(db));
-    entry.users = 1;
-    return Lease(*path, entry.database);
-  }
-
-  // Closed: the database at `path` is closed; the path may be opened again.
-  void Closed(const std::string& path) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      entries_.erase(path);
-    }
-    closed_.notify_all();
-  }
-
-  // WaitForClosing waits (up to 30 s) until no database is closing.
-  void WaitForClosing() {
-    std::unique_lock<std::mutex> lock(mu_);
-    closed_.wait_for(lock, std::chrono::seconds(30), [this] {
-      for (const auto& [path, entry] : entries_) {
-        if (entry.closing) return false;
-      }
-      return true;
-    });
-  }
-
-  int OpenCount() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return static_cast<int>(entries_.size());
-  }
-
- private:
-  struct Entry {
-    Database* database = nullptr;  // deleted by Database::Shutdown
-    int users = 0;
-    bool closing = false;
-  };
-
-  // Lease hands out a shared_ptr whose release counts down the users.
-  std::shared_ptr<Database> Lease(const std::string& path, Database* database) {
-    return std::shared_ptr<Database>(
-        database, [this, path](Database*) { Release(path); });
-  }
-
-  void Release(const std::string& path) {
-    Database* last = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = entries_.find(path);
-      if (it == entries_.end() || --it->second.users > 0) return;
-      it->second.closing = true;
-      last = it->second.database;
-    }
-    Database::Shutdown(last);
-  }
-
-  std::mutex mu_;
-  std::condition_variable closed_;
-  std::map<std::string, Entry> entries_;
-};
-
-absl::StatusOr<std::shared_ptr<Database>> Database::Open(
-    const DatabaseSettings& settings) {
-  return DatabaseRegistry::Global().Open(settings);
-}
-
-int Database::OpenDatabasesForTesting() {
-  return DatabaseRegistry::Global().OpenCount();
-}
-
-Database::Database(std::string path, DatabaseSettings settings,
-                   std::unique_ptr<::rocksdb::DB> db)
-    : path_(std::move(path)),
-      settings_(std::move(settings)),
-      db_(std::move(db)) {
-  writer_ = std::thread([this] { WriterLoop(); });
-  completer_ = std::thread([this] { CompleterLoop(); });
-}
-
-void Database::Shutdown(Database* database) {
-  // Acknowledgements run on the completer thread, or for a small group on
-  // the writer thread, so the last plugin may let go on either (a callback
-  // that drops the last reference to it). Neither can join itself: the one
-  // we are on closes the database as it exits.
-  const std::thread::id self = std::this_thread::get_id();
-  const bool on_writer = self == database->writer_.get_id();
-  const bool on_completer = self == database->completer_.get_id();
-  {
-    std::lock_guard<std::mutex> lock(database->mu_);
-    database->stopping_ = true;
-    database->writer_closes_on_exit_ = on_writer;
-  }
-  database->work_.notify_all();
-  if (on_writer) {
-    database->writer_.detach();  // see WriterLoop's exit
-    return;
-  }
-  database->writer_.join();  // the writer writes what is queued first
-  database->StopCompleter(on_completer);
-  if (on_completer) {
-    database->completer_.detach();  // see CompleterLoop's exit
-    return;
-  }
-  database->completer_.join();
-  CloseAndDelete(database);
-}
-
-void Database::StopCompleter(bool completer_closes_on_exit) {
-  {
-    std::lock_guard<std::mutex> lock(completions_mu_);
-    writer_done_ = true;
-    completer_closes_on_exit_ = completer_closes_on_exit;
-  }
-  completions_ready_.notify_all();
-}
-
-void Database::CloseAndDelete(Database* database) {
-  // With fsync off, acknowledged writes may sit in the OS page cache; a
-  // clean close makes them durable.
-  database->db_->SyncWAL().PermitUncheckedError();
-  database->db_->Close().PermitUncheckedError();
-  const std::string path = database->path_;
-  delete database;
-  DatabaseRegistry::Global().Closed(path);
 }
 
 Future<absl::StatusOr<WriteResults>> Database::WriteEvents(
@@ -362,65 +99,6 @@ Database::CommitStats Database::Stats() const {
   stats.group_commits = group_commits_.load(std::memory_order_relaxed);
   stats.requests = requests_.load(std::memory_order_relaxed);
   return stats;
-}
-
-absl::StatusOr<int64_t> Database::FirstOfLast(const std::string& persistence_id,
-                                              int64_t to, int64_t max) {
-  const std::string lower = EventKey(persistence_id, 0);
-  const std::string upper = EventKeyEnd(persistence_id, to);
-  const ::rocksdb::Slice lower_slice(lower), upper_slice(upper);
-  ::rocksdb::ReadOptions options;
-  options.iterate_lower_bound = &lower_slice;
-  options.iterate_upper_bound = &upper_slice;
-  options.total_order_seek = true;  // backwards; the bounds keep it in the id
-  std::unique_ptr<::rocksdb::Iterator> it(db_->NewIterator(options));
-  const size_t prefix_size = IdPrefix(kEventTag, persistence_id).size();
-  int64_t first = 0;
-  int64_t seen = 0;
-  for (it->SeekToLast(); it->Valid() && seen < max; it->Prev(), ++seen) {
-    std::optional<int64_t> seq = SequenceNrOf(it->key(), prefix_size);
-    if (!seq.has_value()) {
-      return absl::DataLossError(
-          absl::StrCat("persistence id '", persistence_id,
-                       "': malformed event key in '", path_, "'"));
-    }
-    first = *seq;
-  }
-  if (!it->status().ok()) {
-    return FromRocksDb(it->status(),
-                       absl::StrCat("reading the events of persistence id '",
-                                    persistence_id, "' in '", path_, "'"));
-  }
-  return first;
-}
-
-absl::StatusOr<int64_t> Database::ReadHighest(
-    const std::string& persistence_id) {
-  const auto failed = [&](const ::rocksdb::Status& s) {
-    return FromRocksDb(
-        s, absl::StrCat("cannot read the highest sequence number of '",
-                        persistence_id, "' in '", path_, "'"));
-  };
-  // The 'h' key: the highest when events of the id were last deleted.
-  int64_t at_delete = 0;
-  std::string value;
-  ::rocksdb::Status s =
-      db_->Get(::rocksdb::ReadOptions(), HighestKey(persistence_id), &value);
-  if (!s.ok() && !s.IsNotFound()) return failed(s);
-  if (s.ok()) {
-    std::optional<uint64_t> stored = DecodeUint64(value);
-    if (!stored.has_value() ||
-        *stored > static_cast<uint64_t>(kMaxSequenceNr)) {
-      return absl::DataLossError(absl::StrCat(
-          "the highest sequence number of persistence id '", persistence_id,
-          "' in '", path_, "' is not a valid 8-byte number"));
-    }
-    at_delete = static_cast<int64_t>(*stored);
-  }
-  absl::StatusOr<int64_t> last_event =
-      FirstOfLast(persistence_id, kMaxSequenceNr, 1);
-  if (!last_event.ok()) return last_event.status();
-  return std::max(at_delete, *last_event);
 }
 
 void Database::WriterLoop() {

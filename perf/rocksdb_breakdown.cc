@@ -11,7 +11,7 @@
 //            no persistent actor
 //   full     a PersistentActor, as the perf target measures it
 //
-//   bazel run -c opt //backends/rocksdb:runtime_breakdown -- --events=10000
+//   bazel run -c opt //perf:rocksdb_breakdown -- --events=10000
 //
 // Rows: persist (one event at a time, each waits; min(N, 2000) events),
 // persist-all(100) (groups of 100, each waits), persist-async (N one-event
