@@ -33,9 +33,10 @@
 //       total_ += std::stoi(*event.As<std::string>());
 //     }
 //     void ReceiveCommand(int add) override {
-//       Persist(std::to_string(add), [this](const std::string& e) {
-//         total_ += std::stoi(e);
-//       });
+//       Persist<std::string>(std::to_string(add),
+//                            [this](const std::string& e) {
+//                              total_ += std::stoi(e);
+//                            });
 //     }
 //    private:
 //     int total_ = 0;

@@ -28,6 +28,17 @@ class Log {
     entries_.push_back(std::move(entry));
     changed_.notify_all();
   }
+  // WaitForPrefix waits until an entry starting with `prefix` is logged;
+  // returns everything logged.
+  std::vector<std::string> WaitForPrefix(const std::string& prefix) {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait_for(lock, std::chrono::seconds(10), [&] {
+      return std::any_of(
+          entries_.begin(), entries_.end(),
+          [&](const std::string& e) { return e.rfind(prefix, 0) == 0; });
+    });
+    return entries_;
+  }
   // WaitFor waits until `entry` is logged; returns everything logged.
   std::vector<std::string> WaitFor(const std::string& entry) {
     std::unique_lock<std::mutex> lock(mu_);
@@ -136,6 +147,26 @@ class Recorder : public PersistentActor<Cmd> {
   std::string state_;
 };
 
+// The README's example, compiled here (docs_test keeps the README's copy
+// equal to it).
+// [START readme-counter]
+class Counter : public persistence::PersistentActor<int> {
+ public:
+  std::string PersistenceId() const override { return "counter-1"; }
+  void ReceiveRecover(const persistence::Payload& e) override {
+    total_ += std::stoi(*e.As<std::string>());
+  }
+  void ReceiveCommand(int add) override {
+    Persist<std::string>(std::to_string(add), [this](const std::string& e) {
+      total_ += std::stoi(e);
+    });
+  }
+
+ private:
+  int total_ = 0;
+};
+// [END readme-counter]
+
 class PersistentActorTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -163,6 +194,23 @@ class PersistentActorTest : public ::testing::Test {
   std::deque<Log> logs_;
   std::unique_ptr<ActorSystem> system_;
 };
+
+TEST_F(PersistentActorTest, TheReadmeCounterPersistsItsEvents) {
+  ActorRef<int> counter(system_->Spawn<Counter>());
+  counter.Tell(3);
+  counter.Tell(4);
+  // A recorder on the counter's id replays what the counter stored.
+  std::vector<std::string> seen;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    Log& log = NewLog();
+    Start("counter-1", &log);
+    seen = log.WaitForPrefix("recovered");
+    if (!seen.empty() && seen.back() == "recovered state=34 last=2") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_THAT(seen, ElementsAre("replayed 3@1", "replayed 4@2",
+                                "recovered state=34 last=2"));
+}
 
 TEST_F(PersistentActorTest, PersistThenRecoverInANewIncarnation) {
   Log& log = NewLog();
