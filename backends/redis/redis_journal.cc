@@ -195,33 +195,22 @@ Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
   if (!client_.started())
     return MakeReadyFuture<absl::StatusOr<WriteResults>>(client_.NotStarted());
   // Serialize everything before anything is sent (a rejected atomic write
-  // then sends nothing at all), back to back into one buffer: a call of
-  // many events costs a few allocations, not one or two per event.
+  // then sends nothing at all), back to back into one buffer.
   auto call = std::make_shared<WriteCall>();
   call->results.resize(writes.size());
-  struct Encoded {
-    size_t begin = 0;
-    size_t size = 0;
-  };
-  std::string buffer;
-  std::vector<Encoded> records;  // of write i: [first[i], first[i + 1])
-  std::vector<size_t> first(writes.size() + 1);
+  EncodedRequest request = EncodeRequest(writes);
   for (size_t i = 0; i < writes.size(); ++i) {
-    first[i] = records.size();
-    const size_t buffer_start = buffer.size();
-    for (const PersistentRepr& event : writes[i].payload()) {
-      const size_t begin = buffer.size();
-      absl::Status s = AppendEncodedEvent(event, &buffer);
-      if (!s.ok()) {
-        call->results[i] = s;
-        buffer.resize(buffer_start);
-        records.resize(first[i]);
-        break;
-      }
-      records.push_back({begin, buffer.size() - begin});
+    if (request.writes[i].rejection.ok() &&
+        writes[i].highest_sequence_nr() > internal::kMaxStoredSequenceNr) {
+      request.Reject(
+          i, absl::OutOfRangeError(absl::StrCat(
+                 "persistence id '", writes[i].persistence_id(),
+                 "': sequence number ", writes[i].highest_sequence_nr(),
+                 " is above 2^53, the largest a Redis sorted-set score holds "
+                 "exactly; nothing of this atomic write was stored")));
     }
+    call->results[i] = request.writes[i].rejection;
   }
-  first[writes.size()] = records.size();
   // One step per persistence id: its accepted events of this call.
   struct Step {
     const std::string* persistence_id;
@@ -230,16 +219,7 @@ Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
   std::vector<Step> steps;
   for (size_t i = 0; i < writes.size(); ++i) {
     const AtomicWrite& write = writes[i];
-    if (!call->results[i].ok()) continue;  // rejected: not serializable
-    if (write.highest_sequence_nr() > internal::kMaxStoredSequenceNr) {
-      call->results[i] = absl::OutOfRangeError(
-          absl::StrCat("persistence id '", write.persistence_id(),
-                       "': sequence number ", write.highest_sequence_nr(),
-                       " is above 2^53, the largest a Redis "
-                       "sorted-set score holds exactly; nothing of this atomic "
-                       "write was stored"));
-      continue;
-    }
+    if (!call->results[i].ok()) continue;  // rejected: nothing of it sent
     auto step = std::find_if(steps.begin(), steps.end(), [&](const Step& s) {
       return *s.persistence_id == write.persistence_id();
     });
@@ -254,11 +234,9 @@ Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
               " after ", step->events.back().sequence_nr,
               "; nothing of the call was stored")));
     }
-    for (size_t j = 0; j < write.size(); ++j) {
-      const Encoded& r = records[first[i] + j];
-      step->events.push_back(
-          {write.payload()[j].sequence_nr,
-           std::string_view(buffer).substr(r.begin, r.size)});
+    for (const EncodedRequest::Record& r :
+         request.RecordsOf(request.writes[i])) {
+      step->events.push_back({r.sequence_nr, request.Bytes(r)});
     }
   }
   if (steps.empty()) {

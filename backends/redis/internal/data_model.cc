@@ -3,7 +3,9 @@
 
 #include <algorithm>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "persistence/api/journal.h"
 
 namespace persistence::redis::internal {
 namespace {
@@ -214,10 +216,15 @@ absl::Status CheckJournalWriteReply(const redisReply* reply,
     if (StartsWith(text, kStaleWriterError)) {
       std::string_view stored = text.substr(kStaleWriterError.size());
       if (!stored.empty() && stored.front() == ' ') stored.remove_prefix(1);
-      return absl::FailedPreconditionError(absl::StrCat(
-          what, " refused: sequence number ", ToAbsl(stored),
-          " is already stored (is another incarnation of this actor "
-          "writing?); nothing of this write was stored"));
+      int64_t stored_highest = 0;
+      if (absl::SimpleAtoi(ToAbsl(stored), &stored_highest)) {
+        absl::Status stale =
+            CheckNotStale(std::string(persistence_id), lowest, stored_highest);
+        if (!stale.ok()) return stale;
+      }
+      return absl::FailedPreconditionError(
+          absl::StrCat(what, " refused as a stale writer's (the server says '",
+                       ToAbsl(text), "'); nothing of this write was stored"));
     }
     if (StartsWith(text, "CORRUPT_HIGHEST")) {
       return absl::DataLossError(
