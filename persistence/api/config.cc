@@ -199,18 +199,6 @@ absl::StatusOr<Config> Config::GetConfig(const std::string& key) const {
   });
 }
 
-absl::StatusOr<std::string> Config::GetStringOr(
-    const std::string& key, const std::string& fallback) const {
-  if (!HasPath(key)) return fallback;
-  return GetString(key);
-}
-
-absl::StatusOr<int64_t> Config::GetIntOr(const std::string& key,
-                                         int64_t fallback) const {
-  if (!HasPath(key)) return fallback;
-  return GetInt(key);
-}
-
 absl::StatusOr<int64_t> Config::GetIntAtLeast(const std::string& key,
                                               int64_t minimum) const {
   absl::StatusOr<int64_t> value = GetInt(key);
@@ -236,12 +224,6 @@ absl::StatusOr<int64_t> Config::GetBytes(const std::string& key,
         absl::StrCat("must be at least ", minimum, " bytes, got ", *text));
   }
   return bytes;
-}
-
-absl::StatusOr<bool> Config::GetBoolOr(const std::string& key,
-                                       bool fallback) const {
-  if (!HasPath(key)) return fallback;
-  return GetBool(key);
 }
 
 std::vector<std::string> Config::LeafKeys() const {

@@ -4,9 +4,12 @@
 // whose getters return absl::StatusOr and whose errors name the key and the
 // file it came from.
 //
-// A plugin receives its own section as a Config (see plugin_registry.h); the
+// A plugin receives its own section as a Config (see registry.h); the
 // full path of each key is kept, so an error from a plugin's section still
 // names `my-journal.path`, not just `path`.
+//
+// There are no getters with a fallback: a plugin's defaults live in its
+// reference.conf, so a missing key is an error, never a silent default.
 //
 // Thread-safety: a Config is immutable and safe to share between threads.
 //
@@ -60,14 +63,6 @@ class Config {
       const std::string& key) const;
   // GetConfig returns the section at `key`, keeping its full path for errors.
   absl::StatusOr<Config> GetConfig(const std::string& key) const;
-
-  // Get*Or: the value when the key is present; `fallback` when it is missing;
-  // an error when it is present with the wrong type.
-  absl::StatusOr<std::string> GetStringOr(const std::string& key,
-                                          const std::string& fallback) const;
-  absl::StatusOr<int64_t> GetIntOr(const std::string& key,
-                                   int64_t fallback) const;
-  absl::StatusOr<bool> GetBoolOr(const std::string& key, bool fallback) const;
 
   // GetIntAtLeast is GetInt, and InvalidArgument naming the key when the
   // value is below `minimum`.

@@ -5,7 +5,7 @@
 // `persistence.journal.plugin` and `persistence.snapshot-store.plugin` name
 // the config sections of the default plugins; an actor may name another
 // section instead. A section's `class` names a registered plugin class
-// (plugin_registry.h). Each plugin is built lazily, once per config path,
+// (registry.h). Each plugin is built lazily, once per config path,
 // with its section over `persistence.journal-plugin-fallback` (or
 // `snapshot-store-plugin-fallback`), started, and hosted as an actor on its
 // `plugin-dispatcher`.
