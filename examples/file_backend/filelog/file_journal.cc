@@ -80,8 +80,6 @@ FileJournal::~FileJournal() {
 
 absl::Status FileJournal::Start() {
   if (!settings_.ok()) return settings_.status();
-  absl::Status created = CreateDirectories(settings_->directory);
-  if (!created.ok()) return created;
   absl::StatusOr<std::shared_ptr<DirectoryLock>> lock =
       DirectoryLock::Acquire(settings_->directory);
   if (!lock.ok()) return lock.status();

@@ -92,8 +92,6 @@ FileSnapshotStore::FileSnapshotStore(const Config& config)
 
 absl::Status FileSnapshotStore::Start() {
   if (!settings_.ok()) return settings_.status();
-  absl::Status created = CreateDirectories(settings_->directory);
-  if (!created.ok()) return created;
   absl::StatusOr<std::shared_ptr<DirectoryLock>> lock =
       DirectoryLock::Acquire(settings_->directory);
   if (!lock.ok()) return lock.status();

@@ -669,6 +669,8 @@ LockRegistry& Locks() {
 
 absl::StatusOr<std::shared_ptr<DirectoryLock>> DirectoryLock::Acquire(
     const std::string& directory) {
+  absl::Status created = CreateDirectories(directory);
+  if (!created.ok()) return created;
   std::error_code ec;
   const std::string key =
       std::filesystem::weakly_canonical(directory, ec).string();
