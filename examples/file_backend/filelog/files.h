@@ -245,10 +245,10 @@ absl::StatusOr<LogScan> ScanLog(
 // --- One process per directory ---
 
 // DirectoryLock creates `directory` when missing and holds an exclusive
-// flock(2) on `directory`/filelog.lock
-// while any holder in this process keeps it: a second process that asks
-// for the directory gets FailedPrecondition naming the lock file. Plugins
-// of one process that name the same directory share the lock.
+// flock(2) on `directory`/filelog.lock while any holder in this process
+// keeps it: a second process that asks for the directory gets
+// FailedPrecondition naming the lock file. Plugins of one process that
+// name the same directory share the lock.
 class DirectoryLock {
  public:
   static absl::StatusOr<std::shared_ptr<DirectoryLock>> Acquire(
