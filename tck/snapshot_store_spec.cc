@@ -33,10 +33,7 @@ class SnapshotStoreSpec : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_NE(system_, nullptr);
-    absl::StatusOr<ActorRef<SnapshotRequest>> store =
-        system_->Extension<Persistence>().SnapshotStore();
-    ASSERT_TRUE(store.ok()) << store.status();
-    client_ = std::make_unique<SnapshotClient>(*store);
+    Connect();
     pid_ = UniqueId("s");
     for (int k = 1; k <= 5; ++k) {
       // Distinct timestamps (milliseconds) for the timestamp criteria.
@@ -49,6 +46,23 @@ class SnapshotStoreSpec : public ::testing::Test {
       ASSERT_TRUE(saved.ok()) << saved.status();
       saved_.push_back(*saved);
     }
+  }
+
+  void Connect() {
+    absl::StatusOr<ActorRef<SnapshotRequest>> store =
+        system_->Extension<Persistence>().SnapshotStore();
+    ASSERT_TRUE(store.ok()) << store.status();
+    client_ = std::make_unique<SnapshotClient>(*store);
+  }
+
+  // Restart stops the snapshot store plugin (with the whole actor system)
+  // and starts a new instance over the same data.
+  void Restart() {
+    client_.reset();
+    delete system_;
+    system_ = NewSystem("snapshot-tck").release();
+    ASSERT_NE(system_, nullptr) << "cannot build the actor system again";
+    Connect();
   }
 
   const SnapshotMetadata& Md(int k) const { return saved_[k - 1]; }
@@ -168,6 +182,48 @@ TEST_F(SnapshotStoreSpec, S12DeleteByOlderTimestampDeletesNothing) {
   m.timestamp = Md(3).timestamp - 1;
   ASSERT_TRUE(client_->Delete(m).ok());
   ExpectSnapshot(Upto(13), 3);
+}
+
+// Akka's "upper sequence bound": a load bounded by the recovery's
+// toSequenceNr, not by the criteria, selects the same.
+TEST_F(SnapshotStoreSpec, S13UpperBoundFromToSequenceNr) {
+  LoadResult r =
+      client_->Load(pid_, SnapshotSelectionCriteria::Latest(), /*to=*/13);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ((*r)->metadata.sequence_nr, 13);
+  EXPECT_EQ(*(*r)->snapshot.As<std::string>(), "s-3");
+  r = client_->Load(pid_, Upto(kMaxSequenceNr, Md(3).timestamp), /*to=*/13);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ((*r)->metadata.sequence_nr, 13);
+}
+
+// Akka.NET's SnapshotStoreSaveSnapshotSpec: several snapshots of one id,
+// the youngest wins, each older one is still there for bounded loads.
+TEST_F(SnapshotStoreSpec, S14SeveralSavesOfOneIdKeepEveryOne) {
+  const std::string id = UniqueId("several");
+  for (int k = 1; k <= 4; ++k) {
+    SnapshotMetadata m;
+    m.persistence_id = id;
+    m.sequence_nr = 100 * k;
+    ASSERT_TRUE(client_->Save(m, Payload::Of(absl::StrCat("v", k))).ok());
+  }
+  for (int k = 1; k <= 4; ++k) {
+    LoadResult r = client_->Load(id, Upto(100 * k));
+    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_TRUE(r->has_value()) << "the snapshot at " << 100 * k;
+    EXPECT_EQ((*r)->metadata.sequence_nr, 100 * k);
+    EXPECT_EQ(*(*r)->snapshot.As<std::string>(), absl::StrCat("v", k));
+  }
+}
+
+TEST_F(SnapshotStoreSpec, RestartSnapshotsAndDeletesSurvive) {
+  SKIP_UNLESS(survives_restart);
+  ASSERT_TRUE(client_->Delete(Md(3)).ok());
+  ASSERT_NO_FATAL_FAILURE(Restart());
+  ExpectSnapshot(SnapshotSelectionCriteria::Latest(), 5);
+  ExpectSnapshot(Upto(13), 2);
 }
 
 TEST_F(SnapshotStoreSpec, OptSerializationOfUserType) {

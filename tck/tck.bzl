@@ -29,6 +29,7 @@ _FLAGS = [
     "supports_metadata",
     "supports_replay_only_last",
     "prevents_concurrent_writers",
+    "survives_restart",
 ]
 
 _SMOKE_ARGS = [
@@ -65,6 +66,7 @@ def persistence_backend(
         supports_metadata = False,
         supports_replay_only_last = False,
         prevents_concurrent_writers = False,
+        survives_restart = True,
         size = "medium",
         tags = [],
         data = [],
@@ -88,8 +90,8 @@ def persistence_backend(
         targets exist only when it is given.
       journal, snapshot_store: which of the two plugins the backend has;
         the kit runs the suite of each one it has.
-      supports_*, prevents_concurrent_writers: capability flags
-        (docs/tck.md).
+      supports_*, prevents_concurrent_writers, survives_restart: capability
+        flags (docs/tck.md).
       size, tags, data: passed to the test targets.
       visibility: of the library.
     """
@@ -136,6 +138,7 @@ def persistence_backend(
         "supports_metadata": supports_metadata,
         "supports_replay_only_last": supports_replay_only_last,
         "prevents_concurrent_writers": prevents_concurrent_writers,
+        "survives_restart": survives_restart,
     }
     args = ["--config=$(rootpath %s)" % kit_config] + [
         "--%s=%s" % (flag, _bool(values[flag]))

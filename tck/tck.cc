@@ -104,6 +104,7 @@ absl::Status InitTck(int argc, char** argv) {
       {"supports_metadata", &c.supports_metadata},
       {"supports_replay_only_last", &c.supports_replay_only_last},
       {"prevents_concurrent_writers", &c.prevents_concurrent_writers},
+      {"survives_restart", &c.survives_restart},
       {"perf_run_kit", &s.perf_run_kit},
   };
   const std::map<std::string, int*> ints = {
@@ -157,8 +158,13 @@ absl::Status InitTck(int argc, char** argv) {
   s.fixture = FixtureInstance().get();
   absl::StatusOr<Config> file = Config::ParseFile(s.config_path);
   if (!file.ok()) return file.status();
-  absl::StatusOr<Config> extra =
-      Config::ParseString(*overlay, "backend fixture");
+  // The kit checks what the journal stores and replays, so no replay
+  // filter stands between them (docs/tck.md).
+  absl::StatusOr<Config> extra = Config::ParseString(
+      absl::StrCat(*overlay,
+                   "\npersistence.journal-plugin-fallback.replay-filter.mode "
+                   "= off\n"),
+      "backend fixture");
   if (!extra.ok()) return extra.status();
   absl::StatusOr<Config> loaded = LoadConfig(extra->WithFallback(*file));
   if (!loaded.ok()) return loaded.status();

@@ -46,6 +46,9 @@ struct Capabilities {
   bool supports_metadata = false;
   bool supports_replay_only_last = false;
   bool prevents_concurrent_writers = false;
+  // A new plugin instance over the same data (a directory, a server) sees
+  // what the last one stored: the restart cases run.
+  bool survives_restart = true;
 };
 
 // [START tck-fixture]
