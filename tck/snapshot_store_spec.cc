@@ -4,8 +4,11 @@
 // case, s-1..s-5 are saved at sequence numbers 11..15; what each save
 // acknowledges is what later loads must return exactly.
 #include <chrono>
+#include <optional>
+#include <string>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "persistence/runtime/persistence.h"
 #include "tck/tck.h"
@@ -216,6 +219,56 @@ TEST_F(SnapshotStoreSpec, S14SeveralSavesOfOneIdKeepEveryOne) {
     EXPECT_EQ((*r)->metadata.sequence_nr, 100 * k);
     EXPECT_EQ(*(*r)->snapshot.As<std::string>(), absl::StrCat("v", k));
   }
+}
+
+// The snapshot store's max-load-attempts, or nullopt when its section has
+// none.
+std::optional<int64_t> MaxLoadAttempts() {
+  const Config& config = Settings().config;
+  absl::StatusOr<std::string> path =
+      config.GetString("persistence.snapshot-store.plugin");
+  if (!path.ok()) return std::nullopt;
+  absl::StatusOr<int64_t> n =
+      config.GetInt(absl::StrCat(*path, ".max-load-attempts"));
+  if (!n.ok()) return std::nullopt;
+  return *n;
+}
+
+// A snapshot that cannot be decoded gives way to the next older one.
+TEST_F(SnapshotStoreSpec, S15UndecodableSnapshotFallsBackToAnOlderOne) {
+  const std::optional<int64_t> attempts = MaxLoadAttempts();
+  if (!attempts.has_value() || *attempts < 2) {
+    GTEST_SKIP() << "the snapshot store's section sets no max-load-attempts "
+                    "of 2 or more";
+  }
+  SnapshotMetadata m;
+  m.persistence_id = pid_;
+  m.sequence_nr = 20;
+  ASSERT_TRUE(client_->Save(m, Payload::Of(Unloadable{20})).ok());
+  ExpectSnapshot(SnapshotSelectionCriteria::Latest(), 5);
+}
+
+// ... but only max-load-attempts times: then the load fails.
+TEST_F(SnapshotStoreSpec, S16FallbackEndsAfterMaxLoadAttempts) {
+  const std::optional<int64_t> attempts = MaxLoadAttempts();
+  if (!attempts.has_value() || *attempts > 100) {
+    GTEST_SKIP() << "the snapshot store's section sets no max-load-attempts "
+                    "up to 100";
+  }
+  for (int64_t k = 0; k < *attempts; ++k) {
+    SnapshotMetadata m;
+    m.persistence_id = pid_;
+    m.sequence_nr = 20 + k;
+    ASSERT_TRUE(client_->Save(m, Payload::Of(Unloadable{20})).ok());
+  }
+  LoadResult r = client_->Load(pid_, SnapshotSelectionCriteria::Latest());
+  EXPECT_FALSE(r.ok()) << "max-load-attempts = " << *attempts
+                       << " undecodable snapshots, then the load gives up; "
+                          "it found "
+                       << (r.ok() && r->has_value()
+                               ? absl::StrCat("s at ",
+                                              (*r)->metadata.sequence_nr)
+                               : std::string("nothing"));
 }
 
 TEST_F(SnapshotStoreSpec, RestartSnapshotsAndDeletesSurvive) {

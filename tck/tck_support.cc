@@ -36,10 +36,24 @@ class TckEventSerializer : public Serializer {
   }
 };
 
+class UnloadableSerializer : public Serializer {
+ public:
+  int32_t Identifier() const override { return kUnloadableSerializerId; }
+  absl::StatusOr<std::string> ToBinary(const Payload& payload) const override {
+    const Unloadable* u = payload.As<Unloadable>();
+    if (u == nullptr) return absl::InvalidArgumentError("not an Unloadable");
+    return absl::StrCat("unloadable ", u->value);
+  }
+  absl::StatusOr<Payload> FromBinary(std::string_view,
+                                     std::string_view) const override {
+    return absl::DataLossError("the kit's Unloadable never loads");
+  }
+};
+
 const bool kRegistered = [] {
-  return Serialization::Global()
-      .Register<TckEvent>(std::make_shared<TckEventSerializer>())
-      .ok();
+  Serialization& s = Serialization::Global();
+  return s.Register<TckEvent>(std::make_shared<TckEventSerializer>()).ok() &&
+         s.Register<Unloadable>(std::make_shared<UnloadableSerializer>()).ok();
 }();
 
 }  // namespace
@@ -76,7 +90,7 @@ Future<WriteMessagesResult> JournalClient::WriteAsync(
     std::vector<AtomicWrite> writes,
     std::function<void(const WriteMessagesResult&)> on_reply) const {
   Promise<WriteMessagesResult> done;
-  journal_.Tell(
+  writer_->Submit(
       WriteMessages{std::move(writes), [done, on_reply](WriteMessagesResult r) {
                       if (on_reply) on_reply(r);
                       done.Set(std::move(r));

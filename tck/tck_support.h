@@ -20,6 +20,7 @@
 #include "persistence/api/persistent_repr.h"
 #include "persistence/api/serialization.h"
 #include "persistence/runtime/actor_system.h"
+#include "persistence/runtime/journal_actor.h"
 #include "persistence/runtime/journal_protocol.h"
 #include "persistence/runtime/snapshot_actor.h"
 
@@ -34,6 +35,13 @@ struct TckEvent {
   int64_t number = 0;
 };
 inline constexpr int32_t kTckEventSerializerId = 9100;
+
+// Unloadable: a type whose serializer stores it and never loads it back (a
+// snapshot that cannot be decoded, for the max-load-attempts cases).
+struct Unloadable {
+  int value = 0;
+};
+inline constexpr int32_t kUnloadableSerializerId = 9101;
 
 // NotSerializable: a type with no serializer (rejection cases).
 struct NotSerializable {
@@ -56,12 +64,17 @@ struct ReplayOutcome {
   absl::StatusOr<int64_t> highest = 0;
 };
 
+// JournalClient talks to the journal actor as a persistent actor does:
+// writes go in by JournalActor::Submit (inline on the calling thread when
+// the plugin's writes never block, the production path), everything else
+// by Tell.
 class JournalClient {
  public:
-  JournalClient(ActorSystem& system, ActorRef<JournalRequest> journal)
-      : system_(system), journal_(journal) {}
+  JournalClient(ActorSystem& system, ActorRef<JournalRequest> journal,
+                std::shared_ptr<JournalActor> writer)
+      : system_(system), journal_(journal), writer_(std::move(writer)) {}
 
-  // Write sends one WriteMessages and waits for its result.
+  // Write submits one WriteMessages and waits for its result.
   WriteMessagesResult Write(std::vector<AtomicWrite> writes) const;
   // WriteAsync sends it and returns the future result; `on_reply`, if
   // given, runs first, on the thread the journal replies from.
@@ -76,6 +89,7 @@ class JournalClient {
  private:
   ActorSystem& system_;
   ActorRef<JournalRequest> journal_;
+  std::shared_ptr<JournalActor> writer_;
 };
 
 class SnapshotClient {

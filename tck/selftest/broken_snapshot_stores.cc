@@ -23,6 +23,7 @@ enum class Bug {
   kDeletesMoreThanAsked,   // a delete of one also deletes the older ones
   kKeepsTheFirstOnResave,  // a save at a taken sequence number is dropped
   kDropsMetadata,          // snapshot metadata is not stored
+  kTriesEveryOne,          // a load ignores max-load-attempts
 };
 
 // BrokenSnapshotStore is a plain in-memory snapshot store of records of
@@ -30,6 +31,9 @@ enum class Bug {
 template <Bug kBug>
 class BrokenSnapshotStore : public SyncSnapshotStore {
  public:
+  explicit BrokenSnapshotStore(const Config& config)
+      : max_load_attempts_(config.GetInt("max-load-attempts").value_or(3)) {}
+
   LoadResult Load(const std::string& persistence_id,
                   const SnapshotSelectionCriteria& criteria) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -41,7 +45,9 @@ class BrokenSnapshotStore : public SyncSnapshotStore {
     }
     auto youngest = by_seq.rbegin();
     auto oldest = by_seq.begin();
-    return SelectSnapshot(persistence_id, matching, 3,
+    const int64_t attempts =
+        kBug == Bug::kTriesEveryOne ? kMaxSequenceNr : max_load_attempts_;
+    return SelectSnapshot(persistence_id, matching, attempts,
                           [&]() -> std::optional<std::string_view> {
                             if (kBug == Bug::kReturnsTheOldest) {
                               if (oldest == by_seq.end()) return std::nullopt;
@@ -100,6 +106,7 @@ class BrokenSnapshotStore : public SyncSnapshotStore {
   }
 
  private:
+  const int64_t max_load_attempts_;
   std::mutex mu_;
   std::unordered_map<std::string, std::map<int64_t, std::string>> snapshots_;
 };
@@ -114,6 +121,8 @@ PERSISTENCE_REGISTER(
 PERSISTENCE_REGISTER(
     SnapshotStoreRegistry, "broken.KeepsTheFirstOnResave",
     Construct<BrokenSnapshotStore<Bug::kKeepsTheFirstOnResave>>);
+PERSISTENCE_REGISTER(SnapshotStoreRegistry, "broken.TriesEveryOne",
+                     Construct<BrokenSnapshotStore<Bug::kTriesEveryOne>>);
 PERSISTENCE_REGISTER(SnapshotStoreRegistry, "broken.DropsSnapshotMetadata",
                      Construct<BrokenSnapshotStore<Bug::kDropsMetadata>>);
 

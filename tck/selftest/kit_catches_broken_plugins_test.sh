@@ -61,6 +61,34 @@ for suite in JournalSpec SnapshotStoreSpec; do
   fi
 done
 
+# A backend that declares its flags off: its run passes and lists each case
+# those flags gate as skipped, with the reason.
+off=(--supports_atomic_persist_all_of_several_events=false
+     --supports_rejecting_non_serializable_objects=false --supports_metadata=false
+     --supports_replay_only_last=false --supports_serialization=false)
+conf="$work/flags-off.conf"
+printf '%s\n' 'persistence.journal.plugin = "persistence.journal.inmem"' \
+  'persistence.snapshot-store.plugin = "persistence.snapshot-store.inmem"' >"$conf"
+if out="$("$kit" --config="$conf" "${flags[@]}" "${off[@]}" 2>&1)"; then
+  for skipped in JournalSpec.OptRejectNonSerializable:supports_rejecting_non_serializable_objects \
+      JournalSpec.OptMetadata:supports_metadata JournalSpec.OptReplayOnlyLast:supports_replay_only_last \
+      JournalSpec.OptSerializationOfUserType:supports_serialization \
+      JournalSpec.XPartialBatchAtomicity:supports_atomic_persist_all_of_several_events \
+      SnapshotStoreSpec.OptMetadata:supports_metadata; do
+    case="${skipped%%:*}" flag="${skipped##*:}"
+    if grep -q "^  skipped $case: capability flag $flag is off" <<<"$out"; then
+      echo "ok: with $flag off, $case is skipped with the reason"
+    else
+      echo "FAIL: with $flag off, $case is not reported skipped with the reason"
+      failures=$((failures + 1))
+    fi
+  done
+else
+  echo "FAIL: the in-memory backend with its flags off fails the kit"
+  grep -E "^\[  FAILED  \]" <<<"$out" | sed 's/^/    /'
+  failures=$((failures + 1))
+fi
+
 store=inmem.SnapshotStore
 expect_caught JournalSpec broken.ResetsHighestOnDelete $store C15HighestKeptAfterFullCleanup
 expect_caught JournalSpec broken.StoresHalfOfRejectedWrite $store XPartialBatchAtomicity
@@ -79,4 +107,5 @@ expect_caught SnapshotStoreSpec $journal broken.IgnoresTimestamps S02TimestampMa
 expect_caught SnapshotStoreSpec $journal broken.DeletesMoreThanAsked S07DeleteOneByMetadata
 expect_caught SnapshotStoreSpec $journal broken.KeepsTheFirstOnResave S10Overwrite
 expect_caught SnapshotStoreSpec $journal broken.DropsSnapshotMetadata OptMetadata
+expect_caught SnapshotStoreSpec $journal broken.TriesEveryOne S16FallbackEndsAfterMaxLoadAttempts
 exit $((failures > 0))
