@@ -112,6 +112,43 @@ TEST_F(JournalPluginSpec, P00AnIdNeverWrittenHasNothing) {
   EXPECT_EQ(**h, 0);
 }
 
+// No write of the empty id can be made, so none reaches a plugin; a
+// replay of it finds nothing.
+TEST_F(JournalPluginSpec, P08TheEmptyIdIsRefused) {
+  absl::StatusOr<AtomicWrite> write =
+      AtomicWrite::Make({Event("", 1, "c-1", writer_)});
+  ASSERT_FALSE(write.ok());
+  EXPECT_EQ(write.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(write.status().message().find("persistence id"),
+            absl::string_view::npos)
+      << write.status();
+  Replayed r = Replay("", 1, kInf, kInf);
+  EXPECT_THAT(r.events, IsEmpty());
+}
+
+// A sequence number near the top of int64: the write is stored and
+// replays exactly, or is rejected and leaves nothing behind.
+TEST_F(JournalPluginSpec, P09ASequenceNumberNearTheTop) {
+  const int64_t top = kInf - 10;
+  absl::StatusOr<absl::StatusOr<WriteResults>> r =
+      Await(journal_->AsyncWriteMessages({One(pid_, top)}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  const bool stored = r->ok() && (*r)->size() == 1 && (**r)[0].ok();
+  Replayed replay = Replay(pid_, 1, kInf, kInf);
+  ASSERT_TRUE(replay.status.ok()) << replay.status;
+  absl::StatusOr<absl::StatusOr<int64_t>> h =
+      Await(journal_->AsyncReadHighestSequenceNr(pid_, 0));
+  ASSERT_TRUE(h.ok() && h->ok());
+  if (stored) {
+    EXPECT_THAT(Seqs(replay), ElementsAre(1, 2, 3, 4, 5, top));
+    EXPECT_EQ(**h, top);
+  } else {
+    EXPECT_THAT(Seqs(replay), ElementsAre(1, 2, 3, 4, 5))
+        << "a rejected write stores nothing";
+    EXPECT_EQ(**h, 5);
+  }
+}
+
 TEST_F(JournalPluginSpec, P01MaxZeroOrBelowReplaysNothing) {
   for (int64_t max : {int64_t{0}, int64_t{-1}}) {
     Replayed r = Replay(pid_, 1, kInf, max);

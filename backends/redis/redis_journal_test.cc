@@ -213,13 +213,6 @@ TEST_F(RedisPluginTest, IdsThatLookAlikeNeverSeeEachOthersEvents) {
   }
 }
 
-TEST_F(RedisPluginTest, EmptyPersistenceIdWorks) {
-  auto journal =
-      StartJournal("persistence.journal.redis.key-prefix = \"empty-id:\"\n");
-  ASSERT_TRUE(WriteAll(*journal, {Write("", 1, 2)}).ok());
-  EXPECT_THAT(Seqs(Replay(*journal, "", 1, kInf, kInf)), ElementsAre(1, 2));
-}
-
 TEST_F(RedisPluginTest, SequenceNumbersAbove2To53AreRejectedNotRounded) {
   auto journal = StartJournal();
   const std::string id = Id("big");

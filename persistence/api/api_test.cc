@@ -135,6 +135,8 @@ TEST(AtomicWriteTest, ChecksInvariants) {
       std::string(
           AtomicWrite::Make({Event("a", 1), Event("a", 3)}).status().message()),
       HasSubstr("contiguous"));
+  EXPECT_THAT(std::string(AtomicWrite::Make({Event("", 1)}).status().message()),
+              HasSubstr("needs a persistence id"));
 }
 
 struct NoSerializer {};

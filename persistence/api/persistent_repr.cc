@@ -12,6 +12,10 @@ absl::StatusOr<AtomicWrite> AtomicWrite::Make(
     return absl::InvalidArgumentError("an atomic write must not be empty");
   }
   const PersistentRepr& first = events.front();
+  if (first.persistence_id.empty()) {
+    return absl::InvalidArgumentError(
+        "an atomic write needs a persistence id; this one is empty");
+  }
   if (first.sequence_nr < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "atomic write for persistence id '", first.persistence_id,

@@ -53,7 +53,7 @@ struct PersistentRepr {
 // numbers, stored entirely or not at all. Immutable; copies share the events.
 class AtomicWrite {
  public:
-  // Make checks the invariants: non-empty, one persistence id, contiguous
+  // Make checks the invariants: non-empty, one non-empty persistence id,
   // increasing sequence numbers. A violation is InvalidArgument naming it.
   static absl::StatusOr<AtomicWrite> Make(std::vector<PersistentRepr> events);
 
