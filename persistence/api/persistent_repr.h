@@ -54,7 +54,8 @@ struct PersistentRepr {
 class AtomicWrite {
  public:
   // Make checks the invariants: non-empty, one non-empty persistence id,
-  // contiguous increasing sequence numbers. A violation is InvalidArgument naming it.
+  // contiguous increasing sequence numbers. A violation is InvalidArgument
+  // naming it.
   static absl::StatusOr<AtomicWrite> Make(std::vector<PersistentRepr> events);
 
   const std::vector<PersistentRepr>& payload() const { return *events_; }
