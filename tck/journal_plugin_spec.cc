@@ -5,6 +5,10 @@
 // runtime cannot answer for the plugin (docs/tck.md, "Plugin contract
 // cases"). The plugin is built from the backend's kit config as the
 // runtime builds it: its section over persistence.journal-plugin-fallback.
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -241,6 +245,46 @@ TEST_F(JournalPluginSpec, P07DeleteBeyondTheHighestThenWrite) {
       Await(journal_->AsyncReadHighestSequenceNr(pid_, 0));
   ASSERT_TRUE(h.ok() && h->ok());
   EXPECT_EQ(**h, 6);
+}
+
+// ResidentBytes is this process's resident set size now.
+int64_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  int64_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * sysconf(_SC_PAGESIZE);
+}
+
+// A replay of 1,000,000 events holds a bounded number of them: the plugin
+// hands them over as it reads, it does not gather them first.
+TEST_F(JournalPluginSpec, P10AMillionEventReplayKeepsMemoryBounded) {
+  constexpr int64_t kEvents = 1000000;
+  constexpr int64_t kPerCall = 1000;
+  constexpr int64_t kBound = int64_t{64} << 20;
+  const std::string id = UniqueId("contract-million");
+  for (int64_t start = 1; start <= kEvents; start += kPerCall) {
+    std::vector<AtomicWrite> writes;
+    for (int64_t seq = start; seq < start + kPerCall; ++seq) {
+      writes.push_back(One(id, seq));
+    }
+    ASSERT_NO_FATAL_FAILURE(Write(writes, kPerCall));
+  }
+  const int64_t before = ResidentBytes();
+  int64_t peak = before;
+  int64_t next = 1;
+  bool in_order = true;
+  absl::StatusOr<absl::Status> done = Await(
+      journal_->AsyncReplayMessages(id, 1, kInf, kInf, [&](PersistentRepr&& e) {
+        in_order = in_order && e.sequence_nr == next;
+        if (++next % 10000 == 0) peak = std::max(peak, ResidentBytes());
+      }));
+  ASSERT_TRUE(done.ok()) << done.status();
+  ASSERT_TRUE(done->ok()) << *done;
+  EXPECT_EQ(next - 1, kEvents);
+  EXPECT_TRUE(in_order);
+  EXPECT_LT(peak - before, kBound)
+      << "resident memory grew by " << (peak - before) / (1 << 20)
+      << " MiB during the replay";
 }
 
 }  // namespace
