@@ -514,6 +514,7 @@ int main(int argc, char** argv) {
   int result = 0;
   if (settings.perf_run_kit) {
     result = RUN_ALL_TESTS();
+    if (!persistence::tck::KitFlagsHeld()) result = 1;
     if (result != 0) {
       std::cerr << "the kit failed; no perf run\n";
       persistence::tck::ShutdownTck();

@@ -174,12 +174,49 @@ absl::Status InitTck(int argc, char** argv) {
 
 namespace {
 
+bool flags_held = true;
+
+// GatingFlag: the capability flag that decides whether a case runs, for
+// the cases one flag gates; nullptr for the others.
+const bool* GatingFlag(const std::string& name) {
+  const Capabilities& c = Settings().capabilities;
+  static const auto* gated = new std::map<std::string, const bool*>{
+      {"JournalSpec.OptRejectNonSerializable",
+       &c.supports_rejecting_non_serializable_objects},
+      {"JournalSpec.OptSerializationOfUserType", &c.supports_serialization},
+      {"JournalSpec.OptMetadata", &c.supports_metadata},
+      {"JournalSpec.OptReplayOnlyLast", &c.supports_replay_only_last},
+      {"JournalSpec.XPartialBatchAtomicity",
+       &c.supports_atomic_persist_all_of_several_events},
+      {"JournalSpec.RestartEventsSurvive", &c.survives_restart},
+      {"JournalSpec.RestartDeletesAndHighestSurvive", &c.survives_restart},
+      {"JournalSpec.RestartWritesGoOnAtTheNextSequenceNr", &c.survives_restart},
+      {"SnapshotStoreSpec.OptSerializationOfUserType",
+       &c.supports_serialization},
+      {"SnapshotStoreSpec.OptMetadata", &c.supports_metadata},
+      {"SnapshotStoreSpec.RestartSnapshotsAndDeletesSurvive",
+       &c.survives_restart},
+  };
+  auto it = gated->find(name);
+  return it == gated->end() ? nullptr : it->second;
+}
+
 class KitSummary : public ::testing::EmptyTestEventListener {
  public:
   void OnTestEnd(const ::testing::TestInfo& test) override {
     const ::testing::TestResult& result = *test.result();
     const std::string name =
         absl::StrCat(test.test_suite_name(), ".", test.name());
+    // A case its flag gates runs exactly when the backend declares it.
+    if (const bool* flag = GatingFlag(name); flag != nullptr) {
+      if (*flag && result.Skipped()) {
+        violations_.push_back(
+            absl::StrCat(name, " skipped although its flag is on"));
+      } else if (!*flag && !result.Skipped()) {
+        violations_.push_back(
+            absl::StrCat(name, " ran although its flag is off"));
+      }
+    }
     if (result.Skipped()) {
       std::string reason;
       for (int i = 0; i < result.total_part_count(); ++i) {
@@ -201,15 +238,22 @@ class KitSummary : public ::testing::EmptyTestEventListener {
               << "\n";
     for (const std::string& s : skipped_)
       std::cout << "  skipped " << s << "\n";
+    for (const std::string& v : violations_) {
+      std::cout << "kit: FAILED: " << v << "\n";
+      flags_held = false;
+    }
   }
 
  private:
+  std::vector<std::string> violations_;
   int passed_ = 0;
   int failed_ = 0;
   std::vector<std::string> skipped_;
 };
 
 }  // namespace
+
+bool KitFlagsHeld() { return flags_held; }
 
 void InstallKitSummary() {
   ::testing::UnitTest::GetInstance()->listeners().Append(new KitSummary());

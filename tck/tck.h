@@ -129,7 +129,11 @@ void ShutdownTck();
 // InstallKitSummary makes googletest print, at the end of the run,
 // "kit: N passed, M skipped" and each skipped case with its reason, so a
 // flag that is off shows in the test log (call after InitGoogleTest).
+// It also checks the capability flags: a case one flag gates must run when
+// the flag is on and skip when it is off; KitFlagsHeld is false after a
+// run where one did not (the kit's main then fails).
 void InstallKitSummary();
+bool KitFlagsHeld();
 
 }  // namespace persistence::tck
 

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   int result = RUN_ALL_TESTS();
+  if (!persistence::tck::KitFlagsHeld()) result = 1;
   persistence::tck::ShutdownTck();
   return result;
 }
