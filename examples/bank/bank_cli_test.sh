@@ -25,5 +25,12 @@ check "second run recovers" 0 "alice: recovered balance 70 \(Alice\) from 3 repl
 check "overdraft is refused" 1 "refused: insufficient funds" -- withdraw alice 1000
 check "load generator" 0 "load bob: 250 events" -- open bob Bob load bob 250
 check "recovery uses the snapshot" 0 "bob: recovered balance 250 \(Bob\) from the snapshot at event 200 \+ 51 replayed events" -- show bob
+check "load-many shares group commits" 0 "load-many: 20 accounts x 50 events = 1000 events in [0-9]+ ms \([0-9]+ ev/s\); data: RocksDB at $data/rocksdb" -- load-many 20 50
+check "load-many accounts recover" 0 "load-13: recovered balance 50 \(load\)" -- show load-13
+check "bad load-many" 2 "'zero' is not a positive number of accounts" -- load-many zero 5
+conf="$data/inmem.conf"
+printf '%s\n' 'persistence.journal.plugin = "persistence.journal.inmem"' \
+  'persistence.snapshot-store.plugin = "persistence.snapshot-store.inmem"' >"$conf"
+check "the summary names where the data is" 0 "done: .*data: memory only" -- --config="$conf" open carol Carol
 rm -rf "$data"
 exit $fail

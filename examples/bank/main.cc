@@ -11,6 +11,7 @@
 // says how. The backend is chosen by config alone (--config=FILE).
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -43,6 +44,9 @@ commands:
   withdraw ACCOUNT AMOUNT   take AMOUNT out; more than the balance is refused
   show ACCOUNT              print the balance and how it was recovered
   load ACCOUNT EVENTS       deposit 1, EVENTS times (a load generator)
+  load-many ACCOUNTS EVENTS deposit 1, EVENTS times, into each of ACCOUNTS
+                            accounts load-1, load-2, ... at once: their
+                            writes share group commits
 
 options:
   --config=FILE    HOCON over the defaults; choose the backend here, e.g.
@@ -58,9 +62,35 @@ exit status: 0 all commands succeeded, 1 a command was refused,
 struct Command {
   std::string name;
   std::string account;
-  std::string text;    // owner
-  int64_t number = 0;  // amount or events
+  std::string text;      // owner
+  int64_t number = 0;    // amount or events
+  int64_t accounts = 0;  // load-many
 };
+
+// DataLocation says where the configured journal keeps its data, for the
+// summary: a RocksDB directory, a Redis server, or memory.
+std::string DataLocation(const persistence::Config& config) {
+  absl::StatusOr<std::string> plugin =
+      config.GetString("persistence.journal.plugin");
+  if (!plugin.ok()) return "nowhere (no journal configured)";
+  auto key = [&](const std::string& k) {
+    absl::StatusOr<std::string> v = config.GetString(*plugin + "." + k);
+    return v.ok() ? *v : std::string("?");
+  };
+  const std::string cls = key("class");
+  if (cls == "rocksdb.Journal") return "RocksDB at " + key("path");
+  if (cls == "redis.Journal") {
+    const std::string socket = key("unix-socket");
+    return absl::StrCat("Redis at ",
+                        socket.empty() || socket == "?"
+                            ? absl::StrCat(key("host"), ":", key("port"))
+                            : "unix:" + socket,
+                        " database ", key("database"), ", keys ",
+                        key("key-prefix"), "*");
+  }
+  if (cls == "inmem.Journal") return "memory only (gone when bank exits)";
+  return absl::StrCat("the journal at ", *plugin, " (class ", cls, ")");
+}
 
 int Usage(const std::string& error) {
   std::cerr << "bank: " << error << "\n\n" << kUsage;
@@ -69,8 +99,9 @@ int Usage(const std::string& error) {
 
 absl::StatusOr<std::vector<Command>> ParseCommands(
     const std::vector<std::string>& args) {
-  const std::map<std::string, int> arity = {
-      {"open", 2}, {"deposit", 2}, {"withdraw", 2}, {"show", 1}, {"load", 2}};
+  const std::map<std::string, int> arity = {{"open", 2},     {"deposit", 2},
+                                            {"withdraw", 2}, {"show", 1},
+                                            {"load", 2},     {"load-many", 2}};
   std::vector<Command> commands;
   for (size_t i = 0; i < args.size();) {
     auto it = arity.find(args[i]);
@@ -86,6 +117,12 @@ absl::StatusOr<std::vector<Command>> ParseCommands(
     Command c;
     c.name = args[i];
     c.account = args[i + 1];
+    if (c.name == "load-many" &&
+        (!absl::SimpleAtoi(c.account, &c.accounts) || c.accounts < 1)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("'load-many': '", c.account,
+                       "' is not a positive number of accounts"));
+    }
     if (c.name == "open") {
       c.text = args[i + 2];
     } else if (it->second == 2) {
@@ -112,16 +149,18 @@ class Bank {
   Bank(persistence::ActorSystem& system, int64_t snapshot_every)
       : system_(system), snapshot_every_(snapshot_every) {}
 
-  // Get returns the account actor, recovering it on first use.
+  // Get returns the account actor, recovering it on first use; `quiet`
+  // leaves out the line that says how it recovered.
   absl::StatusOr<persistence::ActorRef<AccountCommand>> Get(
-      const std::string& id) {
+      const std::string& id, bool quiet = false) {
     auto it = accounts_.find(id);
     if (it != accounts_.end()) return it->second;
     Reply recovered;
     auto actor = system_.Spawn<Account>(id, snapshot_every_, recovered);
     absl::StatusOr<AccountReport> r = recovered.GetFuture().Get();
     if (!r.ok()) return r.status();
-    if (r->last_sequence_nr == 0) {
+    if (quiet) {
+    } else if (r->last_sequence_nr == 0) {
       std::cout << id << ": new account\n";
     } else {
       std::cout << id << ": recovered " << Describe(*r) << " from "
@@ -197,6 +236,80 @@ absl::StatusOr<AccountReport> Load(
   return last;
 }
 
+// LoadMany deposits 1, `events` times, into each of `accounts` accounts
+// (load-1, load-2, ...; opened when new), round-robin with a window of
+// writes in flight, so the accounts' writes share group commits. A
+// progress bar runs on a terminal; the summary names where the data is.
+absl::Status LoadMany(Bank& bank, int64_t accounts, int64_t events,
+                      const std::string& data) {
+  using Clock = std::chrono::steady_clock;
+  std::vector<persistence::ActorRef<AccountCommand>> refs;
+  for (int64_t a = 1; a <= accounts; ++a) {
+    const std::string id = absl::StrCat("load-", a);
+    absl::StatusOr<persistence::ActorRef<AccountCommand>> ref =
+        bank.Get(id, /*quiet=*/true);
+    if (!ref.ok()) return ref.status();
+    absl::StatusOr<AccountReport> state =
+        Ask(*ref, AccountCommand::Show(Reply()));
+    if (!state.ok()) return state.status();
+    if (state->state.owner().empty()) {
+      absl::StatusOr<AccountReport> opened =
+          Ask(*ref, AccountCommand::Open("load", Reply()));
+      if (!opened.ok()) return opened.status();
+    }
+    refs.push_back(*ref);
+  }
+  const int64_t total = accounts * events;
+  const size_t window = static_cast<size_t>(
+      std::min<int64_t>(std::max<int64_t>(accounts * 4, 64), 8192));
+  const bool tty = isatty(STDERR_FILENO);
+  const auto start = Clock::now();
+  auto last_print = start;
+  std::deque<persistence::Future<absl::StatusOr<AccountReport>>> in_flight;
+  int64_t done = 0;
+  auto finish_one = [&]() -> absl::Status {
+    absl::StatusOr<AccountReport> r = in_flight.front().Get();
+    in_flight.pop_front();
+    if (!r.ok()) return r.status();
+    ++done;
+    const auto now = Clock::now();
+    if (tty &&
+        (now - last_print > std::chrono::milliseconds(100) || done == total)) {
+      const double s = std::chrono::duration<double>(now - start).count();
+      const int filled = static_cast<int>(30 * done / total);
+      std::fprintf(stderr, "\r[%s%s] %3d%% %lld/%lld events, %.0f ev/s ",
+                   std::string(filled, '#').c_str(),
+                   std::string(30 - filled, '.').c_str(),
+                   static_cast<int>(100 * done / total),
+                   static_cast<long long>(done), static_cast<long long>(total),
+                   s > 0 ? done / s : 0.0);
+      last_print = now;
+    }
+    return absl::OkStatus();
+  };
+  for (int64_t e = 0; e < events; ++e) {
+    for (const persistence::ActorRef<AccountCommand>& ref : refs) {
+      Reply reply;
+      in_flight.push_back(reply.GetFuture());
+      ref.Tell(AccountCommand::Deposit(1, reply));
+      if (in_flight.size() >= window) {
+        if (absl::Status s = finish_one(); !s.ok()) return s;
+      }
+    }
+  }
+  while (!in_flight.empty()) {
+    if (absl::Status s = finish_one(); !s.ok()) return s;
+  }
+  const double s = std::chrono::duration<double>(Clock::now() - start).count();
+  if (tty) std::fprintf(stderr, "\n");
+  std::cout << "load-many: " << accounts << " accounts x " << events
+            << " events = " << total << " events in "
+            << static_cast<int64_t>(s * 1000) << " ms ("
+            << static_cast<int64_t>(total / (s > 0 ? s : 1))
+            << " ev/s); data: " << data << "\n";
+  return absl::OkStatus();
+}
+
 int Run(int argc, char** argv) {
   std::string config_file;
   std::string data_dir;
@@ -260,7 +373,17 @@ int Run(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   int refused = 0;
   int64_t events = 0;
+  const std::string data = DataLocation(*config);
   for (const Command& c : *commands) {
+    if (c.name == "load-many") {
+      absl::Status loaded = LoadMany(bank, c.accounts, c.number, data);
+      if (!loaded.ok()) {
+        std::cerr << "bank: load-many: " << loaded.message() << "\n";
+        return 2;
+      }
+      events += c.accounts * c.number;
+      continue;
+    }
     absl::StatusOr<persistence::ActorRef<AccountCommand>> account =
         bank.Get(c.account);
     if (!account.ok()) {
@@ -306,7 +429,7 @@ int Run(int argc, char** argv) {
             << (commands->size() == 1 ? "" : "s")
             << (refused ? absl::StrCat(" (", refused, " refused)") : "") << ", "
             << events << " event" << (events == 1 ? "" : "s")
-            << " persisted in " << ms << " ms; data in " << data_dir << "\n";
+            << " persisted in " << ms << " ms; data: " << data << "\n";
   return refused ? 1 : 0;
 }
 
