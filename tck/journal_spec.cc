@@ -60,7 +60,7 @@ class JournalSpec : public ::testing::Test {
     absl::StatusOr<std::shared_ptr<JournalActor>> writer =
         system_->Extension<Persistence>().JournalActorAt();
     ASSERT_TRUE(writer.ok()) << writer.status();
-    client_ = std::make_unique<JournalClient>(*system_, *journal, *writer);
+    client_ = std::make_unique<JournalClient>(*journal, *writer);
   }
 
   // Restart stops the journal plugin (with the whole actor system) and

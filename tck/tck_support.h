@@ -70,9 +70,9 @@ struct ReplayOutcome {
 // by Tell.
 class JournalClient {
  public:
-  JournalClient(ActorSystem& system, ActorRef<JournalRequest> journal,
+  JournalClient(ActorRef<JournalRequest> journal,
                 std::shared_ptr<JournalActor> writer)
-      : system_(system), journal_(journal), writer_(std::move(writer)) {}
+      : journal_(journal), writer_(std::move(writer)) {}
 
   // Write submits one WriteMessages and waits for its result.
   WriteMessagesResult Write(std::vector<AtomicWrite> writes) const;
@@ -87,7 +87,6 @@ class JournalClient {
   absl::StatusOr<int64_t> Highest(const std::string& persistence_id) const;
 
  private:
-  ActorSystem& system_;
   ActorRef<JournalRequest> journal_;
   std::shared_ptr<JournalActor> writer_;
 };

@@ -39,7 +39,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <type_traits>
@@ -51,6 +50,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "persistence/api/config.h"
+#include "persistence/api/mutex.h"
 
 namespace persistence {
 
@@ -92,7 +92,7 @@ class Registry {
   // Register binds `name` to `value`; a second binding of the name makes
   // Find refuse it. Returns true, for the static initializer.
   bool Register(const std::string& name, Value value) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!entries_.emplace(name, std::move(value)).second) {
       duplicates_.insert(name);
     }
@@ -105,7 +105,7 @@ class Registry {
                              const std::string& where = "") const {
     const std::string from =
         where.empty() ? "" : absl::StrCat(" (", where, ")");
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (duplicates_.count(name) > 0) {
       return absl::AlreadyExistsError(
           absl::StrCat(Kind::kWhat, " '", name, "'", from,
@@ -124,7 +124,7 @@ class Registry {
 
   // Names lists the registered names, sorted.
   std::vector<std::string> Names() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     std::vector<std::string> names;
     for (const auto& entry : entries_) names.push_back(entry.first);
     return names;
@@ -132,16 +132,16 @@ class Registry {
 
   // Entries lists every (name, value), sorted by name.
   std::vector<std::pair<std::string, Value>> Entries() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return {entries_.begin(), entries_.end()};
   }
 
  private:
   Registry() = default;
 
-  mutable std::mutex mu_;
-  std::map<std::string, Value> entries_;
-  std::set<std::string> duplicates_;
+  mutable Mutex mu_;
+  std::map<std::string, Value> entries_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> duplicates_ ABSL_GUARDED_BY(mu_);
 };
 
 // FactoriesOf<Interface>: the base of a kind whose values are factories.

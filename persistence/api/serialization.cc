@@ -116,18 +116,26 @@ Serialization& Serialization::Global() {
   return *global;
 }
 
+namespace {
+
+bool SameClass(const Serializer& a, const Serializer& b) {
+  return typeid(a) == typeid(b);
+}
+
+}  // namespace
+
 absl::Status Serialization::Register(
     std::type_index type, std::shared_ptr<const Serializer> serializer) {
   std::unique_lock<std::shared_mutex> lock(mu_);
   const int32_t id = serializer->Identifier();
+  const Serializer& given = *serializer;
   auto by_id = by_id_.find(id);
-  if (by_id != by_id_.end() && typeid(*by_id->second) != typeid(*serializer)) {
+  if (by_id != by_id_.end() && !SameClass(*by_id->second, given)) {
     return absl::AlreadyExistsError(
         absl::StrCat("serializer id ", id, " is already taken"));
   }
   auto by_type = by_type_.find(type);
-  if (by_type != by_type_.end() &&
-      typeid(*by_type->second) != typeid(*serializer)) {
+  if (by_type != by_type_.end() && !SameClass(*by_type->second, given)) {
     return absl::AlreadyExistsError(
         absl::StrCat("type ", type.name(), " already has a serializer (id ",
                      by_type->second->Identifier(), ")"));
