@@ -51,8 +51,10 @@ class StoresHalfOfRejectedWrite : public inmem::InMemoryJournal {
   }
 };
 
-// Replays events in reverse order.
-class ReplaysBackwards : public inmem::InMemoryJournal {
+// Reordered gathers the whole replay, lets Reorder rearrange it, then
+// hands it over: a journal that buffers a replay and loses its order.
+template <void (*Reorder)(std::vector<PersistentRepr>&)>
+class Reordered : public inmem::InMemoryJournal {
  public:
   absl::Status ReplayMessages(const std::string& id, int64_t from, int64_t to,
                               int64_t max,
@@ -61,11 +63,17 @@ class ReplaysBackwards : public inmem::InMemoryJournal {
     absl::Status s = InMemoryJournal::ReplayMessages(
         id, from, to, max,
         [&](const PersistentRepr& e) { events.push_back(e); });
-    std::reverse(events.begin(), events.end());
+    Reorder(events);
     for (PersistentRepr& e : events) callback(std::move(e));
     return s;
   }
 };
+
+// Replays events in reverse order.
+void Reverse(std::vector<PersistentRepr>& events) {
+  std::reverse(events.begin(), events.end());
+}
+using ReplaysBackwards = Reordered<Reverse>;
 
 // Ignores `max`: replays every event in the range.
 class IgnoresMax : public inmem::InMemoryJournal {
@@ -169,20 +177,10 @@ std::string UpToSeparator(const std::string& id) {
 using CutsIdAtSeparator = Rekeyed<UpToSeparator>;
 
 // Reads in pages of 1,000 and loses the order past the first page.
-class ReordersPastAPage : public inmem::InMemoryJournal {
- public:
-  absl::Status ReplayMessages(const std::string& id, int64_t from, int64_t to,
-                              int64_t max,
-                              const ReplayCallback& callback) override {
-    std::vector<PersistentRepr> events;
-    absl::Status s = InMemoryJournal::ReplayMessages(
-        id, from, to, max,
-        [&](const PersistentRepr& e) { events.push_back(e); });
-    if (events.size() > 1001) std::swap(events[1000], events[1001]);
-    for (PersistentRepr& e : events) callback(std::move(e));
-    return s;
-  }
-};
+void SwapPastThePage(std::vector<PersistentRepr>& events) {
+  if (events.size() > 1001) std::swap(events[1000], events[1001]);
+}
+using ReordersPastAPage = Reordered<SwapPastThePage>;
 
 PERSISTENCE_REGISTER(JournalRegistry, "broken.ResetsHighestOnDelete",
                      Construct<ResetsHighestOnDelete>);
