@@ -12,7 +12,7 @@ void ActorBase::Attach(ActorSystem* system, Dispatcher* dispatcher) {
 
 void ActorBase::Post(std::function<void()> message) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopped()) return;
     mailbox_.push_back(std::move(message));
     if (scheduled_) return;
@@ -24,7 +24,7 @@ void ActorBase::Post(std::function<void()> message) {
 
 void ActorBase::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopped() || stop_requested_) return;
     stop_requested_ = true;
   }
@@ -35,7 +35,7 @@ void ActorBase::Stop() {
 void ActorBase::FinishStop() {
   Fifo<std::function<void()>> dropped;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopped()) return;
     stopped_.store(true, std::memory_order_release);
     dropped.swap(mailbox_);
@@ -49,7 +49,7 @@ void ActorBase::RunMailbox() {
   for (int i = 0; i < throughput; ++i) {
     std::function<void()> message;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (mailbox_.empty() || stopped()) {
         scheduled_ = false;
         return;
@@ -60,7 +60,7 @@ void ActorBase::RunMailbox() {
     message();
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (mailbox_.empty() || stopped()) {
       scheduled_ = false;
       return;

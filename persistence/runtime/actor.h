@@ -30,6 +30,7 @@
 #include <mutex>
 #include <utility>
 
+#include "persistence/api/mutex.h"
 #include "persistence/runtime/dispatcher.h"
 #include "persistence/runtime/fifo.h"
 
@@ -67,10 +68,10 @@ class ActorBase : public Task, public std::enable_shared_from_this<ActorBase> {
 
   ActorSystem* system_ = nullptr;
   Dispatcher* dispatcher_ = nullptr;
-  std::mutex mu_;
-  Fifo<std::function<void()>> mailbox_;
-  bool scheduled_ = false;
-  bool stop_requested_ = false;
+  Mutex mu_;
+  Fifo<std::function<void()>> mailbox_ ABSL_GUARDED_BY(mu_);
+  bool scheduled_ ABSL_GUARDED_BY(mu_) = false;
+  bool stop_requested_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> stopped_{false};
 };
 

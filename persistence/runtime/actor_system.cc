@@ -23,7 +23,7 @@ ActorSystem::~ActorSystem() { Terminate(); }
 
 absl::StatusOr<Dispatcher*> ActorSystem::GetDispatcher(
     const std::string& path) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = dispatchers_.find(path);
   if (it != dispatchers_.end()) return it->second.get();
   if (terminated_) {
@@ -64,7 +64,7 @@ void ActorSystem::Register(std::shared_ptr<ActorBase> actor,
                            Dispatcher* dispatcher) {
   actor->Attach(this, dispatcher);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     actors_.emplace(actor.get(), actor);
   }
   ActorBase* raw = actor.get();
@@ -73,7 +73,7 @@ void ActorSystem::Register(std::shared_ptr<ActorBase> actor,
 
 void ActorSystem::Forget(ActorBase* actor) {
   std::shared_ptr<ActorBase> keep;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = actors_.find(actor);
   if (it == actors_.end()) return;
   // Released after the lock; the running mailbox task still holds a ref.
@@ -84,7 +84,7 @@ void ActorSystem::Forget(ActorBase* actor) {
 void ActorSystem::Terminate() {
   std::unordered_map<ActorBase*, std::shared_ptr<ActorBase>> actors;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (terminated_) return;
     terminated_ = true;
     actors.swap(actors_);
@@ -94,14 +94,14 @@ void ActorSystem::Terminate() {
   scheduler_.Shutdown();
   std::vector<Dispatcher*> pools;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (auto& entry : dispatchers_) pools.push_back(entry.second.get());
   }
   for (Dispatcher* pool : pools) pool->Shutdown();
   actors.clear();
   std::map<const std::type_info*, std::shared_ptr<void>> extensions;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     extensions.swap(extensions_);
   }
   extensions.clear();

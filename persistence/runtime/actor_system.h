@@ -30,6 +30,7 @@
 #include "absl/strings/str_cat.h"
 #include "persistence/api/config.h"
 #include "persistence/api/future.h"
+#include "persistence/api/mutex.h"
 #include "persistence/runtime/actor.h"
 #include "persistence/runtime/dispatcher.h"
 
@@ -76,7 +77,7 @@ class ActorSystem {
   // the system on first use), e.g. Persistence.
   template <typename E>
   E& Extension() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto& slot = extensions_[&typeid(E)];
     if (slot == nullptr) {
       slot = std::shared_ptr<void>(new E(*this),
@@ -97,11 +98,14 @@ class ActorSystem {
   const std::string name_;
   const Config config_;
   Scheduler scheduler_;
-  std::mutex mu_;
-  std::map<std::string, std::unique_ptr<Dispatcher>> dispatchers_;
-  std::unordered_map<ActorBase*, std::shared_ptr<ActorBase>> actors_;
-  std::map<const std::type_info*, std::shared_ptr<void>> extensions_;
-  bool terminated_ = false;
+  Mutex mu_;
+  std::map<std::string, std::unique_ptr<Dispatcher>> dispatchers_
+      ABSL_GUARDED_BY(mu_);
+  std::unordered_map<ActorBase*, std::shared_ptr<ActorBase>> actors_
+      ABSL_GUARDED_BY(mu_);
+  std::map<const std::type_info*, std::shared_ptr<void>> extensions_
+      ABSL_GUARDED_BY(mu_);
+  bool terminated_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // Ask sends the message that `make_message` builds around a reply promise

@@ -29,13 +29,13 @@ CircuitBreaker::CircuitBreaker(Scheduler& scheduler,
     : core_(std::make_shared<Core>(scheduler, settings, std::move(name))) {}
 
 CircuitBreaker::State CircuitBreaker::state() const {
-  std::lock_guard<std::mutex> lock(core_->mu);
+  MutexLock lock(core_->mu);
   return core_->state;
 }
 
 absl::Status CircuitBreaker::Core::Admit(
     const std::shared_ptr<PendingCall>& call) {
-  std::lock_guard<std::mutex> lock(mu);
+  MutexLock lock(mu);
   bool pass = false;
   switch (state) {
     case State::kClosed:
@@ -100,7 +100,7 @@ void CircuitBreaker::Core::ArmTimer() {
 
 bool CircuitBreaker::Core::Finish(PendingCall& call, bool success) {
   std::shared_ptr<PendingCall> self;  // released after the lock
-  std::lock_guard<std::mutex> lock(mu);
+  MutexLock lock(mu);
   if (call.self == nullptr) return false;  // timed out already
   Unlink(call);
   self = std::move(call.self);
@@ -111,7 +111,7 @@ bool CircuitBreaker::Core::Finish(PendingCall& call, bool success) {
 void CircuitBreaker::Core::Expire() {
   std::vector<std::shared_ptr<PendingCall>> expired;
   {
-    std::lock_guard<std::mutex> lock(mu);
+    MutexLock lock(mu);
     timer_armed = false;
     const auto now = std::chrono::steady_clock::now();
     while (oldest != nullptr && oldest->deadline <= now) {

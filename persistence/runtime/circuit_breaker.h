@@ -33,6 +33,7 @@
 #include "absl/strings/str_cat.h"
 #include "persistence/api/config.h"
 #include "persistence/api/future.h"
+#include "persistence/api/mutex.h"
 #include "persistence/runtime/dispatcher.h"
 
 namespace persistence {
@@ -108,21 +109,23 @@ class CircuitBreaker {
     // Expire fails the calls whose deadline passed (the timer's task).
     void Expire();
 
-    void Count(bool success);        // under mu
-    void Unlink(PendingCall& call);  // under mu
-    void ArmTimer();                 // under mu, for the oldest call
+    void Count(bool success) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+    void Unlink(PendingCall& call) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+    // ArmTimer arms the one timer, for the oldest call.
+    void ArmTimer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
     Scheduler& scheduler;  // outlives the breaker (the actor system's)
     const CircuitBreakerSettings settings;
     const std::string name;
-    mutable std::mutex mu;
-    State state = State::kClosed;
-    int failures = 0;
-    bool trial_in_flight = false;
-    std::chrono::steady_clock::time_point opened_at;
-    PendingCall* oldest = nullptr;  // the list: oldest ... newest
-    PendingCall* newest = nullptr;
-    bool timer_armed = false;
+    mutable Mutex mu;
+    State state ABSL_GUARDED_BY(mu) = State::kClosed;
+    int failures ABSL_GUARDED_BY(mu) = 0;
+    bool trial_in_flight ABSL_GUARDED_BY(mu) = false;
+    std::chrono::steady_clock::time_point opened_at ABSL_GUARDED_BY(mu);
+    // The list: oldest ... newest.
+    PendingCall* oldest ABSL_GUARDED_BY(mu) = nullptr;
+    PendingCall* newest ABSL_GUARDED_BY(mu) = nullptr;
+    bool timer_armed ABSL_GUARDED_BY(mu) = false;
   };
 
   std::shared_ptr<Core> core_;

@@ -48,7 +48,7 @@ absl::Status JournalActor::StartPlugin() {
       system().scheduler(), settings_.circuit_breaker,
       absl::StrCat("journal '", plugin_id_, "'"));
   inline_writes_ = plugin_->NonBlockingWrites();
-  std::lock_guard<std::mutex> lock(plugin_mu_);
+  MutexLock lock(plugin_mu_);
   return plugin_->Start();
 }
 
@@ -70,7 +70,7 @@ void JournalActor::Write(WriteMessages request) {
   uint64_t write_id;
   const std::vector<AtomicWrite>* writes;
   {
-    std::lock_guard<std::mutex> lock(order_mu_);
+    MutexLock lock(order_mu_);
     write_id = next_reply_id_ + pending_writes_.size();
     // A deque keeps its elements in place as it grows at either end, so
     // `writes` stays valid (and unchanged) while the plugin reads it.
@@ -97,7 +97,7 @@ void JournalActor::OnWriteDone(uint64_t write_id,
                                const absl::StatusOr<WriteResults>& outcome) {
   std::vector<std::function<void()>> released;
   {
-    std::lock_guard<std::mutex> lock(order_mu_);
+    MutexLock lock(order_mu_);
     PendingWrite& finished = pending_writes_[write_id - next_reply_id_];
     WriteMessagesResult& result = finished.result.emplace();
     if (!outcome.ok()) {
@@ -150,7 +150,7 @@ void JournalActor::ReleaseReads(const std::vector<AtomicWrite>& replied,
 void JournalActor::RunAfterWrites(const std::string& persistence_id,
                                   std::function<void()> read) {
   {
-    std::lock_guard<std::mutex> lock(order_mu_);
+    MutexLock lock(order_mu_);
     if (WritesInFlight(persistence_id)) {
       reads_waiting_[persistence_id].push_back(std::move(read));
       return;

@@ -34,6 +34,7 @@
 #include "absl/status/status.h"
 #include "persistence/api/config.h"
 #include "persistence/api/journal.h"
+#include "persistence/api/mutex.h"
 #include "persistence/runtime/actor.h"
 #include "persistence/runtime/circuit_breaker.h"
 #include "persistence/runtime/journal_protocol.h"
@@ -82,14 +83,16 @@ class JournalActor : public Actor<JournalRequest> {
                    const absl::StatusOr<WriteResults>& outcome);
   // Under order_mu_: whether a write of the id waits for its reply; and,
   // for the ids of writes just replied, the reads no write holds back now.
-  bool WritesInFlight(const std::string& persistence_id) const;
+  bool WritesInFlight(const std::string& persistence_id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(order_mu_);
   void ReleaseReads(const std::vector<AtomicWrite>& replied,
-                    std::vector<std::function<void()>>& released);
+                    std::vector<std::function<void()>>& released)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(order_mu_);
   // Locked runs `call` (a call into the plugin) under plugin_mu_ and returns
   // its Future; callbacks attached to it run without the lock.
   template <typename F>
   auto Locked(F call) {
-    std::lock_guard<std::mutex> lock(plugin_mu_);
+    MutexLock lock(plugin_mu_);
     return call();
   }
   void StartReplay(std::shared_ptr<class ReplayStream> stream,
@@ -106,20 +109,20 @@ class JournalActor : public Actor<JournalRequest> {
   // the reply hands them back). Reads of an id wait while one of its
   // writes is in there. Guarded by order_mu_, since plugins complete
   // writes on their threads.
-  std::mutex order_mu_;
-  uint64_t next_reply_id_ = 0;
+  Mutex order_mu_;
+  uint64_t next_reply_id_ ABSL_GUARDED_BY(order_mu_) = 0;
   struct PendingWrite {
     std::vector<AtomicWrite> writes;
     std::function<void(WriteMessagesResult)> reply;
     std::optional<WriteMessagesResult> result;
   };
-  std::deque<PendingWrite> pending_writes_;
+  std::deque<PendingWrite> pending_writes_ ABSL_GUARDED_BY(order_mu_);
   std::unordered_map<std::string, std::deque<std::function<void()>>>
-      reads_waiting_;
+      reads_waiting_ ABSL_GUARDED_BY(order_mu_);
 
   // Held for every call into the plugin: one call at a time, also when
   // Submit calls it from a writer's thread.
-  std::mutex plugin_mu_;
+  Mutex plugin_mu_;
   bool inline_writes_ = false;  // set by StartPlugin
 
   // Declared last, destroyed first: a plugin that completes its pending

@@ -76,7 +76,7 @@ absl::StatusOr<std::shared_ptr<JournalActor>> Persistence::JournalActorAt(
   absl::StatusOr<std::string> id =
       ResolveId(plugin_id, kJournalDefault, "journal");
   if (!id.ok()) return id.status();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto cached = journals_.find(*id);
   if (cached != journals_.end()) return cached->second;
 
@@ -116,7 +116,7 @@ absl::StatusOr<ActorRef<SnapshotRequest>> Persistence::SnapshotStore(
   absl::StatusOr<std::string> id =
       ResolveId(plugin_id, kSnapshotDefault, "snapshot store");
   if (!id.ok()) return id.status();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto cached = snapshot_stores_.find(*id);
   if (cached != snapshot_stores_.end()) return cached->second;
 

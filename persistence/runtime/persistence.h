@@ -27,6 +27,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "persistence/api/mutex.h"
 #include "persistence/runtime/actor.h"
 #include "persistence/runtime/actor_system.h"
 #include "persistence/runtime/journal_actor.h"
@@ -60,9 +61,11 @@ class Persistence {
                                         const char* kind) const;
 
   ActorSystem& system_;
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<JournalActor>> journals_;
-  std::map<std::string, ActorRef<SnapshotRequest>> snapshot_stores_;
+  Mutex mu_;
+  std::map<std::string, std::shared_ptr<JournalActor>> journals_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, ActorRef<SnapshotRequest>> snapshot_stores_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace persistence
