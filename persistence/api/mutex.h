@@ -57,9 +57,20 @@ class ABSL_SCOPED_LOCKABLE MutexLock {
   MutexLock(const MutexLock&) = delete;
   MutexLock& operator=(const MutexLock&) = delete;
 
+  // Unlock and Lock let go of the mutex and take it again within the
+  // scope; the destructor releases it only when held.
+  void Unlock() ABSL_UNLOCK_FUNCTION() { lock_.unlock(); }
+  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() { lock_.lock(); }
+
+  void Wait(std::condition_variable& cv) { cv.wait(lock_); }
   template <typename Predicate>
   void Wait(std::condition_variable& cv, Predicate ready) {
     cv.wait(lock_, ready);
+  }
+  template <typename Clock, typename Duration>
+  void WaitUntil(std::condition_variable& cv,
+                 std::chrono::time_point<Clock, Duration> deadline) {
+    cv.wait_until(lock_, deadline);
   }
   template <typename Rep, typename Period, typename Predicate>
   bool WaitFor(std::condition_variable& cv,

@@ -45,7 +45,7 @@ void Dispatcher::Execute(std::function<void()> task) {
 void Dispatcher::Execute(std::shared_ptr<Task> task) {
   bool wake;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (shutdown_) return;  // dropped: the system is terminating
     tasks_.push_back(std::move(task));
     const int queued = queued_.fetch_add(1, std::memory_order_release) + 1;
@@ -58,7 +58,7 @@ void Dispatcher::Execute(std::shared_ptr<Task> task) {
 
 void Dispatcher::Shutdown() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (shutdown_ && threads_.empty()) return;
     shutdown_ = true;
   }
@@ -68,7 +68,7 @@ void Dispatcher::Shutdown() {
   }
   std::deque<std::shared_ptr<Task>> dropped;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     threads_.clear();
     dropped.swap(tasks_);
   }
@@ -121,18 +121,20 @@ void Dispatcher::Work() {
   for (;;) {
     std::shared_ptr<Task> task;
     {
-      std::unique_lock<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (tasks_.empty() && !shutdown_) {
-        lock.unlock();
+        lock.Unlock();
         // The spinner measures how long the pool stays idle, which sets
         // how long the next spinner polls.
         const auto idle_since = std::chrono::steady_clock::now();
         bool spun = false;
         Spin(&spun);
-        lock.lock();
+        lock.Lock();
         if (tasks_.empty() && !shutdown_) {
           ++sleepers_;
-          wake_.wait(lock, [this] { return shutdown_ || !tasks_.empty(); });
+          lock.Wait(wake_, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+            return shutdown_ || !tasks_.empty();
+          });
           --sleepers_;
         }
         if (spun && !tasks_.empty()) {
@@ -160,7 +162,7 @@ Scheduler::TimerId Scheduler::ScheduleOnce(std::chrono::nanoseconds delay,
   TimerId id;
   bool earliest;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     id = next_id_++;
     if (shutdown_) return id;
     // Most timers are timeouts that get cancelled before they fire; the
@@ -177,7 +179,7 @@ Scheduler::TimerId Scheduler::ScheduleOnce(std::chrono::nanoseconds delay,
 
 void Scheduler::Cancel(TimerId id) {
   std::function<void()> dropped;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = timers_.find(id);
   if (it == timers_.end()) return;
   auto range = by_time_.equal_range(it->second.first);
@@ -193,23 +195,23 @@ void Scheduler::Cancel(TimerId id) {
 
 void Scheduler::Shutdown() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (shutdown_) return;
     shutdown_ = true;
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   by_time_.clear();
   timers_.clear();
 }
 
 void Scheduler::Run() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   while (!shutdown_) {
     if (by_time_.empty()) {
       wake_at_ = Clock::time_point::max();
-      wake_.wait(lock);
+      lock.Wait(wake_);
       continue;
     }
     auto first = by_time_.begin();
@@ -217,7 +219,7 @@ void Scheduler::Run() {
     const Clock::time_point due = first->first;
     if (due > Clock::now()) {
       wake_at_ = due;
-      wake_.wait_until(lock, due);
+      lock.WaitUntil(wake_, due);
       continue;
     }
     TimerId id = first->second;
@@ -225,10 +227,10 @@ void Scheduler::Run() {
     auto it = timers_.find(id);
     std::function<void()> task = std::move(it->second.second);
     timers_.erase(it);
-    lock.unlock();
+    lock.Unlock();
     task();
     task = nullptr;
-    lock.lock();
+    lock.Lock();
   }
 }
 

@@ -40,6 +40,8 @@
 #include <thread>
 #include <vector>
 
+#include "persistence/api/mutex.h"
+
 namespace persistence {
 
 // Task: what a dispatcher runs. An actor is one (its RunTask runs a turn of
@@ -80,11 +82,11 @@ class Dispatcher {
   const std::string id_;
   const int throughput_;
   const std::chrono::nanoseconds spin_time_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable wake_;
-  std::deque<std::shared_ptr<Task>> tasks_;
-  bool shutdown_ = false;
-  int sleepers_ = 0;              // threads waiting on wake_ (under mu_)
+  std::deque<std::shared_ptr<Task>> tasks_ ABSL_GUARDED_BY(mu_);
+  bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+  int sleepers_ ABSL_GUARDED_BY(mu_) = 0;  // threads waiting on wake_
   std::atomic<int> queued_{0};    // tasks_.size(), readable without mu_
   std::atomic<int> spinners_{0};  // threads polling queued_
   std::atomic<int64_t> average_pause_ns_{0};
@@ -109,15 +111,15 @@ class Scheduler {
   using Clock = std::chrono::steady_clock;
   void Run();
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable wake_;
-  std::multimap<Clock::time_point, TimerId> by_time_;
-  std::map<TimerId, std::pair<Clock::time_point, std::function<void()>>>
-      timers_;
-  TimerId next_id_ = 1;
+  std::multimap<Clock::time_point, TimerId> by_time_ ABSL_GUARDED_BY(mu_);
+  std::map<TimerId, std::pair<Clock::time_point, std::function<void()>>> timers_
+      ABSL_GUARDED_BY(mu_);
+  TimerId next_id_ ABSL_GUARDED_BY(mu_) = 1;
   // When the timer thread plans to wake up next (max: not until notified).
-  Clock::time_point wake_at_ = Clock::time_point::max();
-  bool shutdown_ = false;
+  Clock::time_point wake_at_ ABSL_GUARDED_BY(mu_) = Clock::time_point::max();
+  bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -86,9 +86,11 @@ void ReplayStream::Publish() {
   bool schedule = false;
   std::vector<Batch> returned;
   {
-    std::unique_lock<std::mutex> lock(mu_);
-    space_.wait_for(lock, std::chrono::seconds(1),
-                    [this] { return ended_ || waiting_events_ < kCapacity; });
+    MutexLock lock(mu_);
+    lock.WaitFor(space_, std::chrono::seconds(1),
+                 [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                   return ended_ || waiting_events_ < kCapacity;
+                 });
     if (!ended_) {
       waiting_events_ += batch_.size();
       waiting_.push_back(std::move(batch_));
@@ -122,7 +124,7 @@ void ReplayStream::Fail(const absl::Status& cause) { End(cause, true); }
 void ReplayStream::End(absl::StatusOr<int64_t> result, bool drop) {
   bool schedule = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (ended_) return;
     ended_ = true;
     live_.store(false, std::memory_order_release);
@@ -141,7 +143,7 @@ void ReplayStream::End(absl::StatusOr<int64_t> result, bool drop) {
 void ReplayStream::ScheduleDrain() {
   std::shared_ptr<const std::function<void(std::function<void()>)>> executor;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     executor = executor_;
   }
   if (executor == nullptr) {
@@ -156,13 +158,13 @@ void ReplayStream::ScheduleDrain() {
 }
 
 void ReplayStream::Drain() {
-  std::lock_guard<std::mutex> consumer(drain_mu_);
+  MutexLock consumer(drain_mu_);
   for (;;) {
     std::vector<Batch> taken;
     bool ended;
     absl::StatusOr<int64_t> result;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       taken.swap(waiting_);
       waiting_events_ = 0;
       ended = ended_;
@@ -186,7 +188,7 @@ void ReplayStream::Drain() {
       Deliver();
     }
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       for (Batch& batch : taken) recycled_.push_back(std::move(batch));
     }
     if (!filtered.ok()) {
@@ -243,7 +245,7 @@ void ReplayStream::ReleaseShared() {
   filter_.Clear();
   std::vector<Batch> events;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     executor_.reset();
     events.swap(recycled_);
     for (auto& waiting : waiting_) events.push_back(std::move(waiting));
@@ -254,7 +256,7 @@ void ReplayStream::ReleaseShared() {
 
 void ReplayStream::Cancel() {
   End(absl::CancelledError("the replay's requester is gone"), true);
-  std::lock_guard<std::mutex> consumer(drain_mu_);
+  MutexLock consumer(drain_mu_);
   delivered_ = true;
   on_done_ = nullptr;
   on_events_ = nullptr;

@@ -55,6 +55,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "persistence/api/journal.h"
+#include "persistence/api/mutex.h"
 #include "persistence/api/persistent_repr.h"
 #include "persistence/runtime/journal_protocol.h"
 #include "persistence/runtime/replay_filter.h"
@@ -120,16 +121,17 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   // The closure an executor runs (replay_stream.cc).
   struct DrainTask;
   // Filter decodes the records of `batch` and runs the replay filter over
-  // its events; consumer side, drain_mu_ held.
-  absl::Status Filter(Batch& batch);
+  // its events; consumer side.
+  absl::Status Filter(Batch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(drain_mu_);
   // Deliver hands the events the filter cleared to on_events_; consumer
-  // side, drain_mu_ held.
-  void Deliver();
-  // Finish delivers the end; consumer side, drain_mu_ held.
-  void Finish(absl::StatusOr<int64_t> result);
+  // side.
+  void Deliver() ABSL_EXCLUSIVE_LOCKS_REQUIRED(drain_mu_);
+  // Finish delivers the end; consumer side.
+  void Finish(absl::StatusOr<int64_t> result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(drain_mu_);
   // ReleaseShared drops the executor and every event still held, once the
-  // end is delivered or the requester is gone; drain_mu_ held.
-  void ReleaseShared();
+  // end is delivered or the requester is gone.
+  void ReleaseShared() ABSL_EXCLUSIVE_LOCKS_REQUIRED(drain_mu_);
 
   const std::string persistence_id_;
   std::atomic<bool> live_{true};
@@ -138,26 +140,29 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   // Producer only.
   Batch batch_;
 
-  // Shared, under mu_.
-  std::mutex mu_;
+  // Shared.
+  Mutex mu_;
   std::condition_variable space_;
-  std::vector<Batch> waiting_;
-  size_t waiting_events_ = 0;
+  std::vector<Batch> waiting_ ABSL_GUARDED_BY(mu_);
+  size_t waiting_events_ ABSL_GUARDED_BY(mu_) = 0;
   // Delivered batches on their way back to the producer, which reuses
   // their buffers.
-  std::vector<Batch> recycled_;
-  bool drain_scheduled_ = false;
-  bool ended_ = false;
-  absl::StatusOr<int64_t> result_;
+  std::vector<Batch> recycled_ ABSL_GUARDED_BY(mu_);
+  bool drain_scheduled_ ABSL_GUARDED_BY(mu_) = false;
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  absl::StatusOr<int64_t> result_ ABSL_GUARDED_BY(mu_);
   // Empty: drain on the calling thread. Released once the end is delivered.
-  std::shared_ptr<const std::function<void(std::function<void()>)>> executor_;
+  std::shared_ptr<const std::function<void(std::function<void()>)>> executor_
+      ABSL_GUARDED_BY(mu_);
 
-  // Consumer only, under drain_mu_.
-  std::mutex drain_mu_;
-  bool delivered_ = false;
-  ReplayFilter filter_;
-  std::function<void(absl::Span<PersistentRepr>)> on_events_;
-  std::function<void(absl::StatusOr<int64_t>)> on_done_;
+  // Consumer only.
+  Mutex drain_mu_;
+  bool delivered_ ABSL_GUARDED_BY(drain_mu_) = false;
+  ReplayFilter filter_ ABSL_GUARDED_BY(drain_mu_);
+  std::function<void(absl::Span<PersistentRepr>)> on_events_
+      ABSL_GUARDED_BY(drain_mu_);
+  std::function<void(absl::StatusOr<int64_t>)> on_done_
+      ABSL_GUARDED_BY(drain_mu_);
 };
 
 }  // namespace persistence
