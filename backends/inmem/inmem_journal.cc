@@ -5,7 +5,6 @@
 #include "backends/inmem/inmem_journal.h"
 
 #include <map>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -81,7 +80,7 @@ LoadResult InMemorySnapshotStore::Load(
     const std::string& persistence_id,
     const SnapshotSelectionCriteria& criteria) {
   if (!max_load_attempts_.ok()) return max_load_attempts_.status();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = snapshots_.find(persistence_id);
   if (it == snapshots_.end()) return std::optional<SelectedSnapshot>();
   const auto& by_seq = it->second;
@@ -98,14 +97,14 @@ absl::Status InMemorySnapshotStore::Save(const SnapshotMetadata& metadata,
                                          const Payload& snapshot) {
   absl::StatusOr<std::string> record = EncodeSnapshot(metadata, snapshot);
   if (!record.ok()) return record.status();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   snapshots_[metadata.persistence_id][metadata.sequence_nr] =
       *std::move(record);
   return absl::OkStatus();
 }
 
 absl::Status InMemorySnapshotStore::Delete(const SnapshotMetadata& metadata) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = snapshots_.find(metadata.persistence_id);
   if (it == snapshots_.end()) return absl::OkStatus();
   auto s = it->second.find(metadata.sequence_nr);
@@ -121,7 +120,7 @@ absl::Status InMemorySnapshotStore::Delete(const SnapshotMetadata& metadata) {
 absl::Status InMemorySnapshotStore::Delete(
     const std::string& persistence_id,
     const SnapshotSelectionCriteria& criteria) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = snapshots_.find(persistence_id);
   if (it == snapshots_.end()) return absl::OkStatus();
   for (auto s = it->second.begin(); s != it->second.end();) {

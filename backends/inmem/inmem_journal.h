@@ -18,7 +18,6 @@
 #define BACKENDS_INMEM_INMEM_JOURNAL_H_
 
 #include <map>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -26,6 +25,7 @@
 #include "backends/inmem/inmem_store.h"
 #include "persistence/api/config.h"
 #include "persistence/api/journal.h"
+#include "persistence/api/mutex.h"
 #include "persistence/api/snapshot_store.h"
 
 namespace persistence::inmem {
@@ -69,8 +69,9 @@ class InMemorySnapshotStore : public SyncSnapshotStore {
 
  private:
   const absl::StatusOr<int64_t> max_load_attempts_;
-  std::mutex mu_;
-  std::unordered_map<std::string, std::map<int64_t, std::string>> snapshots_;
+  Mutex mu_;
+  std::unordered_map<std::string, std::map<int64_t, std::string>> snapshots_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace persistence::inmem

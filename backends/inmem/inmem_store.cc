@@ -12,7 +12,7 @@ constexpr int kPage = 256;
 
 void InMemoryEventStore::Append(const std::string& persistence_id,
                                 int64_t sequence_nr, std::string record) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   Log& log = logs_[persistence_id];
   log.records[sequence_nr] = std::move(record);
   log.highest = std::max(log.highest, sequence_nr);
@@ -20,7 +20,7 @@ void InMemoryEventStore::Append(const std::string& persistence_id,
 
 void InMemoryEventStore::DeleteTo(const std::string& persistence_id,
                                   int64_t to) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = logs_.find(persistence_id);
   if (it == logs_.end()) return;
   auto& records = it->second.records;
@@ -28,7 +28,7 @@ void InMemoryEventStore::DeleteTo(const std::string& persistence_id,
 }
 
 int64_t InMemoryEventStore::Highest(const std::string& persistence_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = logs_.find(persistence_id);
   return it == logs_.end() ? 0 : it->second.highest;
 }
@@ -39,7 +39,7 @@ void InMemoryEventStore::Scan(
   if (max <= 0) return;
   if (from < 0) {
     // Only the last `max` records up to `to`: find where they start.
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = logs_.find(persistence_id);
     if (it == logs_.end()) return;
     auto end = it->second.records.upper_bound(to);
@@ -54,7 +54,7 @@ void InMemoryEventStore::Scan(
   while (left > 0 && next <= to) {
     page.clear();
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       auto it = logs_.find(persistence_id);
       if (it == logs_.end()) return;
       for (auto r = it->second.records.lower_bound(next);

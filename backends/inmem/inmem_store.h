@@ -22,12 +22,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "persistence/api/mutex.h"
 
 namespace persistence::inmem {
 
@@ -50,8 +50,8 @@ class InMemoryEventStore {
     int64_t highest = 0;
     std::map<int64_t, std::string> records;
   };
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Log> logs_;
+  mutable Mutex mu_;
+  std::unordered_map<std::string, Log> logs_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace persistence::inmem
