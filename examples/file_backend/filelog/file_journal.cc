@@ -37,17 +37,24 @@ absl::StatusOr<std::string> Directory(const Config& config) {
   return d;
 }
 
-}  // namespace
-
-absl::StatusOr<JournalSettings> JournalSettings::FromConfig(
-    const Config& config) {
-  JournalSettings s;
+// ReadCommon reads the keys both plugins' sections have.
+template <typename Settings>
+absl::Status ReadCommon(const Config& config, Settings& s) {
   absl::StatusOr<std::string> directory = Directory(config);
   if (!directory.ok()) return directory.status();
   s.directory = *std::move(directory);
   absl::StatusOr<bool> fsync = config.GetBool("fsync");
   if (!fsync.ok()) return fsync.status();
   s.fsync = *fsync;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<JournalSettings> JournalSettings::FromConfig(
+    const Config& config) {
+  JournalSettings s;
+  if (absl::Status common = ReadCommon(config, s); !common.ok()) return common;
   absl::StatusOr<int64_t> open_files =
       config.GetIntAtLeast("max-open-files", 1);
   if (!open_files.ok()) return open_files.status();
@@ -58,12 +65,7 @@ absl::StatusOr<JournalSettings> JournalSettings::FromConfig(
 absl::StatusOr<SnapshotStoreSettings> SnapshotStoreSettings::FromConfig(
     const Config& config) {
   SnapshotStoreSettings s;
-  absl::StatusOr<std::string> directory = Directory(config);
-  if (!directory.ok()) return directory.status();
-  s.directory = *std::move(directory);
-  absl::StatusOr<bool> fsync = config.GetBool("fsync");
-  if (!fsync.ok()) return fsync.status();
-  s.fsync = *fsync;
+  if (absl::Status common = ReadCommon(config, s); !common.ok()) return common;
   absl::StatusOr<int64_t> attempts =
       config.GetIntAtLeast("max-load-attempts", 1);
   if (!attempts.ok()) return attempts.status();
