@@ -34,11 +34,12 @@
 // of the id's last event and its highest key, which only a delete writes
 // (key_layout.h): a write of events stores nothing else.
 //
-// Closing. The last plugin may let go of the database on any thread, even
-// on the writer or completer thread itself (a Future's callback that drops
-// the last reference to a plugin): that thread then finishes its work and
-// closes the database on its way out instead of being joined. Until it is
-// closed, an Open of the same path waits.
+// Closing. When the last plugin lets go, the writer writes what is queued,
+// the completer acknowledges it, both are joined and the database closes;
+// until then an Open of the same path waits. The last plugin must not let
+// go on the writer or completer thread (from a Future's callback): the
+// runtime destroys plugins on its own thread, and a Database closed from
+// its own thread aborts, saying so.
 //
 // The implementation has a file per job: database_registry.cc (sharing,
 // opening, closing), directory.cc (paths and the key layout version),
@@ -175,8 +176,7 @@ class Database {
 
   // Shutdown stops the writer (after it has written what is queued) and the
   // completer (after it has acknowledged everything), closes the database,
-  // tells the registry and deletes `database`; when called on the writer or
-  // the completer thread, that thread does the closing as it exits.
+  // tells the registry and deletes `database`.
   static void Shutdown(Database* database);
   // CloseAndDelete syncs and closes the database, deletes `database`, and
   // tells the registry the path is free.
@@ -193,7 +193,7 @@ class Database {
   void WriterLoop();
   void CompleterLoop();
   // StopCompleter tells the completer that the writer has exited.
-  void StopCompleter(bool completer_closes_on_exit);
+  void StopCompleter();
   void Commit(std::vector<Request> group);
   void Acknowledge(Completion& completion);
   // Admit checks one request against the highest sequence numbers known so
@@ -216,8 +216,6 @@ class Database {
   bool writer_sleeping_ = false;  // waiting on `work_`
   // The queue is not empty (read without the lock by the spinning writer).
   std::atomic<bool> queued_{false};
-  // Shutdown ran on the writer thread: it closes and deletes as it exits.
-  bool writer_closes_on_exit_ = false;
 
   // Committed groups waiting for their acknowledgements.
   std::mutex completions_mu_;
@@ -225,8 +223,6 @@ class Database {
   std::deque<Completion> completions_;
   bool writer_done_ = false;     // the writer has exited: no more completions
   bool completer_busy_ = false;  // acknowledging a batch taken from the queue
-  // Shutdown ran on the completer thread: it closes and deletes.
-  bool completer_closes_on_exit_ = false;
 
   std::atomic<uint64_t> group_commits_{0};
   std::atomic<uint64_t> requests_{0};

@@ -4,6 +4,7 @@
 // open (or share), start its threads, shut down, close (database.h).
 #include <chrono>
 #include <cstdlib>
+#include <iostream>
 #include <map>
 #include <thread>
 
@@ -29,11 +30,6 @@ class DatabaseRegistry {
 
   absl::StatusOr<std::shared_ptr<Database>> Open(
       const DatabaseSettings& settings) {
-    // A database closing on its writer or completer thread must be closed
-    // before the process tears down RocksDB's statics.
-    static const bool wait_at_exit =
-        std::atexit([] { Global().WaitForClosing(); }) == 0;
-    (void)wait_at_exit;
     absl::StatusOr<std::string> path = CanonicalDirectory(settings.path);
     if (!path.ok()) return path.status();
     std::unique_lock<std::mutex> lock(mu_);
@@ -85,17 +81,6 @@ class DatabaseRegistry {
       entries_.erase(path);
     }
     closed_.notify_all();
-  }
-
-  // WaitForClosing waits (up to 30 s) until no database is closing.
-  void WaitForClosing() {
-    std::unique_lock<std::mutex> lock(mu_);
-    closed_.wait_for(lock, std::chrono::seconds(30), [this] {
-      for (const auto& [path, entry] : entries_) {
-        if (entry.closing) return false;
-      }
-      return true;
-    });
   }
 
   int OpenCount() {
@@ -152,38 +137,34 @@ Database::Database(std::string path, DatabaseSettings settings,
 }
 
 void Database::Shutdown(Database* database) {
-  // Acknowledgements run on the completer thread, or for a small group on
-  // the writer thread, so the last plugin may let go on either (a callback
-  // that drops the last reference to it). Neither can join itself: the one
-  // we are on closes the database as it exits.
+  // The last plugin lets go on a thread of its host (the runtime destroys
+  // plugins on the thread that terminates the actor system), never from a
+  // Future's callback on the writer or the completer: neither can join
+  // itself.
   const std::thread::id self = std::this_thread::get_id();
-  const bool on_writer = self == database->writer_.get_id();
-  const bool on_completer = self == database->completer_.get_id();
+  if (self == database->writer_.get_id() ||
+      self == database->completer_.get_id()) {
+    std::cerr << "FATAL: the RocksDB database at '" << database->path_
+              << "' was closed from its own writer or completer thread: a "
+                 "plugin must not be destroyed from one of its Futures' "
+                 "callbacks\n";
+    std::abort();
+  }
   {
     std::lock_guard<std::mutex> lock(database->mu_);
     database->stopping_ = true;
-    database->writer_closes_on_exit_ = on_writer;
   }
   database->work_.notify_all();
-  if (on_writer) {
-    database->writer_.detach();  // see WriterLoop's exit
-    return;
-  }
   database->writer_.join();  // the writer writes what is queued first
-  database->StopCompleter(on_completer);
-  if (on_completer) {
-    database->completer_.detach();  // see CompleterLoop's exit
-    return;
-  }
+  database->StopCompleter();
   database->completer_.join();
   CloseAndDelete(database);
 }
 
-void Database::StopCompleter(bool completer_closes_on_exit) {
+void Database::StopCompleter() {
   {
     std::lock_guard<std::mutex> lock(completions_mu_);
     writer_done_ = true;
-    completer_closes_on_exit_ = completer_closes_on_exit;
   }
   completions_ready_.notify_all();
 }

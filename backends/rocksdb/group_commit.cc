@@ -140,16 +140,7 @@ void Database::WriterLoop() {
       writer_sleeping_ = true;
       work_.wait(lock, [this] { return !queue_.empty() || stopping_; });
       writer_sleeping_ = false;
-      if (queue_.empty()) {  // stopping, and nothing left to write
-        if (!writer_closes_on_exit_) return;
-        lock.unlock();
-        // Shutdown ran on this thread (an inline acknowledgement let go of
-        // the last plugin): stop the completer and close from here.
-        StopCompleter(false);
-        completer_.join();
-        CloseAndDelete(this);  // `this` is gone after this line
-        return;
-      }
+      if (queue_.empty()) return;  // stopping, and nothing left to write
       size_t bytes = 0;
       while (!queue_.empty() && (group.empty() || bytes < max_bytes)) {
         if (const auto* w = std::get_if<EventWrite>(&queue_.front())) {
@@ -181,9 +172,6 @@ void Database::CompleterLoop() {
           lock, [this] { return !completions_.empty() || writer_done_; });
       if (completions_.empty()) {  // the writer is done and so are we
         completer_busy_ = false;
-        if (!completer_closes_on_exit_) return;
-        lock.unlock();
-        CloseAndDelete(this);  // `this` is gone after this line
         return;
       }
       ready.swap(completions_);

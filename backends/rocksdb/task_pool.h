@@ -5,10 +5,10 @@
 // never holds up the journal actor (and the writes of every other id).
 //
 // Thread-safety: Execute may be called from any thread. The destructor
-// lets the queued tasks run, then joins the threads; it may run on one of
-// the pool's own threads (a task that lets go of the pool's owner), in
-// which case that thread is detached and ends after its task. Tasks must
-// therefore own what they use (capture shared_ptrs, not `this`).
+// lets the queued tasks run, then joins the threads; it must not run on one
+// of them (the journal that owns the pool is destroyed by the runtime, on
+// its own thread). Tasks own what they use (capture shared_ptrs, not the
+// journal), so that none holds the last reference to the pool's owner.
 //
 // Example:
 //
@@ -53,13 +53,7 @@ class TaskPool {
       state_->stopping = true;
     }
     state_->ready.notify_all();
-    for (std::thread& t : threads_) {
-      if (t.get_id() == std::this_thread::get_id()) {
-        t.detach();  // our own thread: it ends after the task it is in
-      } else {
-        t.join();
-      }
-    }
+    for (std::thread& t : threads_) t.join();
   }
 
   TaskPool(const TaskPool&) = delete;
@@ -74,8 +68,6 @@ class TaskPool {
   }
 
  private:
-  // State is shared with the threads, so a detached one never touches a
-  // destroyed pool.
   struct State {
     std::mutex mu;
     std::condition_variable ready;

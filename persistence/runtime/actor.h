@@ -8,8 +8,8 @@
 // how others Tell it messages, and Ask (actor_system.h) sends a request and
 // returns a Future with a timeout.
 //
-// Thread-safety: Post, Tell and Stop may be called from any thread. All
-// other members of an actor run only inside its own messages.
+// Thread-safety: Post, Tell, Stop and InMailbox may be called from any
+// thread. All other members of an actor run only inside its own messages.
 //
 // Example:
 //
@@ -30,6 +30,7 @@
 #include <mutex>
 #include <utility>
 
+#include "persistence/api/future.h"
 #include "persistence/api/mutex.h"
 #include "persistence/runtime/dispatcher.h"
 #include "persistence/runtime/fifo.h"
@@ -57,6 +58,21 @@ class ActorBase : public Task, public std::enable_shared_from_this<ActorBase> {
   virtual void PostStop() {}
 
   ActorSystem& system() const { return *system_; }
+
+  // InMailbox returns a Future that completes with `future`'s value as a
+  // message of this actor, so its callbacks run here, not on the thread
+  // that completed `future` (a plugin's). A future that is ready already
+  // is returned as it is: its callbacks run at once, on the caller's
+  // thread. Dropped unrun when the actor stops first.
+  template <typename T>
+  Future<T> InMailbox(Future<T> future) {
+    if (future.IsReady()) return future;
+    Promise<T> here;
+    future.OnComplete([self = shared_from_this(), here](const T& value) {
+      self->Post([here, value] { here.Set(value); });
+    });
+    return here.GetFuture();
+  }
 
  private:
   friend class ActorSystem;

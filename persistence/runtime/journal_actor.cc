@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -36,12 +37,9 @@ absl::StatusOr<JournalSettings> JournalSettings::FromConfig(const Config& c) {
   return s;
 }
 
-JournalActor::JournalActor(std::string plugin_id,
-                           std::unique_ptr<AsyncWriteJournal> plugin,
+JournalActor::JournalActor(std::string plugin_id, AsyncWriteJournal* plugin,
                            JournalSettings settings)
-    : plugin_id_(std::move(plugin_id)),
-      settings_(settings),
-      plugin_(std::move(plugin)) {}
+    : plugin_id_(std::move(plugin_id)), settings_(settings), plugin_(plugin) {}
 
 absl::Status JournalActor::StartPlugin() {
   breaker_ = std::make_unique<CircuitBreaker>(
@@ -79,18 +77,14 @@ void JournalActor::Write(WriteMessages request) {
     pending.reply = std::move(request.reply);
     writes = &pending.writes;
   }
+  // In the mailbox, or at once when the plugin completed during the call
+  // (OnWriteDone is safe on any thread: order_mu_ keeps the order).
   Locked([&] {
     return breaker_->Call<absl::StatusOr<WriteResults>>(
-        [&] { return plugin_->AsyncWriteMessages(*writes); });
-  })
-      .OnComplete(
-          // `alive` keeps this actor until the reply is through.
-          [this, alive = shared_from_this(),
-           write_id](const absl::StatusOr<WriteResults>& r) {
-            // Straight from the completing thread: replying needs no hop
-            // through this actor's mailbox (order_mu_ keeps the order).
-            OnWriteDone(write_id, r);
-          });
+        [&] { return InMailbox(plugin_->AsyncWriteMessages(*writes)); });
+  }).OnComplete([this, write_id](const absl::StatusOr<WriteResults>& r) {
+    OnWriteDone(write_id, r);
+  });
 }
 
 void JournalActor::OnWriteDone(uint64_t write_id,
@@ -164,8 +158,8 @@ void JournalActor::Handle(ReadHighestSequenceNr request) {
   RunAfterWrites(shared->persistence_id, [this, shared] {
     Locked([&] {
       return breaker_->Call<absl::StatusOr<int64_t>>([&] {
-        return plugin_->AsyncReadHighestSequenceNr(shared->persistence_id,
-                                                   shared->from_sequence_nr);
+        return InMailbox(plugin_->AsyncReadHighestSequenceNr(
+            shared->persistence_id, shared->from_sequence_nr));
       });
     }).OnComplete([shared](const absl::StatusOr<int64_t>& highest) {
       shared->reply(highest);
@@ -178,41 +172,54 @@ void JournalActor::Handle(DeleteMessagesTo request) {
   RunAfterWrites(shared->persistence_id, [this, shared] {
     Locked([&] {
       return breaker_->Call<absl::Status>([&] {
-        return plugin_->AsyncDeleteMessagesTo(shared->persistence_id,
-                                              shared->to_sequence_nr);
+        return InMailbox(plugin_->AsyncDeleteMessagesTo(
+            shared->persistence_id, shared->to_sequence_nr));
       });
     }).OnComplete([shared](const absl::Status& s) { shared->reply(s); });
   });
 }
 
+// Replay: one replay, read a page at a time (see ReadPage).
+struct JournalActor::Replay {
+  std::shared_ptr<ReplayStream> stream;
+  std::string persistence_id;
+  int64_t from = 0;  // of the next page (negative: the last `left` events)
+  int64_t to = 0;    // the request's, at most the highest
+  int64_t left = 0;  // events not yet asked for (the request's max)
+  int64_t highest = 0;
+};
+
 void JournalActor::Handle(ReplayMessages request) {
   // The stream exists from here on, so that every answer, errors included,
-  // reaches the requester through its executor.
-  const std::string id = request.persistence_id;
-  const int64_t from = request.from_sequence_nr;
-  const int64_t to = request.to_sequence_nr;
-  const int64_t max = request.max;
-  auto stream =
-      std::make_shared<ReplayStream>(id, settings_.replay_filter, request);
-  RunAfterWrites(id, [this, stream, id, from, to, max] {
+  // reaches the requester through its executor: the requester's, else
+  // this actor's mailbox.
+  if (!request.executor) {
+    request.executor = [self = shared_from_this()](std::function<void()> run) {
+      self->Post(std::move(run));
+    };
+  }
+  auto replay = std::make_shared<Replay>();
+  replay->persistence_id = request.persistence_id;
+  replay->from = request.from_sequence_nr;
+  replay->to = request.to_sequence_nr;
+  replay->left = request.max;
+  replay->stream = std::make_shared<ReplayStream>(
+      request.persistence_id, settings_.replay_filter, request);
+  RunAfterWrites(replay->persistence_id, [this, replay] {
     Locked([&] {
       return breaker_->Call<absl::StatusOr<int64_t>>([&] {
-        return plugin_->AsyncReadHighestSequenceNr(id,
-                                                   std::max<int64_t>(0, from));
+        return InMailbox(plugin_->AsyncReadHighestSequenceNr(
+            replay->persistence_id, std::max<int64_t>(0, replay->from)));
       });
-    })
-        // `alive` keeps this actor until the replay has started.
-        .OnComplete([this, alive = shared_from_this(), stream, id, from, to,
-                     max](const absl::StatusOr<int64_t>& highest) {
-          if (!highest.ok()) {
-            stream->Complete(highest.status());
-            return;
-          }
-          const int64_t h = *highest;
-          Post([this, stream, id, from, to, max, h] {
-            StartReplay(stream, id, from, std::min(to, h), max, h);
-          });
-        });
+    }).OnComplete([this, replay](const absl::StatusOr<int64_t>& highest) {
+      if (!highest.ok()) {
+        replay->stream->Complete(highest.status());
+        return;
+      }
+      replay->highest = *highest;
+      replay->to = std::min(replay->to, *highest);
+      StartReplay(replay);
+    });
   });
 }
 
@@ -239,18 +246,77 @@ void Watch(Scheduler& scheduler, std::shared_ptr<ReplayStream> stream,
 
 }  // namespace
 
-void JournalActor::StartReplay(std::shared_ptr<ReplayStream> stream,
-                               const std::string& id, int64_t from, int64_t to,
-                               int64_t max, int64_t highest) {
-  if (max <= 0 || (from > to && from >= 0)) {
-    stream->Complete(highest);
+void JournalActor::StartReplay(std::shared_ptr<Replay> replay) {
+  if (replay->left <= 0 || (replay->from > replay->to && replay->from >= 0)) {
+    replay->stream->Complete(replay->highest);
     return;
   }
-  Watch(system().scheduler(), stream, settings_.recovery_event_timeout, id, 0);
+  Watch(system().scheduler(), replay->stream, settings_.recovery_event_timeout,
+        replay->persistence_id, 0);
+  if (replay->from < 0 && replay->left > static_cast<int64_t>(kReplayPage)) {
+    Locate(std::move(replay));
+  } else {
+    ReadPage(std::move(replay));
+  }
+}
+
+void JournalActor::ReadPage(std::shared_ptr<Replay> replay) {
+  ReplayStream& stream = *replay->stream;
+  if (stream.ended()) return;
+  const int64_t count =
+      std::min<int64_t>(replay->left, static_cast<int64_t>(kReplayPage));
+  replay->left -= count;
+  const int64_t before = stream.added();
   Locked([&] {
-    return plugin_->AsyncReplayMessages(id, from, to, max, stream->Callback());
-  }).OnComplete([stream, highest](const absl::Status& s) {
-    stream->Complete(s.ok() ? absl::StatusOr<int64_t>(highest) : s);
+    return InMailbox(plugin_->AsyncReplayMessages(replay->persistence_id,
+                                                  replay->from, replay->to,
+                                                  count, stream.Callback()));
+  }).OnComplete([this, replay, count, before](const absl::Status& s) {
+    ReplayStream& stream = *replay->stream;
+    if (!s.ok()) {
+      stream.Complete(s);
+      return;
+    }
+    // A page shorter than asked for is the end of the range.
+    const int64_t last = stream.last_added();
+    if (stream.added() - before < count || replay->left <= 0 ||
+        last >= replay->to) {
+      stream.Complete(replay->highest);
+      return;
+    }
+    replay->from = last + 1;
+    stream.EndOfPage();
+    stream.WhenRoom(kReplayPage, [self = shared_from_this(), this, replay] {
+      self->Post([this, replay] { ReadPage(replay); });
+    });
+  });
+}
+
+void JournalActor::Locate(std::shared_ptr<Replay> replay) {
+  // The plugin replays the last `left` events; the first one's sequence
+  // number is all this keeps. A record receiver stops the plugin there.
+  auto first = std::make_shared<int64_t>(0);
+  auto note = [first](int64_t sequence_nr) {
+    if (*first == 0) *first = sequence_nr;
+  };
+  ReplayCallback locate(
+      [note](PersistentRepr&& event) { note(event.sequence_nr); },
+      [note](int64_t sequence_nr, std::string_view) {
+        note(sequence_nr);
+        return absl::CancelledError("located");
+      });
+  Locked([&] {
+    return InMailbox(plugin_->AsyncReplayMessages(replay->persistence_id,
+                                                  replay->from, replay->to,
+                                                  replay->left, locate));
+  }).OnComplete([this, replay, first](const absl::Status& s) {
+    if (*first == 0) {
+      replay->stream->Complete(s.ok() ? absl::StatusOr<int64_t>(replay->highest)
+                                      : s);
+      return;
+    }
+    replay->from = *first;
+    ReadPage(replay);
   });
 }
 

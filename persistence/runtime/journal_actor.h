@@ -5,13 +5,24 @@
 // It calls the plugin from its own mailbox (one call at a time, on the
 // plugin dispatcher); writes to a plugin whose writes never block
 // (NonBlockingWrites) go in straight from the writer's thread, under the
-// same one-call-at-a-time lock (Submit). It adds what every journal needs
-// and no backend should write again:
+// same one-call-at-a-time lock (Submit).
+//
+// Control flows one way. What follows a plugin's Future (the circuit
+// breaker's count, the reply order, the replies) runs in this actor's
+// mailbox (InMailbox), never on the thread that completed the Future: a
+// plugin's thread only completes. The actor does not own the plugin: the
+// Persistence extension does, and destroys it on the thread that
+// terminates the actor system, after the dispatchers have stopped.
+//
+// It adds what every journal needs and no backend should write again:
 //   - replies to writes in request order, also when the plugin completes
 //     its futures out of order;
 //   - a replay or highest-sequence-number read of an id waits for that id's
 //     writes in flight, so a sequence number is never handed out twice;
 //   - a circuit breaker around writes, deletes and highest reads;
+//   - a replay is read a page (kReplayPage events) at a time, the next page
+//     asked for only when the requester has room for it: memory stays
+//     bounded and no plugin thread waits for a slow requester;
 //   - a replay that makes no progress within `recovery-event-timeout` fails;
 //   - the replay filter (replay_filter.h), run on the requester's side of
 //     the replay stream (replay_stream.h).
@@ -54,7 +65,8 @@ struct JournalSettings {
 
 class JournalActor : public Actor<JournalRequest> {
  public:
-  JournalActor(std::string plugin_id, std::unique_ptr<AsyncWriteJournal> plugin,
+  // `plugin` must outlive the actor's messages (Persistence owns it).
+  JournalActor(std::string plugin_id, AsyncWriteJournal* plugin,
                JournalSettings settings);
 
   void Receive(JournalRequest request) override;
@@ -95,9 +107,13 @@ class JournalActor : public Actor<JournalRequest> {
     MutexLock lock(plugin_mu_);
     return call();
   }
-  void StartReplay(std::shared_ptr<class ReplayStream> stream,
-                   const std::string& id, int64_t from, int64_t to, int64_t max,
-                   int64_t highest);
+  struct Replay;
+  void StartReplay(std::shared_ptr<Replay> replay);
+  // ReadPage asks the plugin for the replay's next page.
+  void ReadPage(std::shared_ptr<Replay> replay);
+  // Locate finds where the last `max` events begin (a negative `from` with
+  // more than a page to replay), then pages from there.
+  void Locate(std::shared_ptr<Replay> replay);
 
   const std::string plugin_id_;
   const JournalSettings settings_;
@@ -125,9 +141,7 @@ class JournalActor : public Actor<JournalRequest> {
   Mutex plugin_mu_;
   bool inline_writes_ = false;  // set by StartPlugin
 
-  // Declared last, destroyed first: a plugin that completes its pending
-  // futures as it goes still finds the breaker and the resequencer.
-  std::unique_ptr<AsyncWriteJournal> plugin_;
+  AsyncWriteJournal* const plugin_;
 };
 
 }  // namespace persistence

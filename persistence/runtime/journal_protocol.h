@@ -41,6 +41,10 @@ struct WriteMessages {
 
 // kReplayBatch: replayed events travel in batches of up to this many.
 inline constexpr size_t kReplayBatch = 64;
+// kReplayPage: the journal actor asks a plugin for at most this many events
+// per AsyncReplayMessages call, and for the next page when the requester
+// has room for it (replay_stream.h).
+inline constexpr size_t kReplayPage = 2048;
 
 // ReplayMessages replays [from, to], at most `max` events, then answers
 // `on_done` with the highest sequence number of the id (or an error).

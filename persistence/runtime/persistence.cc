@@ -34,6 +34,20 @@ absl::Status WithContext(const absl::Status& s, const std::string& what) {
 
 Persistence::Persistence(ActorSystem& system) : system_(system) {}
 
+Persistence::~Persistence() {
+  // Plugins first: completing what they still hold, they may post to their
+  // (stopped) actors, which drop it.
+  std::vector<std::unique_ptr<AsyncWriteJournal>> journals;
+  std::vector<std::unique_ptr<persistence::SnapshotStore>> snapshot_stores;
+  {
+    MutexLock lock(mu_);
+    journals.swap(journal_plugins_);
+    snapshot_stores.swap(snapshot_plugins_);
+  }
+  journals.clear();
+  snapshot_stores.clear();
+}
+
 absl::StatusOr<std::string> Persistence::ResolveId(
     const std::string& plugin_id, const std::string& default_key,
     const char* kind) const {
@@ -100,13 +114,15 @@ absl::StatusOr<std::shared_ptr<JournalActor>> Persistence::JournalActorAt(
              absl::StrCat("config key '", section->FullKey("class"), "'"));
   if (!plugin.ok()) return plugin.status();
   absl::StatusOr<std::shared_ptr<JournalActor>> actor =
-      system_.SpawnOn<JournalActor>(*dispatcher, *id, *std::move(plugin),
-                                    *settings);
+      system_.SpawnOn<JournalActor>(*dispatcher, *id, plugin->get(), *settings);
   if (!actor.ok()) return WithContext(actor.status(), what);
+  // A plugin that failed to start is destroyed here, when this returns: its
+  // actor has stopped, and its Start has returned.
   absl::Status started = StartOnDispatcher(*actor);
   if (!started.ok()) {
     return WithContext(started, absl::StrCat(what, " failed to start"));
   }
+  journal_plugins_.push_back(*std::move(plugin));
   journals_.emplace(*id, *actor);
   return *actor;
 }
@@ -142,13 +158,13 @@ absl::StatusOr<ActorRef<SnapshotRequest>> Persistence::SnapshotStore(
              absl::StrCat("config key '", section->FullKey("class"), "'"));
   if (!plugin.ok()) return plugin.status();
   absl::StatusOr<std::shared_ptr<SnapshotActor>> actor =
-      system_.SpawnOn<SnapshotActor>(*dispatcher, *id, *std::move(plugin),
-                                     *breaker);
+      system_.SpawnOn<SnapshotActor>(*dispatcher, *id, plugin->get(), *breaker);
   if (!actor.ok()) return WithContext(actor.status(), what);
   absl::Status started = StartOnDispatcher(*actor);
   if (!started.ok()) {
     return WithContext(started, absl::StrCat(what, " failed to start"));
   }
+  snapshot_plugins_.push_back(*std::move(plugin));
   ActorRef<SnapshotRequest> ref(*actor);
   snapshot_stores_.emplace(*id, ref);
   return ref;

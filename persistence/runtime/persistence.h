@@ -10,6 +10,11 @@
 // `snapshot-store-plugin-fallback`), started, and hosted as an actor on its
 // `plugin-dispatcher`.
 //
+// The extension owns the plugins. It destroys them when the actor system
+// terminates, on the terminating thread, after every dispatcher has
+// stopped: a plugin is never destroyed on one of its own threads, so it may
+// simply join them in its destructor.
+//
 // Thread-safety: all methods may be called from any thread, but not from
 // a thread of a plugin dispatcher (they wait for the plugin's Start there).
 //
@@ -25,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "persistence/api/mutex.h"
@@ -39,6 +45,8 @@ namespace persistence {
 class Persistence {
  public:
   explicit Persistence(ActorSystem& system);
+  // Destroys the plugins (see above), then lets go of their actors.
+  ~Persistence();
 
   // Journal returns the journal at config path `plugin_id`; "" is the
   // default, `persistence.journal.plugin`.
@@ -65,6 +73,11 @@ class Persistence {
   std::map<std::string, std::shared_ptr<JournalActor>> journals_
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, ActorRef<SnapshotRequest>> snapshot_stores_
+      ABSL_GUARDED_BY(mu_);
+  // The plugins of the actors above, in the order they started.
+  std::vector<std::unique_ptr<AsyncWriteJournal>> journal_plugins_
+      ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<persistence::SnapshotStore>> snapshot_plugins_
       ABSL_GUARDED_BY(mu_);
 };
 

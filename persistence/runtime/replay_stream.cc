@@ -56,8 +56,9 @@ absl::Status ReplayStream::AddRecord(int64_t sequence_nr,
                                              persistence_id_, "' has ended"));
   }
   // One writer (the producer): a plain store, no read-modify-write.
-  progress_.store(progress_.load(std::memory_order_relaxed) + 1,
-                  std::memory_order_relaxed);
+  added_.store(added_.load(std::memory_order_relaxed) + 1,
+               std::memory_order_relaxed);
+  last_added_ = sequence_nr;
   if (!batch_.events.empty()) Publish();  // a batch holds one kind
   // Reserved at the first record: most recoveries of new actors have none.
   if (batch_.records.capacity() == 0) {
@@ -73,8 +74,9 @@ absl::Status ReplayStream::AddRecord(int64_t sequence_nr,
 void ReplayStream::Add(PersistentRepr&& event) {
   if (!live_.load(std::memory_order_relaxed)) return;
   // One writer (the producer): a plain store, no read-modify-write.
-  progress_.store(progress_.load(std::memory_order_relaxed) + 1,
-                  std::memory_order_relaxed);
+  added_.store(added_.load(std::memory_order_relaxed) + 1,
+               std::memory_order_relaxed);
+  last_added_ = event.sequence_nr;
   if (!batch_.records.empty()) Publish();  // a batch holds one kind
   if (batch_.events.capacity() == 0) batch_.events.reserve(kReplayBatch);
   batch_.events.push_back(std::move(event));
@@ -86,13 +88,10 @@ void ReplayStream::Publish() {
   bool schedule = false;
   std::vector<Batch> returned;
   {
+    // Never waits: the pages asked for bound what is outstanding.
     MutexLock lock(mu_);
-    lock.WaitFor(space_, std::chrono::seconds(1),
-                 [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-                   return ended_ || waiting_events_ < kCapacity;
-                 });
     if (!ended_) {
-      waiting_events_ += batch_.size();
+      outstanding_ += batch_.size();
       waiting_.push_back(std::move(batch_));
       schedule = !drain_scheduled_;
       drain_scheduled_ = true;
@@ -121,22 +120,46 @@ void ReplayStream::Complete(absl::StatusOr<int64_t> result) {
 
 void ReplayStream::Fail(const absl::Status& cause) { End(cause, true); }
 
+void ReplayStream::WhenRoom(size_t events, std::function<void()> resume) {
+  {
+    MutexLock lock(mu_);
+    if (!ended_ && outstanding_ + events > kCapacity) {
+      resume_ = std::move(resume);
+      resume_room_ = events;
+      return;
+    }
+  }
+  resume();
+}
+
+std::function<void()> ReplayStream::Consumed(size_t events) {
+  outstanding_ -= std::min(events, outstanding_);
+  if (resume_ == nullptr ||
+      (!ended_ && outstanding_ + resume_room_ > kCapacity)) {
+    return nullptr;
+  }
+  return std::move(resume_);
+}
+
 void ReplayStream::End(absl::StatusOr<int64_t> result, bool drop) {
   bool schedule = false;
+  std::function<void()> resume;
   {
     MutexLock lock(mu_);
     if (ended_) return;
     ended_ = true;
     live_.store(false, std::memory_order_release);
     result_ = std::move(result);
+    size_t dropped = 0;
     if (drop) {
+      for (const Batch& batch : waiting_) dropped += batch.size();
       waiting_.clear();
-      waiting_events_ = 0;
     }
+    resume = Consumed(dropped);  // ended: a waiting resume runs now
     schedule = !drain_scheduled_;
     drain_scheduled_ = true;
   }
-  space_.notify_all();
+  if (resume) resume();
   if (schedule) ScheduleDrain();
 }
 
@@ -166,7 +189,6 @@ void ReplayStream::Drain() {
     {
       MutexLock lock(mu_);
       taken.swap(waiting_);
-      waiting_events_ = 0;
       ended = ended_;
       if (ended) result = result_;
       if (taken.empty() && !ended) {
@@ -174,7 +196,6 @@ void ReplayStream::Drain() {
         return;
       }
     }
-    space_.notify_all();
     if (delivered_) return;
     // Batch by batch, so that the events in flight stay few (and in cache).
     absl::Status filtered = absl::OkStatus();
@@ -187,10 +208,18 @@ void ReplayStream::Drain() {
       filtered = filter_.Finish();
       Deliver();
     }
+    std::function<void()> resume;
     {
       MutexLock lock(mu_);
-      for (Batch& batch : taken) recycled_.push_back(std::move(batch));
+      size_t events = 0;
+      for (Batch& batch : taken) {
+        events += batch.size();
+        recycled_.push_back(std::move(batch));
+      }
+      resume = Consumed(events);
     }
+    // The producer's next page: the journal actor posts it to itself.
+    if (resume) resume();
     if (!filtered.ok()) {
       End(filtered, true);  // stops the producer; a drain is scheduled
       result = filtered;
@@ -225,6 +254,10 @@ void ReplayStream::Deliver() {
   absl::Span<PersistentRepr> ready = filter_.Ready();
   if (ready.empty()) return;
   on_events_(ready);
+  // One writer (the consumer): a plain store, no read-modify-write.
+  delivered_events_.store(delivered_events_.load(std::memory_order_relaxed) +
+                              static_cast<int64_t>(ready.size()),
+                          std::memory_order_relaxed);
   filter_.Delivered();
 }
 
@@ -244,14 +277,16 @@ void ReplayStream::ReleaseShared() {
   // must not keep the replay's events as well.
   filter_.Clear();
   std::vector<Batch> events;
+  std::function<void()> resume;
   {
     MutexLock lock(mu_);
     executor_.reset();
     events.swap(recycled_);
     for (auto& waiting : waiting_) events.push_back(std::move(waiting));
     waiting_.clear();
-    waiting_events_ = 0;
+    resume = Consumed(outstanding_);
   }
+  if (resume) resume();
 }
 
 void ReplayStream::Cancel() {

@@ -16,9 +16,13 @@
 // So reading and decoding overlap on two cores, and a fast journal costs
 // one executor hop per batch, not per event.
 //
-// Bounded: at most kCapacity events wait between the sides; a producer that
-// is ahead waits (up to a second at a time, so a plugin and a requester that
-// share one dispatcher thread slow down instead of deadlocking).
+// Bounded by pulling, and the producer never waits. The journal actor asks
+// the plugin for a page of at most kReplayPage events at a time, and asks
+// for the next page only when WhenRoom says that it fits: when the events
+// published and not yet delivered, plus a page, are at most kCapacity. So
+// a requester that recovers slowly holds up only its own replay; the
+// plugin's thread (a Redis connection's reader, say) goes on serving every
+// other id.
 //
 // Ends once: Complete (after the plugin's last event), Fail (the progress
 // watchdog, from any thread), an error of the filter, or cancellation. A
@@ -26,24 +30,27 @@
 // stream: the producer stops at its next event and nothing more is
 // delivered.
 //
-// Thread-safety: Add and Complete are the producer's (one thread at a time,
-// in order, as the plugin API promises); Fail, progress and ended may be
-// called from any thread. on_events and on_done run one at a time, in order,
-// on the executor (or, without one, on the thread that produced them).
+// Thread-safety: Add, AddRecord, EndOfPage, Complete and the producer's
+// counters are the producer's (one thread at a time, in order, as the
+// plugin API promises; the journal actor reads the counters after a page's
+// Future completed). Fail, WhenRoom, progress and ended may be called from
+// any thread. on_events and on_done run one at a time, in order, on the
+// executor (or, without one, on the thread that produced them).
 //
-// Example (the journal actor's side):
+// Example (the journal actor's side, one page):
 //
 //   auto stream = std::make_shared<ReplayStream>(id, filter_settings,
 //                                                std::move(request));
-//   plugin->AsyncReplayMessages(id, from, to, max, stream->Callback())
-//       .OnComplete([stream, highest](const absl::Status& s) {
-//         stream->Complete(s.ok() ? absl::StatusOr<int64_t>(highest) : s);
+//   plugin->AsyncReplayMessages(id, from, to, kReplayPage, stream->Callback())
+//       .OnComplete([stream](const absl::Status& s) {
+//         if (!s.ok()) return stream->Complete(s);
+//         stream->EndOfPage();
+//         stream->WhenRoom(kReplayPage, [] { /* ask for the next page */ });
 //       });
 #ifndef PERSISTENCE_RUNTIME_REPLAY_STREAM_H_
 #define PERSISTENCE_RUNTIME_REPLAY_STREAM_H_
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -65,7 +72,7 @@ namespace persistence {
 class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
  public:
   // Events that may wait between producer and consumer.
-  static constexpr size_t kCapacity = 4096;
+  static constexpr size_t kCapacity = 2 * kReplayPage;
 
   // Takes the requester's executor and callbacks out of `request`.
   ReplayStream(std::string persistence_id, ReplayFilterSettings filter,
@@ -82,15 +89,28 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   void Add(PersistentRepr&& event);
   // Callback is the plugin-side ReplayCallback that feeds this stream.
   ReplayCallback Callback();
+  // EndOfPage hands over what the producer holds: the plugin's call ended.
+  void EndOfPage() { Publish(); }
   // Complete ends the replay after the last Add: the highest sequence
   // number of the id, or the replay's error.
   void Complete(absl::StatusOr<int64_t> result);
+  // Events added so far, and the sequence number of the last (0: none).
+  int64_t added() const { return added_.load(std::memory_order_relaxed); }
+  int64_t last_added() const { return last_added_; }
 
   // --- Any thread ---
+  // WhenRoom runs `resume` once `events` more fit (see the file comment),
+  // or once the replay has ended: at once on this thread, or later on the
+  // consumer's thread or the one that ends the replay. One at a time.
+  void WhenRoom(size_t events, std::function<void()> resume);
   // Fail ends the replay with `cause`; events not yet delivered are dropped.
   void Fail(const absl::Status& cause);
-  // Events added so far (the watchdog's measure of progress).
-  int64_t progress() const { return progress_.load(std::memory_order_relaxed); }
+  // Events added plus events delivered (the watchdog's measure of
+  // progress: a slow requester still makes progress).
+  int64_t progress() const {
+    return added_.load(std::memory_order_relaxed) +
+           delivered_events_.load(std::memory_order_relaxed);
+  }
   bool ended() const { return !live_.load(std::memory_order_acquire); }
 
  private:
@@ -109,6 +129,10 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
 
   // Publish moves the producer's batch to the consumer side.
   void Publish();
+  // Consumed counts `events` delivered or dropped and returns the resume
+  // to run (outside mu_) when a page fits now.
+  std::function<void()> Consumed(size_t events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // End records the outcome once; the consumer delivers it after the
   // events before it (or instead of them, when `drop` is set).
   void End(absl::StatusOr<int64_t> result, bool drop);
@@ -135,16 +159,22 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
 
   const std::string persistence_id_;
   std::atomic<bool> live_{true};
-  std::atomic<int64_t> progress_{0};
+  std::atomic<int64_t> added_{0};             // written by the producer only
+  std::atomic<int64_t> delivered_events_{0};  // by the consumer only
 
   // Producer only.
   Batch batch_;
+  int64_t last_added_ = 0;
 
   // Shared.
   Mutex mu_;
-  std::condition_variable space_;
   std::vector<Batch> waiting_ ABSL_GUARDED_BY(mu_);
-  size_t waiting_events_ ABSL_GUARDED_BY(mu_) = 0;
+  // Published and not yet delivered or dropped (waiting_ and the batches
+  // the consumer has taken).
+  size_t outstanding_ ABSL_GUARDED_BY(mu_) = 0;
+  // WhenRoom's resume, with the room it waits for.
+  std::function<void()> resume_ ABSL_GUARDED_BY(mu_);
+  size_t resume_room_ ABSL_GUARDED_BY(mu_) = 0;
   // Delivered batches on their way back to the producer, which reuses
   // their buffers.
   std::vector<Batch> recycled_ ABSL_GUARDED_BY(mu_);

@@ -164,33 +164,68 @@ TEST(ReplayStreamTest, DeliversEveryEventInOrderOnTheExecutorThenTheEnd) {
   });
   producer.join();
   ExpectEveryEventInOrder(*seen, kEvents);
-  EXPECT_EQ(stream->progress(), kEvents);
+  EXPECT_EQ(stream->added(), kEvents);
+  EXPECT_EQ(stream->last_added(), kEvents);
+  EXPECT_EQ(stream->progress(), 2 * kEvents);  // added, then delivered
 }
 
-TEST(ReplayStreamTest, AProducerAheadOfTheConsumerWaitsForSpace) {
+TEST(ReplayStreamTest, AProducerAheadOfTheConsumerNeverWaitsAndIsResumed) {
   Executor executor;
   executor.Pause(true);  // the requester is busy
   auto seen = std::make_shared<Seen>();
   auto stream = NewStream(seen, &executor);
-  std::atomic<int> added{0};
-  std::thread producer([&] {
-    for (int i = 1; i <= 3 * static_cast<int>(ReplayStream::kCapacity); ++i) {
-      stream->Add(Event(i));
-      added.store(i);
-    }
-    stream->Complete(3 * ReplayStream::kCapacity);
-  });
-  std::this_thread::sleep_for(300ms);
-  // The stream holds kCapacity events and the producer one batch more.
-  EXPECT_LE(added.load(),
-            static_cast<int>(ReplayStream::kCapacity + 2 * kReplayBatch));
+  int next = 1;
+  auto page = [&] {
+    for (size_t i = 0; i < kReplayPage; ++i) stream->Add(Event(next++));
+    stream->EndOfPage();
+  };
+  std::atomic<int> resumed{0};
+  std::thread::id resumed_on;
+  auto resume = [&] {
+    resumed_on = std::this_thread::get_id();
+    resumed.fetch_add(1);
+  };
+  // Two pages fit: the second is asked for at once, on this thread.
+  page();
+  stream->WhenRoom(kReplayPage, resume);
+  EXPECT_EQ(resumed.load(), 1);
+  EXPECT_EQ(resumed_on, std::this_thread::get_id());
+  // A third does not, and nothing here waits for the busy requester: the
+  // page went in without blocking, and the resume waits instead.
+  const auto start = std::chrono::steady_clock::now();
+  page();
+  stream->WhenRoom(kReplayPage, resume);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(resumed.load(), 1);
+  // The requester delivers; the consumer's thread resumes the producer.
   executor.Pause(false);
-  producer.join();
-  Future<absl::StatusOr<int64_t>> done = seen->done.GetFuture();
-  ASSERT_TRUE(done.WaitFor(10s));
-  EXPECT_TRUE(done.Get().ok());
-  std::lock_guard<std::mutex> lock(seen->mu);
-  EXPECT_EQ(seen->seqs.size(), 3 * ReplayStream::kCapacity);
+  for (int i = 0; i < 500 && resumed.load() < 2; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_EQ(resumed.load(), 2);
+  EXPECT_NE(resumed_on, std::this_thread::get_id());
+  page();
+  stream->Complete(next - 1);
+  ExpectEveryEventInOrder(*seen, 3 * static_cast<int>(kReplayPage));
+}
+
+TEST(ReplayStreamTest, TheEndOfAReplayRunsAWaitingResume) {
+  Executor executor;
+  executor.Pause(true);
+  auto seen = std::make_shared<Seen>();
+  auto stream = NewStream(seen, &executor);
+  for (int i = 1; i <= 2 * static_cast<int>(kReplayPage); ++i) {
+    stream->Add(Event(i));
+  }
+  stream->EndOfPage();
+  bool resumed = false;
+  stream->WhenRoom(kReplayPage, [&] { resumed = true; });
+  EXPECT_FALSE(resumed);
+  stream->Fail(absl::DeadlineExceededError("watchdog"));
+  EXPECT_TRUE(resumed);  // the producer sees ended() and stops
+  EXPECT_TRUE(stream->ended());
+  executor.Pause(false);
 }
 
 TEST(ReplayStreamTest, AFilterErrorEndsTheReplayAndStopsTheProducer) {

@@ -19,12 +19,11 @@ int64_t NowMillis() {
 
 }  // namespace
 
-SnapshotActor::SnapshotActor(std::string plugin_id,
-                             std::unique_ptr<SnapshotStore> plugin,
+SnapshotActor::SnapshotActor(std::string plugin_id, SnapshotStore* plugin,
                              CircuitBreakerSettings breaker)
     : plugin_id_(std::move(plugin_id)),
       breaker_settings_(breaker),
-      plugin_(std::move(plugin)) {}
+      plugin_(plugin) {}
 
 absl::Status SnapshotActor::StartPlugin() {
   breaker_ = std::make_unique<CircuitBreaker>(
@@ -43,8 +42,9 @@ void SnapshotActor::Handle(LoadSnapshot request) {
       std::min(criteria.max_sequence_nr, request.to_sequence_nr);
   auto reply = std::move(request.reply);
   breaker_
-      ->Call<LoadResult>(
-          [&] { return plugin_->LoadAsync(request.persistence_id, criteria); })
+      ->Call<LoadResult>([&] {
+        return InMailbox(plugin_->LoadAsync(request.persistence_id, criteria));
+      })
       .OnComplete([reply](const LoadResult& r) { reply(r); });
 }
 
@@ -53,8 +53,9 @@ void SnapshotActor::Handle(SaveSnapshot request) {
   if (metadata.timestamp == 0) metadata.timestamp = NowMillis();
   auto reply = std::move(request.reply);
   breaker_
-      ->Call<absl::Status>(
-          [&] { return plugin_->SaveAsync(metadata, request.snapshot); })
+      ->Call<absl::Status>([&] {
+        return InMailbox(plugin_->SaveAsync(metadata, request.snapshot));
+      })
       .OnComplete([reply, metadata](const absl::Status& s) {
         if (s.ok()) {
           reply(metadata);
@@ -68,7 +69,7 @@ void SnapshotActor::Handle(DeleteSnapshot request) {
   auto reply = std::move(request.reply);
   breaker_
       ->Call<absl::Status>(
-          [&] { return plugin_->DeleteAsync(request.metadata); })
+          [&] { return InMailbox(plugin_->DeleteAsync(request.metadata)); })
       .OnComplete([reply](const absl::Status& s) { reply(s); });
 }
 
@@ -76,7 +77,8 @@ void SnapshotActor::Handle(DeleteSnapshots request) {
   auto reply = std::move(request.reply);
   breaker_
       ->Call<absl::Status>([&] {
-        return plugin_->DeleteAsync(request.persistence_id, request.criteria);
+        return InMailbox(
+            plugin_->DeleteAsync(request.persistence_id, request.criteria));
       })
       .OnComplete([reply](const absl::Status& s) { reply(s); });
 }

@@ -6,9 +6,11 @@
 // It calls the plugin from its own mailbox only, sets the timestamp of a
 // snapshot being saved (when the caller left it 0), limits a load to the
 // caller's `to_sequence_nr`, and wraps every call in a circuit breaker.
+// As in JournalActor, what follows a plugin's Future runs in this actor's
+// mailbox, and the Persistence extension owns the plugin.
 //
-// Thread-safety: an actor; talk to it with Tell. Reply callbacks run on the
-// plugin's threads.
+// Thread-safety: an actor; talk to it with Tell. Reply callbacks run in its
+// mailbox (or on the scheduler's thread, for a call that timed out).
 #ifndef PERSISTENCE_RUNTIME_SNAPSHOT_ACTOR_H_
 #define PERSISTENCE_RUNTIME_SNAPSHOT_ACTOR_H_
 
@@ -56,7 +58,8 @@ using SnapshotRequest =
 
 class SnapshotActor : public Actor<SnapshotRequest> {
  public:
-  SnapshotActor(std::string plugin_id, std::unique_ptr<SnapshotStore> plugin,
+  // `plugin` must outlive the actor's messages (Persistence owns it).
+  SnapshotActor(std::string plugin_id, SnapshotStore* plugin,
                 CircuitBreakerSettings breaker);
 
   void Receive(SnapshotRequest request) override;
@@ -71,8 +74,7 @@ class SnapshotActor : public Actor<SnapshotRequest> {
   const std::string plugin_id_;
   const CircuitBreakerSettings breaker_settings_;
   std::unique_ptr<CircuitBreaker> breaker_;
-  // Declared last, destroyed first (see JournalActor).
-  std::unique_ptr<SnapshotStore> plugin_;
+  SnapshotStore* const plugin_;
 };
 
 }  // namespace persistence
