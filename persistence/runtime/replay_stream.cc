@@ -182,46 +182,54 @@ void ReplayStream::ScheduleDrain() {
 
 void ReplayStream::Drain() {
   MutexLock consumer(drain_mu_);
+  // A turn on the executor delivers batches for about kDrainTurn, then
+  // comes back as a new task: an actor that recovers slowly still gets to
+  // its other messages (a Stop) between turns.
+  const auto turn_ends = std::chrono::steady_clock::now() + kDrainTurn;
+  bool has_executor;
   for (;;) {
-    std::vector<Batch> taken;
+    Batch batch;
+    bool took = false;
     bool ended;
     absl::StatusOr<int64_t> result;
     {
       MutexLock lock(mu_);
-      taken.swap(waiting_);
-      ended = ended_;
+      has_executor = executor_ != nullptr;
+      if (!waiting_.empty()) {
+        batch = std::move(waiting_.front());
+        waiting_.pop_front();
+        took = true;
+      }
+      ended = ended_ && waiting_.empty();
       if (ended) result = result_;
-      if (taken.empty() && !ended) {
+      if (!took && !ended) {
         drain_scheduled_ = false;
         return;
       }
     }
     if (delivered_) return;
-    // Batch by batch, so that the events in flight stay few (and in cache).
     absl::Status filtered = absl::OkStatus();
-    for (Batch& batch : taken) {
+    if (took) {
       filtered = Filter(batch);
-      if (!filtered.ok()) break;
-      Deliver();
+      if (filtered.ok()) Deliver();
     }
     if (filtered.ok() && ended && result.ok()) {
       filtered = filter_.Finish();
       Deliver();
     }
-    std::function<void()> resume;
-    {
-      MutexLock lock(mu_);
-      size_t events = 0;
-      for (Batch& batch : taken) {
-        events += batch.size();
+    if (took) {
+      std::function<void()> resume;
+      {
+        MutexLock lock(mu_);
+        const size_t events = batch.size();
         recycled_.push_back(std::move(batch));
+        resume = Consumed(events);
       }
-      resume = Consumed(events);
+      // The producer's next page: the journal actor posts it to itself.
+      if (resume) resume();
     }
-    // The producer's next page: the journal actor posts it to itself.
-    if (resume) resume();
     if (!filtered.ok()) {
-      End(filtered, true);  // stops the producer; a drain is scheduled
+      End(filtered, true);  // stops the producer
       result = filtered;
       ended = true;
     }
@@ -229,7 +237,12 @@ void ReplayStream::Drain() {
       Finish(std::move(result));
       return;
     }
+    if (has_executor && std::chrono::steady_clock::now() >= turn_ends) {
+      break;  // drain_scheduled_ stays set: the next turn is on its way
+    }
   }
+  consumer.Unlock();
+  ScheduleDrain();
 }
 
 absl::Status ReplayStream::Filter(Batch& batch) {

@@ -51,7 +51,9 @@
 #define PERSISTENCE_RUNTIME_REPLAY_STREAM_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -73,6 +75,8 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
  public:
   // Events that may wait between producer and consumer.
   static constexpr size_t kCapacity = 2 * kReplayPage;
+  // How long one turn of the consumer on the executor delivers.
+  static constexpr std::chrono::microseconds kDrainTurn{2000};
 
   // Takes the requester's executor and callbacks out of `request`.
   ReplayStream(std::string persistence_id, ReplayFilterSettings filter,
@@ -168,7 +172,7 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
 
   // Shared.
   Mutex mu_;
-  std::vector<Batch> waiting_ ABSL_GUARDED_BY(mu_);
+  std::deque<Batch> waiting_ ABSL_GUARDED_BY(mu_);
   // Published and not yet delivered or dropped (waiting_ and the batches
   // the consumer has taken).
   size_t outstanding_ ABSL_GUARDED_BY(mu_) = 0;
