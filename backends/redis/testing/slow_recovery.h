@@ -69,10 +69,13 @@ using Clock = std::chrono::steady_clock;
 // Slow recovers with a pause per event.
 class Slow : public PersistentActor<int> {
  public:
-  Slow(std::chrono::microseconds per_event, std::atomic<int64_t>* recovered,
-       std::atomic<bool>* done)
-      : per_event_(per_event), recovered_(recovered), done_(done) {}
-  std::string PersistenceId() const override { return "slow"; }
+  Slow(std::string id, std::chrono::microseconds per_event,
+       std::atomic<int64_t>* recovered, std::atomic<bool>* done)
+      : id_(std::move(id)),
+        per_event_(per_event),
+        recovered_(recovered),
+        done_(done) {}
+  std::string PersistenceId() const override { return id_; }
   Recovery GetRecovery() const override {
     return {SnapshotSelectionCriteria::None(), kMaxSequenceNr, kMaxSequenceNr};
   }
@@ -84,6 +87,7 @@ class Slow : public PersistentActor<int> {
   void ReceiveCommand(int) override {}
 
  private:
+  const std::string id_;
   const std::chrono::microseconds per_event_;
   std::atomic<int64_t>* const recovered_;
   std::atomic<bool>* const done_;
@@ -156,6 +160,9 @@ inline absl::StatusOr<LatencyReport> MeasurePersistLatency(
 
   std::atomic<int64_t> recovered{0};
   std::atomic<bool> slow_done{false};
+  // Fresh ids for each run, so that runs may share a server.
+  const std::string run = absl::StrCat(Clock::now().time_since_epoch().count());
+  const std::string slow_id = absl::StrCat("slow-", run);
   if (options.slow_events > 0) {
     // Stored in atomic writes of 100 events.
     for (int first = 1; first <= options.slow_events; first += 100) {
@@ -163,7 +170,7 @@ inline absl::StatusOr<LatencyReport> MeasurePersistLatency(
       for (int seq = first; seq < first + 100 && seq <= options.slow_events;
            ++seq) {
         PersistentRepr e;
-        e.persistence_id = "slow";
+        e.persistence_id = slow_id;
         e.sequence_nr = seq;
         e.payload = Payload::Of(std::string(100, 'e'));
         events.push_back(std::move(e));
@@ -175,7 +182,7 @@ inline absl::StatusOr<LatencyReport> MeasurePersistLatency(
       absl::Status s = stored.GetFuture().Get();
       if (!s.ok()) return s;
     }
-    (*system)->Spawn<Slow>(options.per_event, &recovered, &slow_done);
+    (*system)->Spawn<Slow>(slow_id, options.per_event, &recovered, &slow_done);
     while (recovered.load() == 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
@@ -187,8 +194,7 @@ inline absl::StatusOr<LatencyReport> MeasurePersistLatency(
     Promise<std::vector<double>> out;
     results.push_back(out.GetFuture());
     auto actor = (*system)->Spawn<Persister>(
-        absl::StrCat("persister-", i, "-", deadline.time_since_epoch().count()),
-        deadline, out);
+        absl::StrCat("persister-", i, "-", run), deadline, out);
     ActorRef<int>(actor).Tell(0);
   }
   std::vector<double> all;
