@@ -286,9 +286,12 @@ void JournalActor::ReadPage(std::shared_ptr<Replay> replay) {
     }
     replay->from = last + 1;
     stream.EndOfPage();
-    stream.WhenRoom(kReplayPage, [self = shared_from_this(), this, replay] {
-      self->Post([this, replay] { ReadPage(replay); });
-    });
+    // In the mailbox already when there is room; else from the consumer.
+    if (stream.WhenRoom(kReplayPage, [self = shared_from_this(), this, replay] {
+          self->Post([this, replay] { ReadPage(replay); });
+        })) {
+      ReadPage(replay);
+    }
   });
 }
 

@@ -44,7 +44,7 @@ inline constexpr size_t kReplayBatch = 64;
 // kReplayPage: the journal actor asks a plugin for at most this many events
 // per AsyncReplayMessages call, and for the next page when the requester
 // has room for it (replay_stream.h).
-inline constexpr size_t kReplayPage = 2048;
+inline constexpr size_t kReplayPage = 8192;
 
 // ReplayMessages replays [from, to], at most `max` events, then answers
 // `on_done` with the highest sequence number of the id (or an error).

@@ -120,16 +120,12 @@ void ReplayStream::Complete(absl::StatusOr<int64_t> result) {
 
 void ReplayStream::Fail(const absl::Status& cause) { End(cause, true); }
 
-void ReplayStream::WhenRoom(size_t events, std::function<void()> resume) {
-  {
-    MutexLock lock(mu_);
-    if (!ended_ && outstanding_ + events > kCapacity) {
-      resume_ = std::move(resume);
-      resume_room_ = events;
-      return;
-    }
-  }
-  resume();
+bool ReplayStream::WhenRoom(size_t events, std::function<void()> resume) {
+  MutexLock lock(mu_);
+  if (ended_ || outstanding_ + events <= kCapacity) return true;
+  resume_ = std::move(resume);
+  resume_room_ = events;
+  return false;
 }
 
 std::function<void()> ReplayStream::Consumed(size_t events) {

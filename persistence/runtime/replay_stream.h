@@ -45,7 +45,9 @@
 //       .OnComplete([stream](const absl::Status& s) {
 //         if (!s.ok()) return stream->Complete(s);
 //         stream->EndOfPage();
-//         stream->WhenRoom(kReplayPage, [] { /* ask for the next page */ });
+//         if (stream->WhenRoom(kReplayPage, ask_for_next_page)) {
+//           ask_for_next_page();
+//         }
 //       });
 #ifndef PERSISTENCE_RUNTIME_REPLAY_STREAM_H_
 #define PERSISTENCE_RUNTIME_REPLAY_STREAM_H_
@@ -103,10 +105,11 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   int64_t last_added() const { return last_added_; }
 
   // --- Any thread ---
-  // WhenRoom runs `resume` once `events` more fit (see the file comment),
-  // or once the replay has ended: at once on this thread, or later on the
-  // consumer's thread or the one that ends the replay. One at a time.
-  void WhenRoom(size_t events, std::function<void()> resume);
+  // WhenRoom is true when `events` more fit now (see the file comment) or
+  // the replay has ended. Otherwise it keeps `resume` and runs it once they
+  // fit or the replay ends, on the consumer's thread or the one that ends
+  // the replay. One resume at a time.
+  bool WhenRoom(size_t events, std::function<void()> resume);
   // Fail ends the replay with `cause`; events not yet delivered are dropped.
   void Fail(const absl::Status& cause);
   // Events added plus events delivered (the watchdog's measure of
