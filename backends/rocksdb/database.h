@@ -63,7 +63,6 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -78,6 +77,7 @@
 #include "persistence/api/codec.h"
 #include "persistence/api/future.h"
 #include "persistence/api/journal.h"
+#include "persistence/api/mutex.h"
 #include "rocksdb/db.h"
 
 namespace persistence::rocksdb {
@@ -209,20 +209,22 @@ class Database {
   std::unique_ptr<::rocksdb::DB> db_;
   std::string key_buffer_;  // the writer's, for building event keys
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable work_;
-  std::deque<Request> queue_;
-  bool stopping_ = false;
-  bool writer_sleeping_ = false;  // waiting on `work_`
+  std::deque<Request> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool writer_sleeping_ ABSL_GUARDED_BY(mu_) = false;  // waiting on `work_`
   // The queue is not empty (read without the lock by the spinning writer).
   std::atomic<bool> queued_{false};
 
   // Committed groups waiting for their acknowledgements.
-  std::mutex completions_mu_;
+  Mutex completions_mu_;
   std::condition_variable completions_ready_;
-  std::deque<Completion> completions_;
-  bool writer_done_ = false;     // the writer has exited: no more completions
-  bool completer_busy_ = false;  // acknowledging a batch taken from the queue
+  std::deque<Completion> completions_ ABSL_GUARDED_BY(completions_mu_);
+  // The writer has exited: no more completions.
+  bool writer_done_ ABSL_GUARDED_BY(completions_mu_) = false;
+  // Acknowledging a batch taken from the queue.
+  bool completer_busy_ ABSL_GUARDED_BY(completions_mu_) = false;
 
   std::atomic<uint64_t> group_commits_{0};
   std::atomic<uint64_t> requests_{0};

@@ -32,8 +32,8 @@ class DatabaseRegistry {
       const DatabaseSettings& settings) {
     absl::StatusOr<std::string> path = CanonicalDirectory(settings.path);
     if (!path.ok()) return path.status();
-    std::unique_lock<std::mutex> lock(mu_);
-    closed_.wait(lock, [&] {
+    MutexLock lock(mu_);
+    lock.Wait(closed_, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       auto it = entries_.find(*path);
       return it == entries_.end() || !it->second.closing;
     });
@@ -77,14 +77,14 @@ class DatabaseRegistry {
   // Closed: the database at `path` is closed; the path may be opened again.
   void Closed(const std::string& path) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       entries_.erase(path);
     }
     closed_.notify_all();
   }
 
   int OpenCount() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return static_cast<int>(entries_.size());
   }
 
@@ -104,7 +104,7 @@ class DatabaseRegistry {
   void Release(const std::string& path) {
     Database* last = nullptr;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       auto it = entries_.find(path);
       if (it == entries_.end() || --it->second.users > 0) return;
       it->second.closing = true;
@@ -113,9 +113,9 @@ class DatabaseRegistry {
     Database::Shutdown(last);
   }
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable closed_;
-  std::map<std::string, Entry> entries_;
+  std::map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
 };
 
 absl::StatusOr<std::shared_ptr<Database>> Database::Open(
@@ -151,7 +151,7 @@ void Database::Shutdown(Database* database) {
     std::abort();
   }
   {
-    std::lock_guard<std::mutex> lock(database->mu_);
+    MutexLock lock(database->mu_);
     database->stopping_ = true;
   }
   database->work_.notify_all();
@@ -163,7 +163,7 @@ void Database::Shutdown(Database* database) {
 
 void Database::StopCompleter() {
   {
-    std::lock_guard<std::mutex> lock(completions_mu_);
+    MutexLock lock(completions_mu_);
     writer_done_ = true;
   }
   completions_ready_.notify_all();

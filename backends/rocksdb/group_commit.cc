@@ -85,7 +85,7 @@ Future<absl::Status> Database::DeleteEvents(const std::string& persistence_id,
 void Database::Enqueue(Request request) {
   bool sleeping;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     queue_.push_back(std::move(request));
     queued_.store(true, std::memory_order_release);
     sleeping = writer_sleeping_;
@@ -136,9 +136,11 @@ void Database::WriterLoop() {
       }
     }
     {
-      std::unique_lock<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       writer_sleeping_ = true;
-      work_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+      lock.Wait(work_, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !queue_.empty() || stopping_;
+      });
       writer_sleeping_ = false;
       if (queue_.empty()) return;  // stopping, and nothing left to write
       size_t bytes = 0;
@@ -167,9 +169,11 @@ void Database::CompleterLoop() {
   for (;;) {
     std::deque<Completion> ready;
     {
-      std::unique_lock<std::mutex> lock(completions_mu_);
-      completions_ready_.wait(
-          lock, [this] { return !completions_.empty() || writer_done_; });
+      MutexLock lock(completions_mu_);
+      lock.Wait(completions_ready_,
+                [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(completions_mu_) {
+                  return !completions_.empty() || writer_done_;
+                });
       if (completions_.empty()) {  // the writer is done and so are we
         completer_busy_ = false;
         return;
@@ -178,7 +182,7 @@ void Database::CompleterLoop() {
       completer_busy_ = true;
     }
     for (Completion& completion : ready) Acknowledge(completion);
-    std::lock_guard<std::mutex> lock(completions_mu_);
+    MutexLock lock(completions_mu_);
     completer_busy_ = !completions_.empty();
   }
 }
@@ -334,7 +338,7 @@ void Database::Commit(std::vector<Request> group) {
   // has nothing left to do.
   bool inline_ack;
   {
-    std::lock_guard<std::mutex> lock(completions_mu_);
+    MutexLock lock(completions_mu_);
     inline_ack = completion.group.size() <= kInlineAcknowledgement &&
                  completions_.empty() && !completer_busy_;
     if (!inline_ack) {

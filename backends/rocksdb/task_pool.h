@@ -23,10 +23,10 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "persistence/api/mutex.h"
 #include "rocksdb/perf_level.h"
 
 namespace persistence::rocksdb {
@@ -49,7 +49,7 @@ class TaskPool {
 
   ~TaskPool() {
     {
-      std::lock_guard<std::mutex> lock(state_->mu);
+      MutexLock lock(state_->mu);
       state_->stopping = true;
     }
     state_->ready.notify_all();
@@ -61,7 +61,7 @@ class TaskPool {
 
   void Execute(std::function<void()> task) {
     {
-      std::lock_guard<std::mutex> lock(state_->mu);
+      MutexLock lock(state_->mu);
       state_->tasks.push_back(std::move(task));
     }
     state_->ready.notify_one();
@@ -69,19 +69,21 @@ class TaskPool {
 
  private:
   struct State {
-    std::mutex mu;
+    Mutex mu;
     std::condition_variable ready;
-    std::deque<std::function<void()>> tasks;
-    bool stopping = false;
+    std::deque<std::function<void()>> tasks ABSL_GUARDED_BY(mu);
+    bool stopping ABSL_GUARDED_BY(mu) = false;
   };
 
   static void Run(State& state) {
     for (;;) {
       std::function<void()> task;
       {
-        std::unique_lock<std::mutex> lock(state.mu);
-        state.ready.wait(
-            lock, [&state] { return state.stopping || !state.tasks.empty(); });
+        MutexLock lock(state.mu);
+        lock.Wait(state.ready,
+                  [&state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state.mu) {
+                    return state.stopping || !state.tasks.empty();
+                  });
         if (state.tasks.empty()) return;
         task = std::move(state.tasks.front());
         state.tasks.pop_front();

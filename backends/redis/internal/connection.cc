@@ -114,7 +114,7 @@ Connection::~Connection() {
   stop_.store(true);
   {
     // Ends the reader thread's blocking recv (see Serve).
-    std::lock_guard<std::mutex> lock(send_mu_);
+    MutexLock lock(send_mu_);
     if (connected_) ::shutdown(fd_, SHUT_RDWR);
   }
   if (wake_fd_ >= 0) {
@@ -126,7 +126,7 @@ Connection::~Connection() {
 }
 
 bool Connection::Connected() const {
-  std::lock_guard<std::mutex> lock(send_mu_);
+  MutexLock lock(send_mu_);
   return connected_;
 }
 
@@ -144,12 +144,12 @@ void Connection::Send(Command command, ReplyHandler handler) {
 }
 
 void Connection::Enqueue(const std::string& wire, Pending pending) {
-  std::unique_lock<std::mutex> lock(send_mu_);
+  MutexLock lock(send_mu_);
   if (!connected_) {
     absl::Status down = absl::UnavailableError(
         absl::StrCat(description_, " is not connected (", last_error_,
                      "); it reconnects in the background"));
-    lock.unlock();
+    lock.Unlock();
     pending.handler(std::move(down));
     return;
   }
@@ -158,7 +158,7 @@ void Connection::Enqueue(const std::string& wire, Pending pending) {
   // soon as the reply is in: hold it until the write is done.
   const std::shared_ptr<const Command> keep_alive = pending.command;
   {
-    std::lock_guard<std::mutex> fifo_lock(fifo_mu_);
+    MutexLock fifo_lock(fifo_mu_);
     fifo_.push_back(std::move(pending));
   }
   if (!WriteAll(fd_, wire.data(), wire.size())) {
@@ -192,7 +192,7 @@ absl::Status Connection::Connect() {
   DiscardPendingSigpipe();
   if (!status.ok()) {
     if (context != nullptr) redisFree(context);
-    std::lock_guard<std::mutex> lock(send_mu_);
+    MutexLock lock(send_mu_);
     last_error_ = std::string(status.message());
     return status;
   }
@@ -202,7 +202,7 @@ absl::Status Connection::Connect() {
   // Serve's blocking recv wakes up at least every tick_ to check deadlines.
   const timeval tick = ToTimeval(tick_);
   setsockopt(context->fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof(tick));
-  std::lock_guard<std::mutex> lock(send_mu_);
+  MutexLock lock(send_mu_);
   fd_ = context->fd;
   connected_ = true;
   return absl::OkStatus();
@@ -356,7 +356,7 @@ bool Connection::WaitForStop(std::chrono::milliseconds timeout) {
 bool Connection::Serve() {
   bool expired = false;
   {
-    std::lock_guard<std::mutex> lock(fifo_mu_);
+    MutexLock lock(fifo_mu_);
     expired = !fifo_.empty() && fifo_.front().deadline <= Clock::now();
   }
   if (expired) {
@@ -391,7 +391,7 @@ bool Connection::Serve() {
     return true;
   std::string why;
   {
-    std::lock_guard<std::mutex> lock(send_mu_);
+    MutexLock lock(send_mu_);
     why = got == 0 ? "the server closed the connection"
                    : absl::StrCat("connection lost: ", ErrnoText(errno));
     if (last_error_.rfind("writing", 0) == 0)
@@ -416,7 +416,7 @@ bool Connection::DeliverReplies() {
     Reply reply(static_cast<redisReply*>(raw));
     Pending pending;
     {
-      std::lock_guard<std::mutex> lock(fifo_mu_);
+      MutexLock lock(fifo_mu_);
       if (fifo_.empty()) {
         pending.handler = nullptr;
       } else {
@@ -448,7 +448,7 @@ void Connection::Teardown(const absl::Status& head, const absl::Status& rest) {
   // Wake a sender blocked in send() before taking its lock.
   if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
   {
-    std::lock_guard<std::mutex> lock(send_mu_);
+    MutexLock lock(send_mu_);
     connected_ = false;
     fd_ = -1;
     last_error_ = std::string(head.message());
@@ -463,7 +463,7 @@ void Connection::Teardown(const absl::Status& head, const absl::Status& rest) {
   }
   std::deque<Pending> failed;
   {
-    std::lock_guard<std::mutex> lock(fifo_mu_);
+    MutexLock lock(fifo_mu_);
     failed.swap(fifo_);
   }
   bool first = true;

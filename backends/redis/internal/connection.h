@@ -49,7 +49,6 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -60,6 +59,7 @@
 #include "backends/redis/internal/data_model.h"
 #include "backends/redis/internal/resp.h"
 #include "backends/redis/internal/settings.h"
+#include "persistence/api/mutex.h"
 
 namespace persistence::redis::internal {
 
@@ -114,15 +114,16 @@ class Connection {
 
   // Senders write to the socket under send_mu_; the reader thread changes
   // fd_ and connected_ under it too, so a sender never writes to a closed
-  // (or reused) descriptor.
-  mutable std::mutex send_mu_;
-  bool connected_ = false;
+  // (or reused) descriptor. (The reader thread reads fd_ without the lock:
+  // it is the only thread that changes it.)
+  mutable Mutex send_mu_;
+  bool connected_ ABSL_GUARDED_BY(send_mu_) = false;
   int fd_ = -1;
-  std::string last_error_ = "not connected yet";
+  std::string last_error_ ABSL_GUARDED_BY(send_mu_) = "not connected yet";
 
   // Requests written and not yet answered, oldest first.
-  std::mutex fifo_mu_;
-  std::deque<Pending> fifo_;
+  Mutex fifo_mu_;
+  std::deque<Pending> fifo_ ABSL_GUARDED_BY(fifo_mu_);
 
   // Reader thread only.
   redisContext* context_ = nullptr;
