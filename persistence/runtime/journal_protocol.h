@@ -60,8 +60,8 @@ struct ReplayMessages {
   std::function<void(absl::StatusOr<int64_t>)> on_done;
   // Where on_events and on_done run: the executor is given a closure and
   // runs it in the requester's context (a persistent actor posts it to its
-  // own mailbox); dropping it unrun cancels the replay. Empty: they run on
-  // the journal's or the plugin's threads. See replay_stream.h.
+  // own mailbox); dropping it unrun cancels the replay. Empty: they run in
+  // the journal actor's mailbox. See replay_stream.h.
   std::function<void(std::function<void()>)> executor;
 };
 
