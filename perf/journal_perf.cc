@@ -31,6 +31,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
+#include "perf/caf_anchor.h"
 #include "perf/raw_engine.h"
 #include "persistence/api/codec.h"
 #include "persistence/runtime/actor_system.h"
@@ -42,6 +43,9 @@ namespace persistence::perf {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The sequential anchor's round trips per iteration.
+constexpr int kSequentialRoundTrips = 100000;
 
 const std::string& EventPayload() {
   static const std::string* payload = new std::string(100, 'p');
@@ -305,17 +309,19 @@ class PerfSuite {
          absl::StrSplit(settings_.perf_rows, ',', absl::SkipEmpty())) {
       auto known = std::find_if(rows.begin(), rows.end(),
                                 [&](const Row& r) { return r.work == w; });
-      if (known == rows.end() && w != "memory") {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--perf_rows: unknown row '", w,
-                         "' (rows: persist, persist-async, persist-all(10), "
-                         "persist-all(100), recover, many-actors, memory)"));
+      if (known == rows.end() && w != "memory" && w != "anchors") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--perf_rows: unknown row '", w,
+            "' (rows: persist, persist-async, persist-all(10), "
+            "persist-all(100), recover, many-actors, anchors, memory)"));
       }
       wanted.insert(std::string(w));
     }
     auto want = [&](const Row& row) {
       return wanted.empty() || wanted.count(row.work) > 0;
     };
+    const bool anchors = wanted.empty() || wanted.count("anchors") > 0;
+    std::vector<double> caf_many, caf_sequential;
     std::printf(
         "perf: N = %d events of %zu bytes, %d measured iterations after "
         "one warm-up\n",
@@ -323,6 +329,23 @@ class PerfSuite {
     for (int it = 0; it <= iterations; ++it) {
       const bool warmup = it == 0;
       const std::string tag = absl::StrCat(run_, "-", it);
+      // The anchor rows (caf_anchor.h): CAF's round trips, in the same
+      // iteration as the rows they are compared with.
+      if (anchors) {
+        const double many = CafManyActorsRate(settings_.perf_actors,
+                                              settings_.perf_events_per_actor);
+        const double sequential = CafSequentialRate(kSequentialRoundTrips);
+        std::printf(
+            "  %-17s %s caf many-actors %10.0f rt/s   sequential "
+            "%10.0f rt/s\n",
+            "anchors",
+            warmup ? "warm-up" : absl::StrFormat("iter %2d", it).c_str(), many,
+            sequential);
+        if (!warmup) {
+          caf_many.push_back(many);
+          caf_sequential.push_back(sequential);
+        }
+      }
       auto record = [&](Row& row, absl::StatusOr<double> journal,
                         absl::StatusOr<double> raw) -> absl::Status {
         if (!journal.ok())
@@ -433,6 +456,23 @@ class PerfSuite {
           "%s: journal %.0f ev/s, raw %.0f ev/s, ratio %.2f%s\n",
           row.work.c_str(), j, r, r > 0 ? j / r : 0.0,
           row.work == "many-actors" ? " (raw = durable single writer)" : "");
+    }
+    if (anchors) {
+      const double many = Median(caf_many), sequential = Median(caf_sequential);
+      std::printf(
+          "anchor caf many-actors: %.0f round trips/s (%d actors x %d)\n"
+          "anchor caf sequential: %.0f round trips/s\n",
+          many, settings_.perf_actors, settings_.perf_events_per_actor,
+          sequential);
+      if (want(rows[0]) && sequential > 0) {
+        std::printf("persist / caf sequential: %.2f (in-memory target 0.25)\n",
+                    Median(rows[0].journal) / sequential);
+      }
+      if (want(rows[5]) && many > 0) {
+        std::printf(
+            "many-actors / caf many-actors: %.2f (in-memory target 0.5)\n",
+            Median(rows[5].journal) / many);
+      }
     }
     return wanted.empty() || wanted.count("memory") > 0 ? Memory()
                                                         : absl::OkStatus();

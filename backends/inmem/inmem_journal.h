@@ -36,6 +36,9 @@ class InMemoryJournal : public SyncWriteJournal {
 
   absl::StatusOr<WriteResults> WriteMessages(
       const std::vector<AtomicWrite>& writes) override;
+  // Writes only update memory: the runtime calls them from the writing
+  // actor's thread, with no hop through the journal actor.
+  bool NonBlockingWrites() const override { return true; }
   absl::Status DeleteMessagesTo(const std::string& persistence_id,
                                 int64_t to_sequence_nr) override;
   absl::Status ReplayMessages(const std::string& persistence_id,

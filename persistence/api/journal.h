@@ -190,7 +190,10 @@ class SyncWriteJournal : public AsyncWriteJournal {
       const std::vector<AtomicWrite>& writes) final {
     return MakeReadyFuture(WriteMessages(writes));
   }
-  bool NonBlockingWrites() const final { return false; }
+  // A blocking client blocks: false. A journal whose WriteMessages never
+  // waits (it only updates memory, as the in-memory journal does) may say
+  // true, and is then called from the writing actor's thread.
+  bool NonBlockingWrites() const override { return false; }
   Future<absl::Status> AsyncDeleteMessagesTo(const std::string& persistence_id,
                                              int64_t to_sequence_nr) final {
     return MakeReadyFuture(DeleteMessagesTo(persistence_id, to_sequence_nr));
