@@ -22,7 +22,6 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <memory>
 #include <thread>
 #include <vector>
 
@@ -35,24 +34,24 @@ class TaskPool {
  public:
   // `name` names the threads (at most 15 characters), for debuggers and
   // profilers.
-  TaskPool(int threads, const char* name) : state_(std::make_shared<State>()) {
+  TaskPool(int threads, const char* name) {
     for (int i = 0; i < threads; ++i) {
-      threads_.emplace_back([state = state_, name] {
+      threads_.emplace_back([this, name] {
         pthread_setname_np(pthread_self(), name);
         // Its tasks call RocksDB: no thread-local perf counting (see
         // Database::WriterLoop).
         ::rocksdb::SetPerfLevel(::rocksdb::PerfLevel::kDisable);
-        Run(*state);
+        Run();
       });
     }
   }
 
   ~TaskPool() {
     {
-      MutexLock lock(state_->mu);
-      state_->stopping = true;
+      MutexLock lock(mu_);
+      stopping_ = true;
     }
-    state_->ready.notify_all();
+    ready_.notify_all();
     for (std::thread& t : threads_) t.join();
   }
 
@@ -61,38 +60,34 @@ class TaskPool {
 
   void Execute(std::function<void()> task) {
     {
-      MutexLock lock(state_->mu);
-      state_->tasks.push_back(std::move(task));
+      MutexLock lock(mu_);
+      tasks_.push_back(std::move(task));
     }
-    state_->ready.notify_one();
+    ready_.notify_one();
   }
 
  private:
-  struct State {
-    Mutex mu;
-    std::condition_variable ready;
-    std::deque<std::function<void()>> tasks ABSL_GUARDED_BY(mu);
-    bool stopping ABSL_GUARDED_BY(mu) = false;
-  };
-
-  static void Run(State& state) {
+  void Run() {
     for (;;) {
       std::function<void()> task;
       {
-        MutexLock lock(state.mu);
-        lock.Wait(state.ready,
-                  [&state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state.mu) {
-                    return state.stopping || !state.tasks.empty();
-                  });
-        if (state.tasks.empty()) return;
-        task = std::move(state.tasks.front());
-        state.tasks.pop_front();
+        MutexLock lock(mu_);
+        lock.Wait(ready_, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return stopping_ || !tasks_.empty();
+        });
+        if (tasks_.empty()) return;
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
       }
       task();
     }
   }
 
-  std::shared_ptr<State> state_;
+  Mutex mu_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Last: the threads start once the members above exist.
   std::vector<std::thread> threads_;
 };
 

@@ -12,7 +12,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -120,6 +122,15 @@ Connection::~Connection() {
   if (wake_fd_ >= 0) {
     const uint64_t one = 1;
     (void)!::write(wake_fd_, &one, sizeof(one));
+  }
+  if (thread_.get_id() == std::this_thread::get_id()) {
+    // A reply handler let go of the plugin: the reader cannot join itself.
+    // The runtime destroys plugins on its own thread, so only a direct
+    // user of the plugin can get here.
+    std::cerr << "FATAL: " << description_
+              << " was destroyed on its own reader thread: a plugin must not "
+                 "be destroyed from one of its Futures' callbacks\n";
+    std::abort();
   }
   if (thread_.joinable()) thread_.join();
   if (wake_fd_ >= 0) ::close(wake_fd_);
