@@ -69,7 +69,7 @@ class ActorBase : public Task, public std::enable_shared_from_this<ActorBase> {
     if (future.IsReady()) return future;
     Promise<T> here;
     future.OnComplete([self = shared_from_this(), here](const T& value) {
-      self->Post([here, value] { here.Set(value); });
+      self->Post([here, value]() mutable { here.Set(std::move(value)); });
     });
     return here.GetFuture();
   }

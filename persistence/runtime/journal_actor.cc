@@ -287,7 +287,7 @@ void JournalActor::ReadPage(std::shared_ptr<Replay> replay) {
     replay->from = last + 1;
     stream.EndOfPage();
     // In the mailbox already when there is room; else from the consumer.
-    if (stream.WhenRoom(kReplayPage, [self = shared_from_this(), this, replay] {
+    if (stream.WhenRoom([self = shared_from_this(), this, replay] {
           self->Post([this, replay] { ReadPage(replay); });
         })) {
       ReadPage(replay);

@@ -120,18 +120,17 @@ void ReplayStream::Complete(absl::StatusOr<int64_t> result) {
 
 void ReplayStream::Fail(const absl::Status& cause) { End(cause, true); }
 
-bool ReplayStream::WhenRoom(size_t events, std::function<void()> resume) {
+bool ReplayStream::WhenRoom(std::function<void()> resume) {
   MutexLock lock(mu_);
-  if (ended_ || outstanding_ + events <= kCapacity) return true;
+  if (ended_ || outstanding_ + kReplayPage <= kCapacity) return true;
   resume_ = std::move(resume);
-  resume_room_ = events;
   return false;
 }
 
 std::function<void()> ReplayStream::Consumed(size_t events) {
   outstanding_ -= std::min(events, outstanding_);
   if (resume_ == nullptr ||
-      (!ended_ && outstanding_ + resume_room_ > kCapacity)) {
+      (!ended_ && outstanding_ + kReplayPage > kCapacity)) {
     return nullptr;
   }
   return std::move(resume_);

@@ -45,7 +45,7 @@
 //       .OnComplete([stream](const absl::Status& s) {
 //         if (!s.ok()) return stream->Complete(s);
 //         stream->EndOfPage();
-//         if (stream->WhenRoom(kReplayPage, ask_for_next_page)) {
+//         if (stream->WhenRoom(ask_for_next_page)) {
 //           ask_for_next_page();
 //         }
 //       });
@@ -105,11 +105,11 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   int64_t last_added() const { return last_added_; }
 
   // --- Any thread ---
-  // WhenRoom is true when `events` more fit now (see the file comment) or
-  // the replay has ended. Otherwise it keeps `resume` and runs it once they
-  // fit or the replay ends, on the consumer's thread or the one that ends
-  // the replay. One resume at a time.
-  bool WhenRoom(size_t events, std::function<void()> resume);
+  // WhenRoom is true when one more page (kReplayPage events) fits now (see
+  // the file comment) or the replay has ended. Otherwise it keeps `resume`
+  // and runs it once a page fits or the replay ends, on the consumer's
+  // thread or the one that ends the replay. One resume at a time.
+  bool WhenRoom(std::function<void()> resume);
   // Fail ends the replay with `cause`; events not yet delivered are dropped.
   void Fail(const absl::Status& cause);
   // Events added plus events delivered (the watchdog's measure of
@@ -179,9 +179,8 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   // Published and not yet delivered or dropped (waiting_ and the batches
   // the consumer has taken).
   size_t outstanding_ ABSL_GUARDED_BY(mu_) = 0;
-  // WhenRoom's resume, with the room it waits for.
+  // WhenRoom's resume, waiting for room for a page.
   std::function<void()> resume_ ABSL_GUARDED_BY(mu_);
-  size_t resume_room_ ABSL_GUARDED_BY(mu_) = 0;
   // Delivered batches on their way back to the producer, which reuses
   // their buffers.
   std::vector<Batch> recycled_ ABSL_GUARDED_BY(mu_);

@@ -187,13 +187,13 @@ TEST(ReplayStreamTest, AProducerAheadOfTheConsumerNeverWaitsAndIsResumed) {
   };
   // Two pages fit: the second is asked for at once, on this thread.
   page();
-  EXPECT_TRUE(stream->WhenRoom(kReplayPage, resume));
+  EXPECT_TRUE(stream->WhenRoom(resume));
   resume();
   // A third does not, and nothing here waits for the busy requester: the
   // page went in without blocking, and the resume waits instead.
   const auto start = std::chrono::steady_clock::now();
   page();
-  EXPECT_FALSE(stream->WhenRoom(kReplayPage, resume));
+  EXPECT_FALSE(stream->WhenRoom(resume));
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(resumed.load(), 1);
@@ -219,7 +219,7 @@ TEST(ReplayStreamTest, TheEndOfAReplayRunsAWaitingResume) {
   }
   stream->EndOfPage();
   bool resumed = false;
-  EXPECT_FALSE(stream->WhenRoom(kReplayPage, [&] { resumed = true; }));
+  EXPECT_FALSE(stream->WhenRoom([&] { resumed = true; }));
   EXPECT_FALSE(resumed);
   stream->Fail(absl::DeadlineExceededError("watchdog"));
   EXPECT_TRUE(resumed);  // the producer sees ended() and stops
