@@ -56,10 +56,12 @@ def embedded_reference_conf(name, src, visibility = None):
         visibility = visibility,
     )
 
-def persistence_proto_library(name, src, deps = [], visibility = None):
+def persistence_proto_library(name, src, deps = [], grpc = False, visibility = None):
     """A cc_library of the C++ code that Debian's protoc generates from `src`.
 
     Bazel's own proto rules need downloads; this runs the system protoc.
+    With grpc = True it also runs Debian's grpc_cpp_plugin, so the library
+    holds the services' stubs (<base>.grpc.pb.h) and links gRPC.
     """
     base = src[:-len(".proto")]
     pkg = native.package_name()
@@ -68,20 +70,42 @@ def persistence_proto_library(name, src, deps = [], visibility = None):
     # external/<name>/ and outputs under $(GENDIR)/external/<name>/.
     repo = native.repository_name().lstrip("@")
     root = "external/" + repo if repo else "."
+    path = (pkg + "/" if pkg else "") + src
+    outs = [base + ".pb.h", base + ".pb.cc"]
+    cmd = "protoc --proto_path=%s --cpp_out=$(GENDIR)/%s %s" % (root, root, path)
+    if grpc:
+        outs += [base + ".grpc.pb.h", base + ".grpc.pb.cc"]
+        cmd += (" && protoc --proto_path=%s --grpc_out=$(GENDIR)/%s " +
+                "--plugin=protoc-gen-grpc=/usr/bin/grpc_cpp_plugin %s") % (root, root, path)
     native.genrule(
         name = name + "_gen",
         srcs = [src],
-        outs = [base + ".pb.h", base + ".pb.cc"],
-        cmd = "protoc --proto_path=%s --cpp_out=$(GENDIR)/%s %s" % (
-            root,
-            root,
-            (pkg + "/" if pkg else "") + src,
-        ),
+        outs = outs,
+        cmd = cmd,
     )
     native.cc_library(
         name = name,
-        srcs = [base + ".pb.cc"],
-        hdrs = [base + ".pb.h"],
-        deps = deps + [str(Label("//third_party:protobuf"))],
+        srcs = [o for o in outs if o.endswith(".cc")],
+        hdrs = [o for o in outs if o.endswith(".h")],
+        deps = deps + [str(Label("//third_party:protobuf"))] +
+               ([str(Label("//third_party:grpc"))] if grpc else []),
+        visibility = visibility,
+    )
+
+def persistence_py_proto(name, src, visibility = None):
+    """The Python modules (<base>_pb2.py, <base>_pb2_grpc.py) that Debian's
+    protoc and grpc_python_plugin generate from `src`, for tools and test
+    servers written in Python (python3-grpcio, python3-protobuf)."""
+    base = src[:-len(".proto")]
+    pkg = native.package_name()
+    repo = native.repository_name().lstrip("@")
+    root = "external/" + repo if repo else "."
+    path = (pkg + "/" if pkg else "") + src
+    native.genrule(
+        name = name,
+        srcs = [src],
+        outs = [base + "_pb2.py", base + "_pb2_grpc.py"],
+        cmd = ("protoc --proto_path=%s --python_out=$(GENDIR)/%s --grpc_out=$(GENDIR)/%s " +
+               "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin %s") % (root, root, root, path),
         visibility = visibility,
     )

@@ -48,6 +48,65 @@ def _label(target):
 def _bool(v):
     return "true" if v else "false"
 
+def _kit_args(kit_config, values):
+    return ["--config=$(rootpath %s)" % kit_config] + [
+        "--%s=%s" % (flag, _bool(values[flag]))
+        for flag in _FLAGS
+    ]
+
+def _kit_suites(prefix, deps, args, data, journal, snapshot_store, size, tags):
+    suites = []
+    if journal:
+        suites.append((prefix + "journal_tck_test", "//tck:journal_spec"))
+    if snapshot_store:
+        suites.append((prefix + "snapshot_store_tck_test", "//tck:snapshot_store_spec"))
+    for test, spec in suites:
+        native.cc_test(
+            name = test,
+            deps = deps + [_label(spec), _label("//tck:tck_main")],
+            args = args,
+            data = data,
+            size = size,
+            tags = tags,
+        )
+
+def persistence_kit(
+        name,
+        backend,
+        kit_config,
+        kit_fixture = None,
+        journal = True,
+        snapshot_store = True,
+        supports_atomic_persist_all_of_several_events = True,
+        supports_rejecting_non_serializable_objects = False,
+        supports_serialization = True,
+        supports_metadata = False,
+        supports_replay_only_last = False,
+        prevents_concurrent_writers = False,
+        survives_restart = True,
+        size = "medium",
+        tags = [],
+        data = []):
+    """The kit once more for a backend, under another config: suites
+    <name>_journal_tck_test and <name>_snapshot_store_tck_test.
+
+    For a backend whose behaviour depends on what is behind it (the grpc
+    backend, whose server may host RocksDB or the in-memory store). The
+    arguments are those of persistence_backend; `backend` is its library.
+    """
+    values = {
+        "supports_atomic_persist_all_of_several_events": supports_atomic_persist_all_of_several_events,
+        "supports_rejecting_non_serializable_objects": supports_rejecting_non_serializable_objects,
+        "supports_serialization": supports_serialization,
+        "supports_metadata": supports_metadata,
+        "supports_replay_only_last": supports_replay_only_last,
+        "prevents_concurrent_writers": prevents_concurrent_writers,
+        "survives_restart": survives_restart,
+    }
+    deps = [backend, _label("//bazel:tsan_suppressions")] + ([kit_fixture] if kit_fixture else [])
+    _kit_suites(name + "_", deps, _kit_args(kit_config, values), [kit_config] + data,
+                journal, snapshot_store, size, tags)
+
 def persistence_backend(
         name,
         srcs = [],
@@ -140,27 +199,10 @@ def persistence_backend(
         "prevents_concurrent_writers": prevents_concurrent_writers,
         "survives_restart": survives_restart,
     }
-    args = ["--config=$(rootpath %s)" % kit_config] + [
-        "--%s=%s" % (flag, _bool(values[flag]))
-        for flag in _FLAGS
-    ]
+    args = _kit_args(kit_config, values)
     common = [":" + name, _label("//bazel:tsan_suppressions")] + ([kit_fixture] if kit_fixture else [])
     test_data = [kit_config] + data
-
-    suites = []
-    if journal:
-        suites.append(("journal_tck_test", "//tck:journal_spec"))
-    if snapshot_store:
-        suites.append(("snapshot_store_tck_test", "//tck:snapshot_store_spec"))
-    for test, spec in suites:
-        native.cc_test(
-            name = test,
-            deps = common + [_label(spec), _label("//tck:tck_main")],
-            args = args,
-            data = test_data,
-            size = size,
-            tags = tags,
-        )
+    _kit_suites("", common, args, test_data, journal, snapshot_store, size, tags)
 
     if raw_engine:
         perf_deps = common + [raw_engine, _label("//perf:journal_perf"), _label("//tck:journal_spec")]

@@ -128,6 +128,8 @@ absl::Status InitTck(int argc, char** argv) {
         eq == std::string::npos ? "true" : arg.substr(eq + 1);
     if (name == "config") {
       s.config_path = value;
+    } else if (name == "target") {
+      s.target = value;
     } else if (name == "perf_rows") {
       s.perf_rows = value;
     } else if (auto b = bools.find(name); b != bools.end()) {

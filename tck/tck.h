@@ -99,6 +99,10 @@ class TemporaryDirectoryFixture : public TckFixture {
 struct TckSettings {
   Capabilities capabilities;
   std::string config_path;  // the backend's HOCON file
+  // --target=host:port: a server that is already running. A fixture that
+  // starts a server of its own uses this one instead (the kit's fault cases
+  // that stop the server then skip).
+  std::string target;
   Config config;            // loaded: fixture overlay, file, reference.conf
   TckFixture* fixture = nullptr;
   // Perf settings (perf target only).
@@ -119,7 +123,7 @@ struct TckSettings {
 // Settings is the process-wide settings, filled by InitTck.
 TckSettings& Settings();
 
-// InitTck parses --config=, --supports_*=, --prevents_concurrent_writers=,
+// InitTck parses --config=, --target=, --supports_*=, --prevents_concurrent_writers=,
 // --perf_*= (--perf_rows= takes a comma-separated list; after googletest has
 // taken its own flags), runs the fixture's SetUp and loads the config. Errors
 // name the flag or file.

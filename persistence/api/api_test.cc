@@ -230,6 +230,23 @@ TEST(SerializationTest, ManySerializersAllRoundTrip) {
             absl::StatusCode::kNotFound);
 }
 
+TEST(SerializationTest, KeptPayloadsSerializeToTheSameBytes) {
+  // What a process that stores others' events does (the remote server):
+  // bytes of a serializer it does not have come back byte for byte.
+  Serialization serialization;
+  EXPECT_TRUE(absl::IsNotFound(
+      serialization.Deserialize(4711, "m", "b").status()));
+  serialization.KeepSerialized();
+  absl::StatusOr<Payload> kept = serialization.Deserialize(4711, "m", "bytes");
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  ASSERT_NE(kept->As<SerializedPayload>(), nullptr);
+  absl::StatusOr<SerializedPayload> again = serialization.Serialize(*kept);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->serializer_id, 4711);
+  EXPECT_EQ(again->manifest, "m");
+  EXPECT_EQ(again->bytes, "bytes");
+}
+
 TEST(CodecTest, RejectedWriteHasNoRecordsAndCorruptionNamesIdAndSeq) {
   PersistentRepr bad = Event("p", 2);
   bad.payload = Payload::Of(NoSerializer{});

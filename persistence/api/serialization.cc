@@ -174,6 +174,9 @@ const Serializer* Serialization::FindById(int32_t serializer_id) const {
 absl::StatusOr<SerializedPayload> Serialization::Serialize(
     const Payload& payload) const {
   if (payload.empty()) return absl::InvalidArgumentError("empty payload");
+  if (const SerializedPayload* kept = payload.As<SerializedPayload>()) {
+    return *kept;
+  }
   const Serializer* serializer = FindFor(payload);
   if (serializer == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -188,6 +191,10 @@ absl::StatusOr<SerializedPayload> Serialization::Serialize(
 absl::StatusOr<Payload> Serialization::Deserialize(
     int32_t serializer_id, std::string_view manifest,
     std::string_view bytes) const {
+  if (keep_serialized_.load(std::memory_order_relaxed)) {
+    return Payload::Of(SerializedPayload{serializer_id, std::string(manifest),
+                                         std::string(bytes)});
+  }
   const Serializer* serializer = FindById(serializer_id);
   if (serializer == nullptr) {
     return absl::NotFoundError(

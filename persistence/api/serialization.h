@@ -91,12 +91,22 @@ class Serialization {
     return Register(std::type_index(typeid(T)), std::move(serializer));
   }
 
-  // Serialize finds the serializer of the payload's type.
+  // Serialize finds the serializer of the payload's type. A payload that
+  // holds a SerializedPayload is already serialized: it comes back as it
+  // is, serializer id and manifest included.
   absl::StatusOr<SerializedPayload> Serialize(const Payload& payload) const;
-  // Deserialize rebuilds a payload with the serializer of that id.
+  // Deserialize rebuilds a payload with the serializer of that id; after
+  // KeepSerialized, it returns the bytes as a SerializedPayload instead.
   absl::StatusOr<Payload> Deserialize(int32_t serializer_id,
                                       std::string_view manifest,
                                       std::string_view bytes) const;
+
+  // KeepSerialized makes Deserialize hand back every payload as the
+  // SerializedPayload it was stored as, whatever its serializer id, so
+  // that it serializes to the same bytes again. For a process that stores
+  // other processes' events without knowing their types: the remote
+  // journal server (backends/grpc) calls it once, at start-up, on Global.
+  void KeepSerialized() { keep_serialized_.store(true); }
 
  private:
   const Serializer* FindFor(const Payload& payload) const;
@@ -128,6 +138,7 @@ class Serialization {
       by_type_;
   std::map<int32_t, std::shared_ptr<const Serializer>> by_id_;
   std::shared_ptr<const Serializer> protobuf_;
+  std::atomic<bool> keep_serialized_{false};
 };
 
 }  // namespace persistence
