@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "backends/grpc/remote.grpc.pb.h"
+#include "backends/grpc/tls_probe.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -164,6 +165,14 @@ absl::StatusOr<std::unique_ptr<RemoteClient>> RemoteClient::Connect(
   absl::Status failed = client->ToStatus(status, "Describe");
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
       status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    if (settings.tls) {
+      // gRPC does not say why a handshake failed; OpenSSL does.
+      absl::Status why = ProbeTls(settings, settings.connect_timeout);
+      if (!why.ok()) {
+        return absl::UnavailableError(absl::StrCat(
+            "remote ", what, " at ", settings.address, ": ", why.message()));
+      }
+    }
     return absl::UnavailableError(absl::StrCat(
         failed.message(), " (no connection within connect-timeout, ",
         settings.connect_timeout.count(), " ms)"));
