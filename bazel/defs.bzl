@@ -95,17 +95,22 @@ def persistence_proto_library(name, src, deps = [], grpc = False, visibility = N
 def persistence_py_proto(name, src, visibility = None):
     """The Python modules (<base>_pb2.py, <base>_pb2_grpc.py) that Debian's
     protoc and grpc_python_plugin generate from `src`, for tools and test
-    servers written in Python (python3-grpcio, python3-protobuf)."""
+    servers written in Python (python3-grpcio, python3-protobuf).
+
+    The modules import each other flat (`import <base>_pb2`): put their
+    directory on PYTHONPATH.
+    """
     base = src[:-len(".proto")]
     pkg = native.package_name()
     repo = native.repository_name().lstrip("@")
     root = "external/" + repo if repo else "."
-    path = (pkg + "/" if pkg else "") + src
+    src_dir = root + ("/" + pkg if pkg else "")
+    out_dir = "$(GENDIR)/" + src_dir
     native.genrule(
         name = name,
         srcs = [src],
         outs = [base + "_pb2.py", base + "_pb2_grpc.py"],
-        cmd = ("protoc --proto_path=%s --python_out=$(GENDIR)/%s --grpc_out=$(GENDIR)/%s " +
-               "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin %s") % (root, root, root, path),
+        cmd = ("protoc --proto_path=%s --python_out=%s --grpc_out=%s " +
+               "--plugin=protoc-gen-grpc=/usr/bin/grpc_python_plugin %s") % (src_dir, out_dir, out_dir, src_dir + "/" + src),
         visibility = visibility,
     )

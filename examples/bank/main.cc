@@ -89,6 +89,7 @@ std::string DataLocation(const persistence::Config& config) {
                         key("key-prefix"), "*");
   }
   if (cls == "inmem.Journal") return "memory only (gone when bank exits)";
+  if (cls == "grpc.Journal") return "the remote server at " + key("address");
   return absl::StrCat("the journal at ", *plugin, " (class ", cls, ")");
 }
 
