@@ -47,7 +47,7 @@ class JournalSpec : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_NE(system_, nullptr);
-    Connect();
+    ASSERT_NO_FATAL_FAILURE(Connect());
     pid_ = UniqueId("p");
     writer_ = UniqueId("writer");
     WriteFive();
@@ -71,7 +71,7 @@ class JournalSpec : public ::testing::Test {
     delete system_;
     system_ = NewSystem("journal-tck").release();
     ASSERT_NE(system_, nullptr) << "cannot build the actor system again";
-    Connect();
+    ASSERT_NO_FATAL_FAILURE(Connect());
   }
 
   // The setup of docs/tck.md: a-1..a-5 as [1] [2] [3] [4,5], or five singles.

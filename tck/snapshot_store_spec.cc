@@ -36,7 +36,7 @@ class SnapshotStoreSpec : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_NE(system_, nullptr);
-    Connect();
+    ASSERT_NO_FATAL_FAILURE(Connect());
     pid_ = UniqueId("s");
     for (int k = 1; k <= 5; ++k) {
       // Distinct timestamps (milliseconds) for the timestamp criteria.
@@ -65,7 +65,7 @@ class SnapshotStoreSpec : public ::testing::Test {
     delete system_;
     system_ = NewSystem("snapshot-tck").release();
     ASSERT_NE(system_, nullptr) << "cannot build the actor system again";
-    Connect();
+    ASSERT_NO_FATAL_FAILURE(Connect());
   }
 
   const SnapshotMetadata& Md(int k) const { return saved_[k - 1]; }

@@ -36,6 +36,22 @@
 
 namespace persistence::tck {
 
+// kSanitizerSlowdown: how much slower the kit's binary runs under
+// ThreadSanitizer or AddressSanitizer (--config=tsan, --config=asan), as a
+// factor for the kit's waits and for a fixture's timeouts (a server's
+// command timeout, say). 1 in a normal build.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+inline constexpr int kSanitizerSlowdown = 5;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+inline constexpr int kSanitizerSlowdown = 5;
+#else
+inline constexpr int kSanitizerSlowdown = 1;
+#endif
+#else
+inline constexpr int kSanitizerSlowdown = 1;
+#endif
+
 // Capability flags: what a backend declares it supports. The defaults
 // are those of docs/tck.md; a flag that is off makes its cases skip with the
 // reason.

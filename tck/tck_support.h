@@ -23,11 +23,13 @@
 #include "persistence/runtime/journal_actor.h"
 #include "persistence/runtime/journal_protocol.h"
 #include "persistence/runtime/snapshot_actor.h"
+#include "tck/tck.h"
 
 namespace persistence::tck {
 
-// How long the kit waits for any one reply.
-inline constexpr std::chrono::seconds kReplyTimeout(20);
+// How long the kit waits for any one reply (longer under a sanitizer,
+// kSanitizerSlowdown in tck.h).
+inline constexpr std::chrono::seconds kReplyTimeout(20 * kSanitizerSlowdown);
 
 // TckEvent: a user type with its own serializer (supports_serialization).
 struct TckEvent {

@@ -188,6 +188,10 @@ void RemoteClient::Prepare(
     grpc::ClientContext& context,
     std::chrono::system_clock::time_point deadline) const {
   context.set_deadline(deadline);
+  Authorize(context);
+}
+
+void RemoteClient::Authorize(grpc::ClientContext& context) const {
   if (!settings_.token.empty()) {
     context.AddMetadata("authorization", "Bearer " + settings_.token);
   }

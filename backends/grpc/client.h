@@ -65,10 +65,12 @@ class RemoteClient {
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   const ClientSettings& settings() const { return settings_; }
 
-  // Prepare sets a call's deadline (now + command-timeout) and token.
+  // Prepare sets a call's deadline (now + command-timeout, or the one
+  // given) and its token; Authorize sets only the token.
   void Prepare(grpc::ClientContext& context) const;
   void Prepare(grpc::ClientContext& context,
                std::chrono::system_clock::time_point deadline) const;
+  void Authorize(grpc::ClientContext& context) const;
 
   // ToStatus maps a call's gRPC status to the plugin API's, one to one,
   // with a message naming the server and the call.

@@ -13,13 +13,16 @@
 // GrpcJournal uses gRPC's asynchronous (callback) API: a write serializes
 // its events and is on the wire when AsyncWriteMessages returns
 // (NonBlockingWrites), and its Future completes on a gRPC thread. Writes
-// are pipelined, but a write waits while an earlier write of one of its
-// persistence ids is still in flight, so that the server applies each id's
-// writes in call order (separate RPCs may overtake each other). Replay is
-// a server stream read one chunk at a time: the next chunk is asked for
-// only after the last one went to the callback, so HTTP/2 flow control
-// holds the server back and memory stays bounded by a chunk and the
-// transport's window.
+// of different ids are pipelined. A write waits while an earlier write of
+// one of its persistence ids is in flight, so that the server applies each
+// id's writes in call order (separate RPCs may overtake each other); the
+// writes of one id that waited meanwhile then go together, as one Write
+// (group commit on the wire), so no write waits behind more than one.
+// Replay is a server stream read one chunk at a time: the next chunk is
+// asked for only after the last one went to the callback, so HTTP/2 flow
+// control holds the server back and memory stays bounded by a chunk and
+// the transport's window. A replay fails when no chunk comes for
+// command-timeout (a long replay may take longer in all).
 //
 // Thread-safety: as the plugin API asks; in-flight bookkeeping is under a
 // mutex, and the destructor waits for every call in flight to end (each has
@@ -63,11 +66,16 @@ class GrpcJournal : public AsyncWriteJournal {
 
  private:
   struct WriteCall;
+  struct Batch;
   class ReplayCall;
 
   void Enqueue(std::unique_ptr<WriteCall> call);
-  void Send(WriteCall* call);
-  void Finish(WriteCall* call, const grpc::Status& status);
+  // Gather makes a batch of `head` and, when it writes one id only, the
+  // unsent one-id calls queued right behind it. Under mu_.
+  std::unique_ptr<Batch> Gather(WriteCall* head)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Send(std::unique_ptr<Batch> batch);
+  void Finish(Batch* batch, const grpc::Status& status);
   void CallStarted();
   void CallEnded();
 
@@ -76,8 +84,8 @@ class GrpcJournal : public AsyncWriteJournal {
   std::unique_ptr<eventpersist::remote::v1::Journal::Stub> stub_;
 
   Mutex mu_;
-  // Per persistence id, its writes not yet answered, oldest first: only
-  // the head of each queue is on the wire.
+  // Per persistence id, its writes not yet answered, oldest first: those
+  // on the wire are a prefix of each queue.
   std::unordered_map<std::string, std::deque<WriteCall*>> queues_
       ABSL_GUARDED_BY(mu_);
   int calls_in_flight_ ABSL_GUARDED_BY(mu_) = 0;

@@ -27,9 +27,23 @@ class GrpcTckFixture : public tck::TckFixture {
  public:
   absl::StatusOr<std::string> SetUp() override {
     const tck::TckSettings& settings = tck::Settings();
+    // Under a sanitizer both processes run several times slower: the
+    // client's timeouts (and its breaker's, which must stay above them)
+    // grow with them.
+    const std::string timeouts =
+        tck::kSanitizerSlowdown == 1
+            ? std::string()
+            : absl::StrCat(
+                  "persistence.journal.grpc.command-timeout = ",
+                  5 * tck::kSanitizerSlowdown,
+                  "s\npersistence.journal.grpc.circuit-breaker.call-timeout = ",
+                  10 * tck::kSanitizerSlowdown, "s\n",
+                  "persistence.snapshot-store.grpc.circuit-breaker.call-timeout "
+                  "= ",
+                  10 * tck::kSanitizerSlowdown, "s\n");
     if (!settings.target.empty()) {
       return absl::StrCat("persistence.journal.grpc.address = \"",
-                          settings.target, "\"\n");
+                          settings.target, "\"\n", timeouts);
     }
     std::ifstream in(settings.config_path);
     std::stringstream text;
@@ -39,7 +53,7 @@ class GrpcTckFixture : public tck::TckFixture {
     if (!server.ok()) return server.status();
     server_ = *std::move(server);
     return absl::StrCat("persistence.journal.grpc.address = \"",
-                        server_->address(), "\"\n");
+                        server_->address(), "\"\n", timeouts);
   }
 
   void TearDown() override { server_.reset(); }
