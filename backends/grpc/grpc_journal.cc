@@ -60,6 +60,8 @@ absl::Status GrpcJournal::Start() {
   return absl::OkStatus();
 }
 
+void GrpcJournal::HandOff() { MutexLock lock(mu_); }
+
 void GrpcJournal::CallStarted() {
   MutexLock lock(mu_);
   ++calls_in_flight_;
@@ -164,6 +166,7 @@ void GrpcJournal::Send(std::unique_ptr<Batch> owned) {
       }
     }
   }
+  HandOff();
   stub_->async()->Write(&batch->context, &batch->request, &batch->response,
                         [this, batch](grpc::Status status) {
                           Finish(batch, status);
@@ -405,6 +408,7 @@ Future<absl::StatusOr<int64_t>> GrpcJournal::AsyncReadHighestSequenceNr(
   stub_->async()->ReadHighestSequenceNr(
       &call->context, &call->request, &call->response,
       [this, call, promise](grpc::Status status) {
+        HandOff();
         std::unique_ptr<std::remove_pointer_t<decltype(call)>> owned(call);
         if (status.ok()) {
           promise.Set(call->response.highest_sequence_nr());
@@ -428,6 +432,7 @@ Future<absl::Status> GrpcJournal::AsyncDeleteMessagesTo(
   stub_->async()->DeleteMessagesTo(
       &call->context, &call->request, &call->response,
       [this, call, promise](grpc::Status status) {
+        HandOff();
         delete call;
         promise.Set(client_->ToStatus(status, "DeleteMessagesTo"));
         CallEnded();

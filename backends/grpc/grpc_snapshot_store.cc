@@ -152,12 +152,15 @@ class GrpcSnapshotStore : public SnapshotStore {
     client_->Prepare(state->context);
     Promise<R> promise;
     {
+      // Also orders the state's writes before the gRPC thread's reads for
+      // ThreadSanitizer, which does not see gRPC's own ordering.
       MutexLock lock(mu_);
       ++calls_in_flight_;
     }
     (stub_->async()->*method)(
         &state->context, &state->request, &state->response,
         [this, state, promise, name, convert](grpc::Status status) {
+          { MutexLock lock(mu_); }  // see above
           std::unique_ptr<State> owned(state);
           if (status.ok()) {
             promise.Set(convert(state->response));

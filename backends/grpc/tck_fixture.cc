@@ -34,6 +34,8 @@ class GrpcTckFixture : public tck::TckFixture {
         tck::kSanitizerSlowdown == 1
             ? std::string()
             : absl::StrCat(
+                  "persistence.journal.grpc.connect-timeout = ",
+                  5 * tck::kSanitizerSlowdown, "s\n",
                   "persistence.journal.grpc.command-timeout = ",
                   5 * tck::kSanitizerSlowdown,
                   "s\npersistence.journal.grpc.circuit-breaker.call-timeout = ",
