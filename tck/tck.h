@@ -119,7 +119,7 @@ struct TckSettings {
   // starts a server of its own uses this one instead (the kit's fault cases
   // that stop the server then skip).
   std::string target;
-  Config config;            // loaded: fixture overlay, file, reference.conf
+  Config config;  // loaded: fixture overlay, file, reference.conf
   TckFixture* fixture = nullptr;
   // Perf settings (perf target only).
   int perf_events = 10000;
@@ -139,7 +139,8 @@ struct TckSettings {
 // Settings is the process-wide settings, filled by InitTck.
 TckSettings& Settings();
 
-// InitTck parses --config=, --target=, --supports_*=, --prevents_concurrent_writers=,
+// InitTck parses --config=, --target=, --supports_*=,
+// --prevents_concurrent_writers=,
 // --perf_*= (--perf_rows= takes a comma-separated list; after googletest has
 // taken its own flags), runs the fixture's SetUp and loads the config. Errors
 // name the flag or file.

@@ -76,15 +76,17 @@ absl::StatusOr<ClientSettings> ClientSettings::FromConfig(
   }
   PERSISTENCE_GRPC_ASSIGN(s.tls, config.GetBool("tls.enabled"));
   if (s.tls) {
-    PERSISTENCE_GRPC_ASSIGN(s.ca_file, ReadConfiguredFile(config, "tls.ca-file"));
+    PERSISTENCE_GRPC_ASSIGN(s.ca_file,
+                            ReadConfiguredFile(config, "tls.ca-file"));
     PERSISTENCE_GRPC_ASSIGN(s.cert_file,
                             ReadConfiguredFile(config, "tls.cert-file"));
-    PERSISTENCE_GRPC_ASSIGN(s.key_file, ReadConfiguredFile(config, "tls.key-file"));
+    PERSISTENCE_GRPC_ASSIGN(s.key_file,
+                            ReadConfiguredFile(config, "tls.key-file"));
     if (s.cert_file.empty() != s.key_file.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "config keys '", config.FullKey("tls.cert-file"), "' and '",
-          config.FullKey("tls.key-file"),
-          "': a client certificate needs both, or neither"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("config keys '", config.FullKey("tls.cert-file"),
+                       "' and '", config.FullKey("tls.key-file"),
+                       "': a client certificate needs both, or neither"));
     }
   }
   PERSISTENCE_GRPC_ASSIGN(s.server_name, config.GetString("tls.server-name"));
@@ -181,7 +183,8 @@ absl::StatusOr<std::unique_ptr<RemoteClient>> RemoteClient::Connect(
 }
 
 void RemoteClient::Prepare(grpc::ClientContext& context) const {
-  Prepare(context, std::chrono::system_clock::now() + settings_.command_timeout);
+  Prepare(context,
+          std::chrono::system_clock::now() + settings_.command_timeout);
 }
 
 void RemoteClient::Prepare(
@@ -201,9 +204,9 @@ absl::Status RemoteClient::ToStatus(const grpc::Status& status,
                                     const char* call) const {
   if (status.ok()) return absl::OkStatus();
   const auto code = static_cast<absl::StatusCode>(status.error_code());
-  std::string message = absl::StrCat("remote ", what_, " at ",
-                                     settings_.address, ": ", call, ": ",
-                                     status.error_message());
+  std::string message =
+      absl::StrCat("remote ", what_, " at ", settings_.address, ": ", call,
+                   ": ", status.error_message());
   if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
     absl::StrAppend(&message, settings_.token_file.empty()
                                   ? " (the server wants a bearer token: set "

@@ -18,7 +18,8 @@
 //   absl::StatusOr<ClientSettings> settings = ClientSettings::FromConfig(c);
 //   absl::StatusOr<std::unique_ptr<RemoteClient>> client =
 //       RemoteClient::Connect(*settings, "journal");  // waits, checks token
-//   auto stub = eventpersist::remote::v1::Journal::NewStub((*client)->channel());
+//   auto stub =
+//   eventpersist::remote::v1::Journal::NewStub((*client)->channel());
 #ifndef BACKENDS_GRPC_CLIENT_H_
 #define BACKENDS_GRPC_CLIENT_H_
 

@@ -94,8 +94,8 @@ Future<absl::StatusOr<WriteResults>> GrpcJournal::AsyncWriteMessages(
       continue;
     }
     call->sent[i] = true;
-    if (std::find(call->ids.begin(), call->ids.end(),
-                  write.persistence_id()) == call->ids.end()) {
+    if (std::find(call->ids.begin(), call->ids.end(), write.persistence_id()) ==
+        call->ids.end()) {
       call->ids.push_back(write.persistence_id());
     }
   }
@@ -106,8 +106,8 @@ Future<absl::StatusOr<WriteResults>> GrpcJournal::AsyncWriteMessages(
   }
   // The deadline counts from the call, also while it waits for an earlier
   // write of its ids.
-  call->deadline = std::chrono::system_clock::now() +
-                   client_->settings().command_timeout;
+  call->deadline =
+      std::chrono::system_clock::now() + client_->settings().command_timeout;
   call->bytes = call->request.ByteSizeLong();
   Enqueue(std::move(call));
   return result;
@@ -167,10 +167,9 @@ void GrpcJournal::Send(std::unique_ptr<Batch> owned) {
     }
   }
   HandOff();
-  stub_->async()->Write(&batch->context, &batch->request, &batch->response,
-                        [this, batch](grpc::Status status) {
-                          Finish(batch, status);
-                        });
+  stub_->async()->Write(
+      &batch->context, &batch->request, &batch->response,
+      [this, batch](grpc::Status status) { Finish(batch, status); });
 }
 
 void GrpcJournal::Finish(Batch* batch, const grpc::Status& status) {
@@ -273,10 +272,10 @@ class GrpcJournal::ReplayCall
           seq > request_.to_sequence_nr() || count_ >= request_.max()) {
         return Stop(absl::DataLossError(absl::StrCat(
             "remote journal at ", journal_->client_->settings().address,
-            ": replay of persistence id '", request_.persistence_id(),
-            "' [", request_.from_sequence_nr(), ", ",
-            request_.to_sequence_nr(), "] max ", request_.max(),
-            " sent sequence number ", seq, " after ", last_)));
+            ": replay of persistence id '", request_.persistence_id(), "' [",
+            request_.from_sequence_nr(), ", ", request_.to_sequence_nr(),
+            "] max ", request_.max(), " sent sequence number ", seq, " after ",
+            last_)));
       }
       last_ = seq;
       ++count_;
@@ -376,12 +375,13 @@ Future<absl::Status> GrpcJournal::AsyncReplayMessages(
     const std::string& persistence_id, int64_t from_sequence_nr,
     int64_t to_sequence_nr, int64_t max, ReplayCallback callback) {
   // A negative `from` asks for the last `max` events up to `to`.
-  if (max <= 0 || (from_sequence_nr > to_sequence_nr && from_sequence_nr >= 0)) {
+  if (max <= 0 ||
+      (from_sequence_nr > to_sequence_nr && from_sequence_nr >= 0)) {
     return MakeReadyFuture(absl::OkStatus());
   }
   CallStarted();
-  return (new ReplayCall(this, persistence_id, from_sequence_nr,
-                         to_sequence_nr, max, std::move(callback)))
+  return (new ReplayCall(this, persistence_id, from_sequence_nr, to_sequence_nr,
+                         max, std::move(callback)))
       ->Start();
 }
 

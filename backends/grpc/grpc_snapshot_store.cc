@@ -77,11 +77,10 @@ class GrpcSnapshotStore : public SnapshotStore {
     v1::SaveSnapshotRequest request;
     ToWire(metadata, request.mutable_metadata());
     *request.mutable_snapshot() = *std::move(bytes);
-    return Call<absl::Status>(&v1::SnapshotStore::Stub::async_interface::Save,
-                              std::move(request), "Save",
-                              [](const v1::SaveSnapshotResponse&) {
-                                return absl::OkStatus();
-                              });
+    return Call<absl::Status>(
+        &v1::SnapshotStore::Stub::async_interface::Save, std::move(request),
+        "Save",
+        [](const v1::SaveSnapshotResponse&) { return absl::OkStatus(); });
   }
 
   Future<absl::Status> DeleteAsync(const SnapshotMetadata& metadata) override {

@@ -14,6 +14,8 @@
 //
 // Its persistence ids carry the prefix "raw-perf:", so they never meet the
 // journal's.
+#include "perf/raw_engine.h"
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,7 +23,6 @@
 #include "absl/strings/str_cat.h"
 #include "backends/grpc/client.h"
 #include "backends/grpc/remote.grpc.pb.h"
-#include "perf/raw_engine.h"
 #include "persistence/api/codec.h"
 
 namespace persistence::grpc_backend {
@@ -140,25 +141,25 @@ class GrpcRawEngine : public perf::RawEngine {
     if (!s.ok()) return Failed("Write", s);
     for (const v1::Status& r : response.results()) {
       if (r.code() != 0) {
-        return absl::Status(static_cast<absl::StatusCode>(r.code()),
-                            absl::StrCat("raw engine: rejected: ", r.message()));
+        return absl::Status(
+            static_cast<absl::StatusCode>(r.code()),
+            absl::StrCat("raw engine: rejected: ", r.message()));
       }
     }
     return absl::OkStatus();
   }
 
   static absl::Status Failed(const char* call, const grpc::Status& s) {
-    return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                        absl::StrCat("raw engine: ", call, ": ",
-                                     s.error_message()));
+    return absl::Status(
+        static_cast<absl::StatusCode>(s.error_code()),
+        absl::StrCat("raw engine: ", call, ": ", s.error_message()));
   }
 
   ClientSettings settings_;
   std::unique_ptr<v1::Journal::Stub> stub_;
 };
 
-PERSISTENCE_REGISTER(perf::RawEngineRegistry, "grpc",
-                     Construct<GrpcRawEngine>);
+PERSISTENCE_REGISTER(perf::RawEngineRegistry, "grpc", Construct<GrpcRawEngine>);
 
 }  // namespace
 }  // namespace persistence::grpc_backend

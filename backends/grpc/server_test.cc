@@ -17,8 +17,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "backends/grpc/remote.grpc.pb.h"
-#include "backends/grpc/testing/health.grpc.pb.h"
 #include "backends/grpc/server/remote_server.h"
+#include "backends/grpc/testing/health.grpc.pb.h"
 #include "backends/grpc/testing/server_process.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
@@ -93,7 +93,8 @@ absl::StatusOr<std::unique_ptr<AsyncWriteJournal>> StartJournal(
     const std::string& config) {
   absl::StatusOr<Config> loaded = LoadConfigFromString(config, "test");
   if (!loaded.ok()) return loaded.status();
-  absl::StatusOr<Config> section = loaded->GetConfig("persistence.journal.grpc");
+  absl::StatusOr<Config> section =
+      loaded->GetConfig("persistence.journal.grpc");
   if (!section.ok()) return section.status();
   absl::StatusOr<std::unique_ptr<AsyncWriteJournal>> journal =
       Create(JournalRegistry::Global(), "grpc.Journal", *section,
@@ -106,8 +107,7 @@ absl::StatusOr<std::unique_ptr<AsyncWriteJournal>> StartJournal(
 
 std::string ClientConfig(const ServerProcess& server,
                          const std::string& more = "") {
-  return absl::StrCat("persistence.journal.grpc.address = \"",
-                      server.address(),
+  return absl::StrCat("persistence.journal.grpc.address = \"", server.address(),
                       "\"\npersistence.journal.grpc.connect-timeout = 2s\n",
                       more);
 }
@@ -196,8 +196,7 @@ std::string TlsServerConfig(bool want_client_cert) {
   const Pki& pki = Pki::Get();
   return absl::StrCat(
       "persistence.remote-server.tls.cert-file = \"", pki.server_cert,
-      "\"\npersistence.remote-server.tls.key-file = \"", pki.server_key,
-      "\"\n",
+      "\"\npersistence.remote-server.tls.key-file = \"", pki.server_key, "\"\n",
       want_client_cert
           ? absl::StrCat("persistence.remote-server.tls.client-ca-file = \"",
                          pki.ca, "\"\n")
@@ -260,8 +259,8 @@ TEST(TlsTest, MutualTlsWantsTheClientsCertificate) {
 }
 
 TEST(ListenTest, ANonLoopbackAddressWithoutTlsAndTokenIsRefused) {
-  auto server = ServerProcess::Start(
-      "persistence.remote-server.listen = \"0.0.0.0:0\"");
+  auto server =
+      ServerProcess::Start("persistence.remote-server.listen = \"0.0.0.0:0\"");
   ASSERT_FALSE(server.ok());
   EXPECT_THAT(server.status().message(), HasSubstr("not a loopback address"));
   EXPECT_THAT(server.status().message(),
@@ -462,7 +461,8 @@ TEST(LifecycleTest, HealthSaysServingAndAGracefulStopKeepsTheData) {
   ASSERT_TRUE(journal.ok()) << journal.status();
   for (int i = 0; i < 50; ++i) {
     absl::StatusOr<int64_t> highest =
-        (*journal)->AsyncReadHighestSequenceNr(absl::StrCat("stop-", i), 0)
+        (*journal)
+            ->AsyncReadHighestSequenceNr(absl::StrCat("stop-", i), 0)
             .Get();
     ASSERT_TRUE(highest.ok()) << highest.status();
     EXPECT_EQ(*highest, 1);
@@ -472,8 +472,8 @@ TEST(LifecycleTest, HealthSaysServingAndAGracefulStopKeepsTheData) {
 TEST(LifecycleTest, AServerThatGoesAwayFailsCallsWithinTheTimeout) {
   auto server = ServerProcess::Start("");
   ASSERT_TRUE(server.ok()) << server.status();
-  auto journal = StartJournal(ClientConfig(
-      **server, "persistence.journal.grpc.command-timeout = 1s"));
+  auto journal = StartJournal(
+      ClientConfig(**server, "persistence.journal.grpc.command-timeout = 1s"));
   ASSERT_TRUE(journal.ok()) << journal.status();
   ASSERT_TRUE((*server)->Kill().ok());
   const auto start = std::chrono::steady_clock::now();

@@ -40,7 +40,8 @@ class GrpcTckFixture : public tck::TckFixture {
                   5 * tck::kSanitizerSlowdown,
                   "s\npersistence.journal.grpc.circuit-breaker.call-timeout = ",
                   10 * tck::kSanitizerSlowdown, "s\n",
-                  "persistence.snapshot-store.grpc.circuit-breaker.call-timeout "
+                  "persistence.snapshot-store.grpc.circuit-breaker.call-"
+                  "timeout "
                   "= ",
                   10 * tck::kSanitizerSlowdown, "s\n");
     if (!settings.target.empty()) {

@@ -83,9 +83,10 @@ absl::Status LoadCa(SSL_CTX* ctx, const std::string& pem) {
 
 absl::Status LoadClientCertificate(SSL_CTX* ctx, const ClientSettings& s) {
   if (s.cert_file.empty()) return absl::OkStatus();
-  Owned<BIO> cert_bio(
-      BIO_new_mem_buf(s.cert_file.data(), static_cast<int>(s.cert_file.size())));
-  Owned<X509> cert(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
+  Owned<BIO> cert_bio(BIO_new_mem_buf(s.cert_file.data(),
+                                      static_cast<int>(s.cert_file.size())));
+  Owned<X509> cert(
+      PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
   Owned<BIO> key_bio(
       BIO_new_mem_buf(s.key_file.data(), static_cast<int>(s.key_file.size())));
   Owned<EVP_PKEY> key(
@@ -115,14 +116,16 @@ absl::Status ProbeTls(const ClientSettings& s,
     host = s.address.substr(0, colon);
     port = s.address.substr(colon + 1);
   }
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[')
+    host = host.substr(1, host.size() - 2);
   const std::string name = s.server_name.empty() ? host : s.server_name;
 
   Owned<SSL_CTX> ctx(SSL_CTX_new(TLS_client_method()));
   if (ctx == nullptr) return absl::InternalError("OpenSSL: no TLS context");
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
   if (absl::Status s1 = LoadCa(ctx.get(), s.ca_file); !s1.ok()) return s1;
-  if (absl::Status s2 = LoadClientCertificate(ctx.get(), s); !s2.ok()) return s2;
+  if (absl::Status s2 = LoadClientCertificate(ctx.get(), s); !s2.ok())
+    return s2;
 
   const int fd = Connect(host, port, timeout);
   if (fd < 0) {
@@ -146,9 +149,9 @@ absl::Status ProbeTls(const ClientSettings& s,
   if (SSL_connect(ssl.get()) != 1) {
     const long verify = SSL_get_verify_result(ssl.get());
     if (verify != X509_V_OK) {
-      result = absl::UnavailableError(absl::StrCat(
-          "the server's certificate is not trusted: ",
-          X509_verify_cert_error_string(verify), where));
+      result = absl::UnavailableError(
+          absl::StrCat("the server's certificate is not trusted: ",
+                       X509_verify_cert_error_string(verify), where));
     } else {
       result = absl::UnavailableError(
           absl::StrCat("the TLS handshake failed: ", LastSslError(), where));

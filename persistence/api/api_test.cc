@@ -234,8 +234,8 @@ TEST(SerializationTest, KeptPayloadsSerializeToTheSameBytes) {
   // What a process that stores others' events does (the remote server):
   // bytes of a serializer it does not have come back byte for byte.
   Serialization serialization;
-  EXPECT_TRUE(absl::IsNotFound(
-      serialization.Deserialize(4711, "m", "b").status()));
+  EXPECT_TRUE(
+      absl::IsNotFound(serialization.Deserialize(4711, "m", "b").status()));
   serialization.KeepSerialized();
   absl::StatusOr<Payload> kept = serialization.Deserialize(4711, "m", "bytes");
   ASSERT_TRUE(kept.ok()) << kept.status();

@@ -98,8 +98,7 @@ bool IsLoopback(const std::string& listen) {
   if (absl::StartsWith(host, "[") && absl::EndsWith(host, "]")) {
     host = host.substr(1, host.size() - 2);
   }
-  return host == "localhost" || host == "::1" ||
-         absl::StartsWith(host, "127.");
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
 }
 
 absl::StatusOr<ServerSettings> ServerSettings::FromConfig(
@@ -119,7 +118,8 @@ absl::StatusOr<ServerSettings> ServerSettings::FromConfig(
   PERSISTENCE_GRPC_ASSIGN(s.token, ReadFileAt(config, "token-file"));
   PERSISTENCE_GRPC_ASSIGN(s.cert, ReadFileAt(config, "tls.cert-file"));
   PERSISTENCE_GRPC_ASSIGN(s.key, ReadFileAt(config, "tls.key-file"));
-  PERSISTENCE_GRPC_ASSIGN(s.client_ca, ReadFileAt(config, "tls.client-ca-file"));
+  PERSISTENCE_GRPC_ASSIGN(s.client_ca,
+                          ReadFileAt(config, "tls.client-ca-file"));
   PERSISTENCE_GRPC_ASSIGN(s.allow_insecure_remote,
                           config.GetBool(Key("allow-insecure-remote")));
   PERSISTENCE_GRPC_ASSIGN(s.max_message_size,
@@ -172,7 +172,8 @@ absl::StatusOr<ServerSettings> ServerSettings::FromConfig(
 // The two services, over the journal and snapshot actors.
 class RemoteServer::Services {
  public:
-  Services(const ServerSettings& settings, std::shared_ptr<JournalActor> journal,
+  Services(const ServerSettings& settings,
+           std::shared_ptr<JournalActor> journal,
            ActorRef<JournalRequest> journal_ref,
            ActorRef<SnapshotRequest> snapshots, std::string journal_name,
            std::string snapshot_name)
@@ -253,17 +254,18 @@ class RemoteServer::Services {
           absl::StatusOr<PersistentRepr> event =
               DecodeEvent(e.record(), id, e.sequence_nr());
           if (!event.ok()) {
-            return Finished(context, Invalid(absl::StrCat(
-                                         "write ", w, ": ",
-                                         event.status().message())));
+            return Finished(context,
+                            Invalid(absl::StrCat("write ", w, ": ",
+                                                 event.status().message())));
           }
           events.push_back(*std::move(event));
         }
-        absl::StatusOr<AtomicWrite> atomic = AtomicWrite::Make(std::move(events));
+        absl::StatusOr<AtomicWrite> atomic =
+            AtomicWrite::Make(std::move(events));
         if (!atomic.ok()) {
-          return Finished(context,
-                          Invalid(absl::StrCat("write ", w, " of '", id, "': ",
-                                               atomic.status().message())));
+          return Finished(
+              context, Invalid(absl::StrCat("write ", w, " of '", id,
+                                            "': ", atomic.status().message())));
         }
         writes.push_back(*std::move(atomic));
       }
@@ -328,9 +330,9 @@ class RemoteServer::Services {
       return reactor;
     }
 
-    grpc::ServerUnaryReactor* Describe(grpc::CallbackServerContext* context,
-                                       const v1::DescribeRequest*,
-                                       v1::DescribeResponse* response) override {
+    grpc::ServerUnaryReactor* Describe(
+        grpc::CallbackServerContext* context, const v1::DescribeRequest*,
+        v1::DescribeResponse* response) override {
       if (grpc::Status admit = s_->Admit(context); !admit.ok()) {
         return Finished(context, admit);
       }
@@ -359,14 +361,14 @@ class RemoteServer::Services {
       absl::StatusOr<SelectedSnapshot> snapshot =
           DecodeSnapshot(request->snapshot(), m.persistence_id());
       if (!snapshot.ok()) {
-        return Finished(context, Invalid(std::string(snapshot.status().message())));
+        return Finished(context,
+                        Invalid(std::string(snapshot.status().message())));
       }
       if (snapshot->metadata.sequence_nr != m.sequence_nr()) {
-        return Finished(
-            context, Invalid(absl::StrCat(
-                         "the snapshot bytes hold sequence number ",
-                         snapshot->metadata.sequence_nr, ", the metadata ",
-                         m.sequence_nr())));
+        return Finished(context, Invalid(absl::StrCat(
+                                     "the snapshot bytes hold sequence number ",
+                                     snapshot->metadata.sequence_nr,
+                                     ", the metadata ", m.sequence_nr())));
       }
       grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
       s_->snapshots_.Tell(SaveSnapshot{
@@ -377,9 +379,10 @@ class RemoteServer::Services {
       return reactor;
     }
 
-    grpc::ServerUnaryReactor* Load(grpc::CallbackServerContext* context,
-                                   const v1::LoadSnapshotRequest* request,
-                                   v1::LoadSnapshotResponse* response) override {
+    grpc::ServerUnaryReactor* Load(
+        grpc::CallbackServerContext* context,
+        const v1::LoadSnapshotRequest* request,
+        v1::LoadSnapshotResponse* response) override {
       if (grpc::Status admit = s_->Admit(context); !admit.ok()) {
         return Finished(context, admit);
       }
@@ -636,9 +639,9 @@ RemoteServer::Services::JournalService::Replay(
       refused = Invalid("empty persistence id");
     } else if (request->from_sequence_nr() >= 0 &&
                request->from_sequence_nr() > request->to_sequence_nr()) {
-      refused = Invalid(absl::StrCat(
-          "from_sequence_nr ", request->from_sequence_nr(),
-          " > to_sequence_nr ", request->to_sequence_nr()));
+      refused = Invalid(
+          absl::StrCat("from_sequence_nr ", request->from_sequence_nr(),
+                       " > to_sequence_nr ", request->to_sequence_nr()));
     } else if (request->max() < 0) {
       refused = Invalid(absl::StrCat("negative max ", request->max()));
     }
@@ -678,7 +681,8 @@ absl::StatusOr<std::unique_ptr<RemoteServer>> RemoteServer::Start(
   server->services_ = std::make_unique<Services>(
       settings, *journal, *journal_ref, *snapshots,
       config.GetString(settings.journal_plugin + ".class").value_or("?"),
-      config.GetString(settings.snapshot_store_plugin + ".class").value_or("?"));
+      config.GetString(settings.snapshot_store_plugin + ".class")
+          .value_or("?"));
 
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (settings.cert.empty()) {
@@ -703,8 +707,8 @@ absl::StatusOr<std::unique_ptr<RemoteServer>> RemoteServer::Start(
   if (server->server_ == nullptr || server->port_ == 0) {
     server->stopped_ = true;
     return absl::UnavailableError(absl::StrCat(
-        "cannot listen on '", settings.listen, "' (config key '",
-        Key("listen"), "'): the address is in use or not this machine's"));
+        "cannot listen on '", settings.listen, "' (config key '", Key("listen"),
+        "'): the address is in use or not this machine's"));
   }
   return server;
 }

@@ -49,7 +49,7 @@ struct ServerSettings {
   std::string listen;
   std::string journal_plugin;
   std::string snapshot_store_plugin;
-  std::string token;  // from token-file; empty: none wanted
+  std::string token;                 // from token-file; empty: none wanted
   std::string cert, key, client_ca;  // PEM text; cert empty: no TLS
   bool allow_insecure_remote = false;
   int64_t max_message_size = 64 << 20;

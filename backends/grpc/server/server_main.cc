@@ -13,12 +13,13 @@
 //   --config=FILE      HOCON over the defaults (docs/configuration.md)
 //   --port-file=FILE   once listening, write the port there (for scripts
 //                      and tests that listen on port 0)
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <string>
-#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "backends/grpc/server/remote_server.h"
@@ -78,8 +79,8 @@ int main(int argc, char** argv) {
       persistence::ActorSystem::Create("remote-server", *config);
   if (!system.ok()) return Fail(std::string(system.status().message()));
   absl::StatusOr<std::unique_ptr<persistence::grpc_backend::RemoteServer>>
-      server = persistence::grpc_backend::RemoteServer::Start(**system,
-                                                              *settings);
+      server =
+          persistence::grpc_backend::RemoteServer::Start(**system, *settings);
   if (!server.ok()) return Fail(std::string(server.status().message()));
 
   if (!port_file.empty()) {

@@ -82,11 +82,10 @@ std::string ServerProcess::Output() const {
 absl::Status ServerProcess::Launch() {
   // The fixture's defaults first: later keys win, so the caller's config
   // may change any of them.
-  std::ofstream(config_path_) << "persistence.remote-server.listen = \"127.0.0.1:"
-                              << port_ << "\"\n"
-                              << "persistence.journal.rocksdb.path = \""
-                              << directory_ << "/rocksdb\"\n"
-                              << user_config_ << "\n";
+  std::ofstream(config_path_)
+      << "persistence.remote-server.listen = \"127.0.0.1:" << port_ << "\"\n"
+      << "persistence.journal.rocksdb.path = \"" << directory_ << "/rocksdb\"\n"
+      << user_config_ << "\n";
   const std::string port_file = directory_ + "/port";
   std::filesystem::remove(port_file);
   const std::string log = directory_ + "/server.log";
@@ -106,14 +105,14 @@ absl::Status ServerProcess::Launch() {
     _exit(127);
   }
   pid_ = pid;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      return absl::FailedPreconditionError(
-          absl::StrCat("the server (", binary_, ") exited before it listened: ",
-                       Output()));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the server (", binary_, ") exited before it listened: ", Output()));
     }
     const std::string port = ReadAll(port_file);
     if (!port.empty()) {
@@ -127,7 +126,8 @@ absl::Status ServerProcess::Launch() {
 }
 
 absl::Status ServerProcess::Kill() {
-  if (pid_ <= 0) return absl::FailedPreconditionError("the server is not running");
+  if (pid_ <= 0)
+    return absl::FailedPreconditionError("the server is not running");
   kill(pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);
   pid_ = -1;
@@ -140,7 +140,8 @@ absl::Status ServerProcess::Restart() {
 }
 
 absl::StatusOr<int> ServerProcess::Terminate() {
-  if (pid_ <= 0) return absl::FailedPreconditionError("the server is not running");
+  if (pid_ <= 0)
+    return absl::FailedPreconditionError("the server is not running");
   kill(pid_, SIGTERM);
   int status = 0;
   waitpid(pid_, &status, 0);
