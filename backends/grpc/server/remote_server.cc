@@ -477,7 +477,10 @@ class RemoteServer::Services::ReplayWriter
   // Start sends the replay request; the writer keeps itself until OnDone.
   static ReplayWriter* Start(Services* s, const v1::ReplayRequest& request) {
     auto self = std::shared_ptr<ReplayWriter>(new ReplayWriter());
-    self->self_ = self;
+    {
+      MutexLock lock(self->mu_);
+      self->self_ = self;
+    }
     std::weak_ptr<ReplayWriter> weak = self;
     ReplayMessages replay;
     replay.persistence_id = request.persistence_id();
@@ -504,7 +507,7 @@ class RemoteServer::Services::ReplayWriter
     if (!ok) stopped_ = true;
     if (stopped_) return Stop(dropped);
     chunks_.pop_front();
-    Pump(lock);
+    Pump();
   }
 
   void OnCancel() override {
@@ -536,13 +539,13 @@ class RemoteServer::Services::ReplayWriter
       return;  // `delivery` is dropped here, without mu_
     }
     deliveries_.push_back(std::move(delivery));
-    if (!busy_) Pump(lock);
+    if (!busy_) Pump();
   }
 
   // Pump writes the next chunk, or runs the next delivery once every chunk
   // is written, or finishes the call after the last. Deliveries run
   // without mu_ (Add and End take it).
-  void Pump(MutexLock& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void Pump() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     busy_ = true;
     while (!finished_) {
       if (!chunks_.empty()) {
@@ -555,10 +558,10 @@ class RemoteServer::Services::ReplayWriter
       if (!deliveries_.empty()) {
         std::function<void()> delivery = std::move(deliveries_.front());
         deliveries_.pop_front();
-        lock.Unlock();
+        mu_.Unlock();
         delivery();
         delivery = nullptr;
-        lock.Lock();
+        mu_.Lock();
         continue;
       }
       if (ended_) {
