@@ -48,6 +48,10 @@ def _label(target):
 def _bool(v):
     return "true" if v else "false"
 
+def _flag_values(*flags):
+    """The capability flags by name, given in the order of _FLAGS."""
+    return {name: flags[i] for i, name in enumerate(_FLAGS)}
+
 def _kit_args(kit_config, values):
     return ["--config=$(rootpath %s)" % kit_config] + [
         "--%s=%s" % (flag, _bool(values[flag]))
@@ -94,15 +98,15 @@ def persistence_kit(
     backend, whose server may host RocksDB or the in-memory store). The
     arguments are those of persistence_backend; `backend` is its library.
     """
-    values = {
-        "supports_atomic_persist_all_of_several_events": supports_atomic_persist_all_of_several_events,
-        "supports_rejecting_non_serializable_objects": supports_rejecting_non_serializable_objects,
-        "supports_serialization": supports_serialization,
-        "supports_metadata": supports_metadata,
-        "supports_replay_only_last": supports_replay_only_last,
-        "prevents_concurrent_writers": prevents_concurrent_writers,
-        "survives_restart": survives_restart,
-    }
+    values = _flag_values(
+        supports_atomic_persist_all_of_several_events,
+        supports_rejecting_non_serializable_objects,
+        supports_serialization,
+        supports_metadata,
+        supports_replay_only_last,
+        prevents_concurrent_writers,
+        survives_restart,
+    )
     deps = [backend, _label("//bazel:tsan_suppressions")] + ([kit_fixture] if kit_fixture else [])
     _kit_suites(name + "_", deps, _kit_args(kit_config, values), [kit_config] + data,
                 journal, snapshot_store, size, tags)
@@ -190,15 +194,15 @@ def persistence_backend(
         visibility = visibility,
     )
 
-    values = {
-        "supports_atomic_persist_all_of_several_events": supports_atomic_persist_all_of_several_events,
-        "supports_rejecting_non_serializable_objects": supports_rejecting_non_serializable_objects,
-        "supports_serialization": supports_serialization,
-        "supports_metadata": supports_metadata,
-        "supports_replay_only_last": supports_replay_only_last,
-        "prevents_concurrent_writers": prevents_concurrent_writers,
-        "survives_restart": survives_restart,
-    }
+    values = _flag_values(
+        supports_atomic_persist_all_of_several_events,
+        supports_rejecting_non_serializable_objects,
+        supports_serialization,
+        supports_metadata,
+        supports_replay_only_last,
+        prevents_concurrent_writers,
+        survives_restart,
+    )
     args = _kit_args(kit_config, values)
     common = [":" + name, _label("//bazel:tsan_suppressions")] + ([kit_fixture] if kit_fixture else [])
     test_data = [kit_config] + data

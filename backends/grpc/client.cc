@@ -22,16 +22,12 @@ absl::StatusOr<std::string> ReadConfiguredFile(const Config& config,
   absl::StatusOr<std::string> path = config.GetString(key);
   if (!path.ok() || path->empty()) return path;
   std::ifstream in(*path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in.good() && !in.eof()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "config key '", config.FullKey(key), "': cannot read '", *path, "'"));
-  }
   if (!in.is_open()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "config key '", config.FullKey(key), "': cannot open '", *path, "'"));
   }
+  std::stringstream text;
+  text << in.rdbuf();
   return text.str();
 }
 

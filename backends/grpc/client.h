@@ -89,6 +89,13 @@ class RemoteClient {
   const std::shared_ptr<grpc::Channel> channel_;
 };
 
+// ReadConfiguredFile returns the text of the file that the config key
+// `key` names ("" when the key is empty), or InvalidArgument naming the key
+// and the file when it cannot be read. The token and certificate files of
+// both sides are read with it.
+absl::StatusOr<std::string> ReadConfiguredFile(const Config& config,
+                                               const std::string& key);
+
 // MakeChannel builds the channel that `settings` describe (TLS or not,
 // message size limits, reconnect backoff), without connecting. Used by
 // RemoteClient and by tools that talk to the server with the bare stubs.

@@ -2,16 +2,15 @@
 #include "backends/grpc/server/remote_server.h"
 
 #include <deque>
-#include <fstream>
 #include <functional>
 #include <mutex>
-#include <sstream>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "backends/grpc/client.h"
 #include "backends/grpc/remote.grpc.pb.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -39,16 +38,7 @@ std::string Key(const std::string& key) {
 
 absl::StatusOr<std::string> ReadFileAt(const Config& config,
                                        const std::string& key) {
-  absl::StatusOr<std::string> path = config.GetString(Key(key));
-  if (!path.ok() || path->empty()) return path;
-  std::ifstream in(*path, std::ios::binary);
-  if (!in.is_open()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("config key '", Key(key), "': cannot open '", *path, "'"));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return ReadConfiguredFile(config, Key(key));
 }
 
 grpc::Status ToGrpc(const absl::Status& s) {
