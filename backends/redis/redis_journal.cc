@@ -15,7 +15,7 @@ namespace persistence::redis {
 namespace {
 
 using internal::Command;
-using internal::Connection;
+using internal::Router;
 using internal::EventRecord;
 using internal::KeySpace;
 using internal::PageEntry;
@@ -59,14 +59,14 @@ struct WriteCall {
 // ReplayRun streams one replay: it asks for a page, and when a full page
 // arrives it asks for the next one before decoding and delivering the
 // current one, so the server works while this side decodes. Everything
-// after the first request runs on the connection's reader thread, one page
+// after the first request runs on a connection's reader thread, one page
 // at a time.
 class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
  public:
-  ReplayRun(Connection& connection, const KeySpace& keys,
+  ReplayRun(Router& router, const KeySpace& keys,
             const internal::RedisSettings& settings, std::string persistence_id,
             int64_t to, int64_t max, ReplayCallback callback)
-      : connection_(connection),
+      : router_(router),
         keys_(keys),
         page_size_(settings.replay_page_size),
         page_bytes_(settings.replay_page_bytes),
@@ -89,7 +89,8 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
   // LocateLast finds where the last `max` events up to `to` start.
   void LocateLast() {
     auto self = shared_from_this();
-    connection_.Send(
+    router_.Send(
+        persistence_id_,
         internal::LastEventsStartCommand(keys_, persistence_id_, to_,
                                          left_to_ask_),
         [self](absl::StatusOr<Reply> reply) {
@@ -115,7 +116,8 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
     count = std::min(count, left_to_ask_);
     left_to_ask_ -= count;
     auto self = shared_from_this();
-    connection_.Send(
+    router_.Send(
+        persistence_id_,
         internal::ReplayPageCommand(keys_, persistence_id_, from, to_, count),
         [self, from, count](absl::StatusOr<Reply> reply) {
           self->OnPage(from, count, std::move(reply));
@@ -168,7 +170,7 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
     done_.Set(std::move(status));
   }
 
-  Connection& connection_;
+  Router& router_;
   const KeySpace& keys_;
   const int64_t page_size_;
   const int64_t page_bytes_;
@@ -310,7 +312,7 @@ Future<absl::Status> RedisJournal::AsyncReplayMessages(
     return MakeReadyFuture(absl::OkStatus());
   }
   auto run = std::make_shared<ReplayRun>(
-      client_.For(persistence_id), client_.keys(), client_.settings(),
+      client_.router(), client_.keys(), client_.settings(),
       persistence_id, to_sequence_nr, max, std::move(callback));
   return run->Start(from_sequence_nr);
 }

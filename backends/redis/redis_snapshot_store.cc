@@ -12,7 +12,7 @@
 namespace persistence::redis {
 namespace {
 
-using internal::Connection;
+using internal::Router;
 using internal::KeySpace;
 using internal::Reply;
 using internal::Scripts;
@@ -41,10 +41,10 @@ absl::Status IntegerReply(const absl::StatusOr<Reply>& reply,
 // be decoded it asks again below it, up to max-load-attempts times.
 class SnapshotLoad : public std::enable_shared_from_this<SnapshotLoad> {
  public:
-  SnapshotLoad(Connection& connection, const KeySpace& keys,
+  SnapshotLoad(Router& router, const KeySpace& keys,
                const Scripts& scripts, std::string persistence_id,
                SnapshotSelectionCriteria criteria, int attempts)
-      : connection_(connection),
+      : router_(router),
         keys_(keys),
         scripts_(scripts),
         persistence_id_(std::move(persistence_id)),
@@ -60,11 +60,12 @@ class SnapshotLoad : public std::enable_shared_from_this<SnapshotLoad> {
  private:
   void Ask() {
     auto self = shared_from_this();
-    connection_.Send(internal::SnapshotLoadCommand(scripts_, keys_,
-                                                   persistence_id_, criteria_),
-                     [self](absl::StatusOr<Reply> reply) {
-                       self->OnReply(std::move(reply));
-                     });
+    router_.Send(persistence_id_,
+                 internal::SnapshotLoadCommand(scripts_, keys_,
+                                               persistence_id_, criteria_),
+                 [self](absl::StatusOr<Reply> reply) {
+                   self->OnReply(std::move(reply));
+                 });
   }
 
   void OnReply(absl::StatusOr<Reply> reply) {
@@ -122,7 +123,7 @@ class SnapshotLoad : public std::enable_shared_from_this<SnapshotLoad> {
     Ask();
   }
 
-  Connection& connection_;
+  Router& router_;
   const KeySpace& keys_;
   const Scripts& scripts_;
   const std::string persistence_id_;
@@ -153,7 +154,7 @@ Future<LoadResult> RedisSnapshotStore::LoadAsync(
     return MakeReadyFuture<LoadResult>(std::optional<SelectedSnapshot>());
   }
   auto load = std::make_shared<SnapshotLoad>(
-      client_.For(persistence_id), client_.keys(), client_.scripts(),
+      client_.router(), client_.keys(), client_.scripts(),
       persistence_id, criteria, client_.settings().max_load_attempts);
   return load->Start();
 }

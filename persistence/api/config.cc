@@ -184,6 +184,13 @@ absl::StatusOr<bool> Config::GetBool(const std::string& key) const {
                        [&] { return config_->get_bool(key); });
 }
 
+absl::StatusOr<std::vector<std::string>> Config::GetStringList(
+    const std::string& key) const {
+  return Guarded<std::vector<std::string>>(
+      config_.get(), key, FullKey(key),
+      [&] { return config_->get_string_list(key); });
+}
+
 absl::StatusOr<std::chrono::nanoseconds> Config::GetDuration(
     const std::string& key) const {
   return Guarded<std::chrono::nanoseconds>(

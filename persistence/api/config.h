@@ -58,6 +58,9 @@ class Config {
   absl::StatusOr<int64_t> GetInt(const std::string& key) const;
   absl::StatusOr<double> GetDouble(const std::string& key) const;
   absl::StatusOr<bool> GetBool(const std::string& key) const;
+  // GetStringList reads a list of strings: ["a", "b"] ([] is empty).
+  absl::StatusOr<std::vector<std::string>> GetStringList(
+      const std::string& key) const;
   // GetDuration accepts HOCON durations: "200ms", "5s", "1 minute".
   absl::StatusOr<std::chrono::nanoseconds> GetDuration(
       const std::string& key) const;

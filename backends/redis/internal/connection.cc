@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -64,17 +65,40 @@ void DiscardPendingSigpipe() {
   }
 }
 
-bool WriteAll(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
+// WriteAll writes the pieces back to back, in one system call when the
+// socket takes them all.
+bool WriteAll(int fd, iovec* pieces, int count) {
+  while (count > 0) {
+    msghdr message{};
+    message.msg_iov = pieces;
+    message.msg_iovlen = static_cast<size_t>(count);
+    ssize_t n = ::sendmsg(fd, &message, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
       return false;  // EAGAIN here means SO_SNDTIMEO (command-timeout) passed
     }
-    data += n;
-    size -= static_cast<size_t>(n);
+    while (count > 0 && static_cast<size_t>(n) >= pieces->iov_len) {
+      n -= static_cast<ssize_t>(pieces->iov_len);
+      ++pieces;
+      --count;
+    }
+    if (count > 0) {
+      pieces->iov_base = static_cast<char*>(pieces->iov_base) + n;
+      pieces->iov_len -= static_cast<size_t>(n);
+    }
   }
   return true;
+}
+
+constexpr std::string_view kAskingWire = "*1\r\n$6\r\nASKING\r\n";
+
+std::string WaitWire(const RedisSettings& settings) {
+  if (settings.wait_replicas <= 0) return "";
+  CommandBuilder b(3);
+  b.Add("WAIT")
+      .Add(int64_t{settings.wait_replicas})
+      .Add(static_cast<int64_t>(settings.wait_timeout.count()));
+  return std::move(b).Build().wire;
 }
 
 bool StartsWith(std::string_view text, std::string_view prefix) {
@@ -92,6 +116,7 @@ Connection::Connection(const RedisSettings& settings, Scripts* scripts,
       tick_(std::clamp<std::chrono::milliseconds>(
           settings.command_timeout / 20, std::chrono::milliseconds(5),
           std::chrono::milliseconds(100))),
+      wait_wire_(WaitWire(settings)),
       buffer_(kReadBuffer) {}
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
@@ -141,30 +166,60 @@ bool Connection::Connected() const {
   return connected_;
 }
 
+absl::Status Connection::TrySend(std::shared_ptr<const Command> command,
+                                 ReplyHandler handler, bool asking,
+                                 Clock::time_point deadline) {
+  Pending pending;
+  pending.handler = std::move(handler);
+  pending.asking = asking;
+  pending.deadline = deadline;
+  pending.has_deadline = true;
+  const std::string& wire = command->wire;
+  pending.command = std::move(command);
+  return Enqueue(wire, pending);
+}
+
+
 void Connection::Send(Command command, ReplyHandler handler) {
   Pending pending;
   pending.handler = std::move(handler);
-  if (command.script != nullptr) {
+  if (command.script != nullptr || (command.writes && !wait_wire_.empty())) {
     auto kept = std::make_shared<const Command>(std::move(command));
     const std::string& wire = kept->wire;
     pending.command = std::move(kept);
-    Enqueue(wire, std::move(pending));
+    absl::Status sent = Enqueue(wire, pending);
+    if (!sent.ok()) pending.handler(std::move(sent));
   } else {
-    Enqueue(command.wire, std::move(pending));
+    absl::Status sent = Enqueue(command.wire, pending);
+    if (!sent.ok()) pending.handler(std::move(sent));
   }
 }
 
-void Connection::Enqueue(const std::string& wire, Pending pending) {
+absl::Status Connection::Enqueue(const std::string& wire, Pending& pending) {
   MutexLock lock(send_mu_);
   if (!connected_) {
-    absl::Status down = absl::UnavailableError(
+    return absl::UnavailableError(
         absl::StrCat(description_, " is not connected (", last_error_,
                      "); it reconnects in the background"));
-    lock.Unlock();
-    pending.handler(std::move(down));
-    return;
   }
-  pending.deadline = Clock::now() + settings_.command_timeout;
+  if (!pending.has_deadline) {
+    pending.deadline = Clock::now() + settings_.command_timeout;
+  }
+  pending.skip_reply = pending.asking;
+  pending.wait = pending.command != nullptr && pending.command->writes &&
+                 !wait_wire_.empty();
+  pending.reply = nullptr;
+  iovec pieces[3];
+  int count = 0;
+  if (pending.asking) {
+    pieces[count++] = {const_cast<char*>(kAskingWire.data()),
+                       kAskingWire.size()};
+  }
+  pieces[count++] = {const_cast<char*>(wire.data()), wire.size()};
+  if (pending.wait) {
+    pieces[count++] = {const_cast<char*>(wait_wire_.data()),
+                       wait_wire_.size()};
+  }
   // `wire` may belong to pending.command, which the reader thread frees as
   // soon as the reply is in: hold it until the write is done.
   const std::shared_ptr<const Command> keep_alive = pending.command;
@@ -172,13 +227,14 @@ void Connection::Enqueue(const std::string& wire, Pending pending) {
     MutexLock fifo_lock(fifo_mu_);
     fifo_.push_back(std::move(pending));
   }
-  if (!WriteAll(fd_, wire.data(), wire.size())) {
+  if (!WriteAll(fd_, pieces, count)) {
     // The request is in the FIFO: the reader thread sees the broken socket
     // and fails it with everything else in flight.
     last_error_ =
         absl::StrCat("writing to the socket failed: ", ErrnoText(errno));
     ::shutdown(fd_, SHUT_RDWR);
   }
+  return absl::OkStatus();
 }
 
 absl::Status Connection::Connect() {
@@ -425,34 +481,70 @@ bool Connection::DeliverReplies() {
     }
     if (raw == nullptr) return true;
     Reply reply(static_cast<redisReply*>(raw));
+    // A request may take more than one reply: ASKING's before it, WAIT's
+    // after it. The request completes with its last one.
+    bool stray = false;
+    bool complete = false;
     Pending pending;
     {
       MutexLock lock(fifo_mu_);
       if (fifo_.empty()) {
-        pending.handler = nullptr;
+        stray = true;
+      } else if (Pending& front = fifo_.front(); front.skip_reply) {
+        front.skip_reply = false;
+      } else if (front.wait && front.reply == nullptr) {
+        front.reply = std::move(reply);
       } else {
-        pending = std::move(fifo_.front());
+        pending = std::move(front);
         fifo_.pop_front();
+        complete = true;
       }
     }
-    if (!pending.handler) {
+    if (stray) {
       const std::string why = absl::StrCat(
           description_, ": a reply arrived that no request waits for");
       Teardown(absl::InternalError(why), absl::InternalError(why));
       return false;
     }
-    if (pending.command != nullptr && !pending.is_fallback &&
-        IsError(reply.get()) &&
-        StartsWith(ReplyText(reply.get()), "NOSCRIPT")) {
-      // The server lost its script cache (SCRIPT FLUSH, a fail-over):
-      // send the same call with the script's text.
-      const std::string wire = EvalFallback(*pending.command);
-      pending.is_fallback = true;
-      Enqueue(wire, std::move(pending));
-      continue;
-    }
-    pending.handler(std::move(reply));
+    if (complete) Deliver(std::move(pending), std::move(reply));
   }
+}
+
+void Connection::Deliver(Pending pending, Reply last) {
+  Reply reply = pending.wait ? std::move(pending.reply) : std::move(last);
+  if (pending.command != nullptr && pending.command->script != nullptr &&
+      !pending.is_fallback && IsError(reply.get()) &&
+      StartsWith(ReplyText(reply.get()), "NOSCRIPT")) {
+    // The server lost its script cache (SCRIPT FLUSH, a fail-over):
+    // send the same call with the script's text.
+    const std::string wire = EvalFallback(*pending.command);
+    pending.is_fallback = true;
+    absl::Status sent = Enqueue(wire, pending);
+    if (!sent.ok()) pending.handler(std::move(sent));
+    return;
+  }
+  if (pending.wait && !IsError(reply.get())) {
+    // `last` is WAIT's reply: how many replicas confirmed the write.
+    const redisReply* confirmed = last.get();
+    if (confirmed == nullptr || confirmed->type != REDIS_REPLY_INTEGER ||
+        confirmed->integer < settings_.wait_replicas) {
+      pending.handler(absl::UnavailableError(absl::StrCat(
+          description_, ": the write is on the master, but ",
+          confirmed != nullptr && confirmed->type == REDIS_REPLY_INTEGER
+              ? absl::StrCat("only ", confirmed->integer, " of ")
+              : std::string("not "),
+          settings_.wait_replicas, " replicas (config key 'wait-replicas') ",
+          "confirmed it within wait-timeout (",
+          settings_.wait_timeout.count(),
+          " ms): it is unknown whether it survives a fail-over",
+          IsError(confirmed)
+              ? absl::StrCat(" (WAIT answered '",
+                             ToAbsl(ReplyText(confirmed)), "')")
+              : std::string())));
+      return;
+    }
+  }
+  pending.handler(std::move(reply));
 }
 
 void Connection::Teardown(const absl::Status& head, const absl::Status& rest) {
@@ -496,14 +588,14 @@ absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Open(
   return pool;
 }
 
-Connection& ConnectionPool::For(std::string_view persistence_id) {
+size_t Lane(std::string_view persistence_id, size_t count) {
   // FNV-1a: stable across runs and platforms.
   uint64_t hash = 14695981039346656037ull;
   for (unsigned char c : persistence_id) {
     hash ^= c;
     hash *= 1099511628211ull;
   }
-  return *connections_[hash % connections_.size()];
+  return static_cast<size_t>(hash % count);
 }
 
 }  // namespace persistence::redis::internal

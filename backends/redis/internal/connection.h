@@ -25,6 +25,11 @@
 // restart. A NOSCRIPT answer (the script cache was flushed) is retried once
 // as EVAL with the script's text.
 //
+// With `wait-replicas` N > 0, a command that writes (Command::writes) goes
+// out followed by `WAIT N wait-timeout`, and its handler sees the command's
+// reply only when N replicas confirmed it; fewer is an Unavailable error
+// saying the write is on the master and may not survive a fail-over.
+//
 // Thread-safety: Send may be called from any thread, also from inside a
 // handler (the reader thread). Handlers run on the reader thread, or on the
 // caller's thread when Send fails at once; they must not block. The
@@ -58,14 +63,11 @@
 #include "absl/status/statusor.h"
 #include "backends/redis/internal/data_model.h"
 #include "backends/redis/internal/resp.h"
+#include "backends/redis/internal/router.h"
 #include "backends/redis/internal/settings.h"
 #include "persistence/api/mutex.h"
 
 namespace persistence::redis::internal {
-
-// ReplyHandler receives a request's reply (which may be a Redis error
-// reply) or the error that kept the reply from arriving.
-using ReplyHandler = std::function<void(absl::StatusOr<Reply>)>;
 
 class Connection {
  public:
@@ -81,6 +83,15 @@ class Connection {
 
   // Send writes `command` now and calls `handler` exactly once, later.
   void Send(Command command, ReplyHandler handler);
+  // TrySend is Send for a command the caller keeps too (the cluster router
+  // resends it after a redirection), failing by its result instead: when
+  // the connection is down it returns the error and never calls `handler`.
+  // With `asking`, ASKING goes right before the command (the answer to an
+  // ASK redirection) and its reply is dropped. The request fails at
+  // `deadline`.
+  absl::Status TrySend(std::shared_ptr<const Command> command,
+                       ReplyHandler handler, bool asking,
+                       std::chrono::steady_clock::time_point deadline);
 
   // Connected: the connection is up right now (it may drop at any time).
   bool Connected() const;
@@ -90,13 +101,25 @@ class Connection {
   struct Pending {
     ReplyHandler handler;
     std::chrono::steady_clock::time_point deadline;
+    bool has_deadline = false;  // else command-timeout from the write
     // Kept for script calls only: resent as EVAL on NOSCRIPT.
     std::shared_ptr<const Command> command;
     bool is_fallback = false;
+    // Sent after ASKING: the next reply is ASKING's, dropped.
+    bool asking = false;
+    bool skip_reply = false;
+    // Followed by WAIT: `reply` holds the command's reply until WAIT's.
+    bool wait = false;
+    Reply reply;
   };
 
   Connection(const RedisSettings& settings, Scripts* scripts, int index);
-  void Enqueue(const std::string& wire, Pending pending);
+  // Enqueue writes `wire` and queues `pending` for its reply; when the
+  // connection is down it returns the error and `pending` untouched.
+  absl::Status Enqueue(const std::string& wire, Pending& pending);
+  // Deliver hands a complete reply (the command's, and WAIT's when one
+  // followed it) to its handler, or resends a NOSCRIPT call as EVAL.
+  void Deliver(Pending pending, Reply last);
   void Run(std::function<void(absl::Status)> opened);
   absl::Status Connect();
   // Handshake runs the set-up commands on a fresh hiredis context.
@@ -111,6 +134,7 @@ class Connection {
   Scripts* const scripts_;
   const std::string description_;
   const std::chrono::milliseconds tick_;
+  const std::string wait_wire_;  // "WAIT N timeout", or empty
 
   // Senders write to the socket under send_mu_; the reader thread changes
   // fd_ and connected_ under it too, so a sender never writes to a closed
@@ -135,14 +159,24 @@ class Connection {
   std::thread thread_;
 };
 
-// ConnectionPool: `connections` connections; a persistence id always maps
-// to the same one, so the requests of one id stay in order.
-class ConnectionPool {
+// Lane is the connection a persistence id uses among `count`: always the
+// same one, so the requests of one id stay in order.
+size_t Lane(std::string_view persistence_id, size_t count);
+
+// ConnectionPool: the router of one server, `connections` connections; a
+// persistence id always maps to the same one (Lane).
+class ConnectionPool : public Router {
  public:
   static absl::StatusOr<std::unique_ptr<ConnectionPool>> Open(
       const RedisSettings& settings, Scripts* scripts);
 
-  Connection& For(std::string_view persistence_id);
+  void Send(std::string_view persistence_id, Command command,
+            ReplyHandler handler) override {
+    For(persistence_id).Send(std::move(command), std::move(handler));
+  }
+  Connection& For(std::string_view persistence_id) {
+    return *connections_[Lane(persistence_id, connections_.size())];
+  }
   size_t size() const { return connections_.size(); }
   Connection& at(size_t i) { return *connections_[i]; }
 

@@ -198,7 +198,9 @@ Command JournalWriteCommand(const Scripts& scripts, const KeySpace& keys,
                  2 + 2 * events.size(), bytes);
   b.Add(events.front().sequence_nr).Add(events.back().sequence_nr);
   for (const EventRecord& e : events) b.Add(e.sequence_nr).Add(e.record);
-  return FinishScriptCall(scripts.journal_write, std::move(b));
+  Command c = FinishScriptCall(scripts.journal_write, std::move(b));
+  c.writes = true;
+  return c;
 }
 
 absl::Status CheckJournalWriteReply(const redisReply* reply,
@@ -348,7 +350,9 @@ Command DeleteToCommand(const KeySpace& keys, std::string_view persistence_id,
       .Add(keys.Events(persistence_id))
       .Add("-inf")
       .Add(ScoreBound(to));
-  return std::move(b).Build();
+  Command c = std::move(b).Build();
+  c.writes = true;
+  return c;
 }
 
 // --- Snapshot store ---
@@ -363,7 +367,9 @@ Command SnapshotSaveCommand(const Scripts& scripts, const KeySpace& keys,
   CommandBuilder b = ScriptCall(scripts.snapshot_save, {index, records, stamps},
                                 3, record.size());
   b.Add(metadata.sequence_nr).Add(metadata.timestamp).Add(record);
-  return FinishScriptCall(scripts.snapshot_save, std::move(b));
+  Command c = FinishScriptCall(scripts.snapshot_save, std::move(b));
+  c.writes = true;
+  return c;
 }
 
 namespace {
@@ -399,15 +405,19 @@ Command SnapshotDeleteOneCommand(const Scripts& scripts, const KeySpace& keys,
   CommandBuilder b =
       ScriptCall(scripts.snapshot_delete_one, {index, records, stamps}, 2);
   b.Add(metadata.sequence_nr).Add(metadata.timestamp);
-  return FinishScriptCall(scripts.snapshot_delete_one, std::move(b));
+  Command c = FinishScriptCall(scripts.snapshot_delete_one, std::move(b));
+  c.writes = true;
+  return c;
 }
 
 Command SnapshotDeleteMatchingCommand(
     const Scripts& scripts, const KeySpace& keys,
     std::string_view persistence_id,
     const SnapshotSelectionCriteria& criteria) {
-  return CriteriaCall(scripts.snapshot_delete_matching, keys, persistence_id,
-                      criteria);
+  Command c = CriteriaCall(scripts.snapshot_delete_matching, keys,
+                           persistence_id, criteria);
+  c.writes = true;
+  return c;
 }
 
 }  // namespace persistence::redis::internal

@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "backends/redis/internal/cluster.h"
+#include "backends/redis/internal/connection.h"
 
 namespace persistence::redis::internal {
 
@@ -24,10 +26,17 @@ PluginClient::PluginClient(const Config& config, std::string kind,
 
 absl::Status PluginClient::Start() {
   if (!config_status_.ok()) return config_status_;
-  absl::StatusOr<std::unique_ptr<ConnectionPool>> pool =
-      ConnectionPool::Open(settings_, &scripts_);
-  if (!pool.ok()) return pool.status();
-  pool_ = *std::move(pool);
+  if (settings_.cluster()) {
+    absl::StatusOr<std::unique_ptr<ClusterRouter>> cluster =
+        ClusterRouter::Open(settings_, &scripts_);
+    if (!cluster.ok()) return cluster.status();
+    router_ = *std::move(cluster);
+  } else {
+    absl::StatusOr<std::unique_ptr<ConnectionPool>> pool =
+        ConnectionPool::Open(settings_, &scripts_);
+    if (!pool.ok()) return pool.status();
+    router_ = *std::move(pool);
+  }
   return absl::OkStatus();
 }
 

@@ -2,7 +2,9 @@
 //
 // plugin_client.h: PluginClient, what each Redis plugin (journal, snapshot
 // store) holds: its settings read from its config section, the key space,
-// the Lua scripts, and, once started, the pipelined connections.
+// the Lua scripts, and, once started, its router: the pipelined
+// connections to one server, or the Redis Cluster client when
+// `cluster-nodes` lists seeds.
 //
 // A bad config section does not throw in the plugin's constructor: the
 // error is kept and Start returns it, so plugin start fails with the key
@@ -26,8 +28,8 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "backends/redis/internal/connection.h"
 #include "backends/redis/internal/data_model.h"
+#include "backends/redis/internal/router.h"
 #include "backends/redis/internal/settings.h"
 #include "persistence/api/config.h"
 
@@ -42,17 +44,18 @@ class PluginClient {
 
   // Start opens the connections; the config error, if the section had one.
   absl::Status Start();
-  bool started() const { return pool_ != nullptr; }
+  bool started() const { return router_ != nullptr; }
   // NotStarted is the error of a call made before a successful Start.
   absl::Status NotStarted() const;
 
   const RedisSettings& settings() const { return settings_; }
   const KeySpace& keys() const { return keys_; }
   Scripts& scripts() { return scripts_; }
-  // For is the connection of a persistence id (always the same one, so its
-  // requests stay in order). Only after a successful Start.
-  Connection& For(std::string_view persistence_id) {
-    return pool_->For(persistence_id);
+  // The requests of a persistence id go through the router, in order.
+  // Only after a successful Start.
+  Router& router() { return *router_; }
+  Route For(std::string_view persistence_id) {
+    return Route(*router_, persistence_id);
   }
 
  private:
@@ -63,7 +66,7 @@ class PluginClient {
   KeySpace keys_;
   Scripts scripts_;
   // Last: destroyed first, so no reply handler outlives what it uses.
-  std::unique_ptr<ConnectionPool> pool_;
+  std::unique_ptr<Router> router_;
 };
 
 }  // namespace persistence::redis::internal

@@ -141,10 +141,14 @@ absl::Status ErrorReplyStatus(const redisReply* reply,
       {"TRYAGAIN", absl::StatusCode::kUnavailable},
       {"CLUSTERDOWN", absl::StatusCode::kUnavailable},
       {"WRONGTYPE", absl::StatusCode::kFailedPrecondition},
-      {"MOVED", absl::StatusCode::kUnimplemented},
-      {"ASK", absl::StatusCode::kUnimplemented},
       {"CROSSSLOT", absl::StatusCode::kUnimplemented},
   };
+  if (StartsWith(text, "MOVED ") || StartsWith(text, "ASK ")) {
+    return absl::UnimplementedError(absl::StrCat(
+        message,
+        " (the server is a Redis Cluster node: list a few of its nodes in "
+        "config key 'cluster-nodes')"));
+  }
   for (const Prefix& p : kPrefixes) {
     if (StartsWith(text, p.word)) return absl::Status(p.code, message);
   }

@@ -58,6 +58,9 @@ struct Command {
   const Script* script = nullptr;  // set for EVALSHA commands
   size_t tail_offset = 0;          // where the arguments after the SHA start
   std::string name;                // first word, for error messages
+  // The command changes data: with `wait-replicas` set, the connection
+  // follows it with WAIT.
+  bool writes = false;
 };
 
 // CommandBuilder writes a RESP array of bulk strings. Tell it the number of

@@ -1,6 +1,7 @@
 // Copyright 2026 The eventpersist Authors.
 #include "backends/redis/internal/settings.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace persistence::redis::internal {
@@ -63,6 +64,13 @@ absl::StatusOr<RedisSettings> RedisSettings::FromConfig(const Config& config,
   PERSISTENCE_REDIS_ASSIGN(s.connections, IntIn(config, "connections", 1, 64));
   PERSISTENCE_REDIS_ASSIGN(s.reconnect_max_backoff,
                            Duration(config, "reconnect-max-backoff"));
+  PERSISTENCE_REDIS_ASSIGN(s.cluster_nodes,
+                           config.GetStringList("cluster-nodes"));
+  PERSISTENCE_REDIS_ASSIGN(s.cluster_refresh_interval,
+                           Duration(config, "cluster-refresh-interval"));
+  PERSISTENCE_REDIS_ASSIGN(s.wait_replicas,
+                           IntIn(config, "wait-replicas", 0, 64));
+  PERSISTENCE_REDIS_ASSIGN(s.wait_timeout, Duration(config, "wait-timeout"));
   if (plugin == Plugin::kJournal) {
     PERSISTENCE_REDIS_ASSIGN(s.replay_page_size,
                              IntIn(config, "replay-page-size", 1, 100000));
@@ -82,9 +90,60 @@ absl::StatusOr<RedisSettings> RedisSettings::FromConfig(const Config& config,
                      "tag holds its persistence id), got '",
                      s.key_prefix, "'"));
   }
+  for (const std::string& node : s.cluster_nodes) {
+    std::string host;
+    int port = 0;
+    if (!SplitHostPort(node, &host, &port)) {
+      return OutOfRange(config, "cluster-nodes",
+                        absl::StrCat("must list \"host:port\" entries, got '",
+                                     node, "'"));
+    }
+  }
+  if (s.cluster() && s.database != 0) {
+    return OutOfRange(config, "database",
+                      absl::StrCat("must be 0 with cluster-nodes (Redis "
+                                   "Cluster has database 0 only), got ",
+                                   s.database));
+  }
+  if (s.wait_replicas > 0 && s.wait_timeout >= s.command_timeout) {
+    return OutOfRange(
+        config, "wait-timeout",
+        absl::StrCat("must be below command-timeout (",
+                     s.command_timeout.count(), " ms), got ",
+                     s.wait_timeout.count(), " ms"));
+  }
   if (s.unix_socket.empty() && s.host.empty()) {
     return OutOfRange(config, "host", "is empty and no unix-socket is set");
   }
+  return s;
+}
+
+bool SplitHostPort(std::string_view address, std::string* host, int* port) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  int value = 0;
+  if (!absl::SimpleAtoi(
+          absl::string_view(address.data() + colon + 1,
+                            address.size() - colon - 1),
+          &value) ||
+      value < 1 || value > 65535) {
+    return false;
+  }
+  std::string_view name = address.substr(0, colon);
+  if (name.size() >= 2 && name.front() == '[' && name.back() == ']') {
+    name = name.substr(1, name.size() - 2);  // [::1]:7000
+  }
+  *host = std::string(name);
+  *port = value;
+  return true;
+}
+
+RedisSettings RedisSettings::ForNode(const std::string& node_host,
+                                     int node_port) const {
+  RedisSettings s = *this;
+  s.host = node_host;
+  s.port = node_port;
+  s.unix_socket.clear();
   return s;
 }
 

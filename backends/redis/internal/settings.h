@@ -17,6 +17,8 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "persistence/api/config.h"
@@ -50,6 +52,17 @@ struct RedisSettings {
   // Snapshot store only: how many of the youngest matching snapshots a
   // load tries when one cannot be decoded.
   int max_load_attempts = 0;
+  // Redis Cluster: the seed nodes, "host:port" each. Empty: one server
+  // (host / port / unix-socket). In cluster mode host and port are not
+  // used, `connections` is per master, and the slot map is read again
+  // every `cluster_refresh_interval` and whenever a reply says it changed.
+  std::vector<std::string> cluster_nodes;
+  std::chrono::milliseconds cluster_refresh_interval{0};
+  // WAIT: with wait_replicas > 0 every write is acknowledged only once
+  // that many replicas confirmed it, within wait_timeout; fewer is an
+  // error (whether the write survives a fail-over is then unknown).
+  int wait_replicas = 0;
+  std::chrono::milliseconds wait_timeout{0};
   // Shown in CLIENT LIST, e.g. "eventpersist-journal".
   std::string client_name = "eventpersist";
 
@@ -63,7 +76,13 @@ struct RedisSettings {
 
   // Describe names the server for error messages.
   std::string Describe() const;
+  bool cluster() const { return !cluster_nodes.empty(); }
+  // ForNode is a copy of these settings pointed at one node (cluster mode).
+  RedisSettings ForNode(const std::string& host, int port) const;
 };
+
+// SplitHostPort reads "host:port" (or "[v6]:port"); false when it is not.
+bool SplitHostPort(std::string_view address, std::string* host, int* port);
 
 }  // namespace persistence::redis::internal
 
