@@ -121,6 +121,11 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(
     absl::StatusOr<int> port = FreeLoopbackPort();
     if (!port.ok()) return port.status();
     server->port_ = *port;
+    if (server->options_.cluster) {
+      absl::StatusOr<int> bus = FreeLoopbackPort();
+      if (!bus.ok()) return bus.status();
+      server->bus_port_ = *bus;
+    }
     last = server->Launch();
     if (last.ok()) last = server->WaitUntilReady();
     if (last.ok()) return server;
@@ -159,6 +164,18 @@ absl::Status RedisServer::Launch() {
       conf << "requirepass " << Quote(options_.password) << "\n";
     if (!unix_socket_.empty()) {
       conf << "unixsocket " << Quote(unix_socket_) << "\nunixsocketperm 700\n";
+    }
+    if (options_.cluster) {
+      // A replica that has not finished its first sync cannot take over;
+      // diskless sync without delay makes that quick.
+      conf << "cluster-enabled yes\n"
+           << "cluster-config-file nodes.conf\n"
+           << "cluster-port " << bus_port_ << "\n"
+           << "cluster-node-timeout " << options_.cluster_node_timeout_ms
+           << "\n"
+           << "repl-diskless-sync yes\nrepl-diskless-sync-delay 0\n";
+      if (!options_.password.empty())
+        conf << "masterauth " << Quote(options_.password) << "\n";
     }
     for (const std::string& line : options_.extra_config) conf << line << "\n";
     if (!conf) {
@@ -274,6 +291,10 @@ absl::Status RedisServer::Restart() {
 absl::Status RedisServer::Pause() { return Signal(SIGSTOP, false); }
 
 absl::Status RedisServer::Resume() { return Signal(SIGCONT, false); }
+
+std::string RedisServer::address() const {
+  return absl::StrCat(host_, ":", port_);
+}
 
 std::string RedisServer::HoconOverlay() const {
   std::string overlay =

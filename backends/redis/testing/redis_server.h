@@ -58,6 +58,10 @@ struct RedisServerOptions {
   // Pin the server process to this CPU (-1: run it wherever the scheduler
   // likes). See LastCpuIfSeveral().
   int cpu = -1;
+  // A Redis Cluster node (cluster-enabled yes, its bus on a second free
+  // port) with this cluster-node-timeout; see redis_cluster.h.
+  bool cluster = false;
+  int cluster_node_timeout_ms = 1000;
 };
 
 // LastCpuIfSeveral is the last CPU this process may run on, when it may run
@@ -80,6 +84,8 @@ class RedisServer {
   const std::string& unix_socket() const { return unix_socket_; }
   const std::string& dir() const { return dir_; }
   const std::string& password() const { return options_.password; }
+  // "127.0.0.1:port".
+  std::string address() const;
   bool running() const { return pid_ > 0; }
 
   // Stop: SIGTERM and wait (a clean shutdown).
@@ -106,6 +112,7 @@ class RedisServer {
   RedisServerOptions options_;
   std::string host_ = "127.0.0.1";
   int port_ = 0;
+  int bus_port_ = 0;  // cluster nodes only
   std::string dir_;
   std::string socket_dir_;  // a short path for the socket, when asked
   std::string unix_socket_;
