@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "backends/redis/internal/data_model.h"
 #include "backends/redis/redis_journal.h"
+#include "backends/redis/testing/journal_driver.h"
 #include "backends/redis/testing/redis_server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -33,6 +34,7 @@ namespace {
 
 using internal::KeySpace;
 using ::testing::HasSubstr;
+using testing::JournalDriver;
 using testing::RawRedisClient;
 using testing::RedisServer;
 using testing::RedisServerOptions;
@@ -138,61 +140,6 @@ TEST(RedisStartTest, UnreachableServerFailsStartThroughTheRuntime) {
 }
 
 // --- Crash mid-stream, through the runtime ---
-
-// Sends requests to a journal actor and waits for the replies, never
-// longer than kHang.
-class JournalDriver {
- public:
-  explicit JournalDriver(ActorRef<JournalRequest> journal)
-      : journal_(journal) {}
-
-  Future<WriteMessagesResult> WriteAsync(
-      std::vector<AtomicWrite> writes) const {
-    Promise<WriteMessagesResult> done;
-    journal_.Tell(WriteMessages{
-        std::move(writes),
-        [done](WriteMessagesResult r) { done.Set(std::move(r)); }});
-    return done.GetFuture();
-  }
-
-  // Write: the call's status (a timeout here is a hang: the test fails).
-  absl::Status Write(std::vector<AtomicWrite> writes) const {
-    Future<WriteMessagesResult> f = WriteAsync(std::move(writes));
-    if (!f.WaitFor(kHang)) {
-      ADD_FAILURE() << "a write did not complete within " << kHang.count()
-                    << "s";
-      return absl::DeadlineExceededError("hang");
-    }
-    const WriteMessagesResult& r = f.Get();
-    if (!r.status.ok()) return r.status;
-    for (const absl::Status& s : r.results) {
-      if (!s.ok()) return s;
-    }
-    return absl::OkStatus();
-  }
-
-  absl::StatusOr<std::vector<int64_t>> Replay(const std::string& id) const {
-    auto seqs = std::make_shared<std::vector<int64_t>>();
-    auto mu = std::make_shared<std::mutex>();
-    Promise<absl::StatusOr<int64_t>> done;
-    ReplayMessages request;
-    request.persistence_id = id;
-    request.on_events = [seqs, mu](absl::Span<PersistentRepr> events) {
-      std::lock_guard<std::mutex> lock(*mu);
-      for (const PersistentRepr& e : events) seqs->push_back(e.sequence_nr);
-    };
-    request.on_done = [done](absl::StatusOr<int64_t> h) { done.Set(h); };
-    journal_.Tell(std::move(request));
-    Future<absl::StatusOr<int64_t>> f = done.GetFuture();
-    if (!f.WaitFor(kHang)) return absl::DeadlineExceededError("replay hangs");
-    if (!f.Get().ok()) return f.Get().status();
-    std::lock_guard<std::mutex> lock(*mu);
-    return *seqs;
-  }
-
- private:
-  ActorRef<JournalRequest> journal_;
-};
 
 TEST(RedisCrashTest,
      KillMidStreamLosesNoAcknowledgedEventAndHalvesNoAtomicWrite) {

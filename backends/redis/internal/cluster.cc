@@ -349,9 +349,12 @@ void ClusterRouter::OnReply(RequestPtr request, absl::StatusOr<Reply> reply) {
     slot.redirect = Redirect::kAsk;
   } else {
     slot.redirect = Redirect::kRetry;
-    slot.retry_at = Clock::now() + Backoff(slot.retries++);
   }
   if (slot.in_flight == 0) {
+    // One backoff step per round, however many requests were refused.
+    if (slot.redirect == Redirect::kRetry) {
+      slot.retry_at = Clock::now() + Backoff(slot.retries++);
+    }
     ready_.insert(request->slot);
     wake_.notify_one();
   }

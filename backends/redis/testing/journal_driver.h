@@ -1,0 +1,92 @@
+// Copyright 2026 The eventpersist Authors.
+//
+// journal_driver.h: JournalDriver, a test's handle on a journal actor of
+// the runtime: it sends requests and waits for the replies, never longer
+// than kDriverHang (a longer wait is a hang, and fails the test).
+//
+// Thread-safety: const methods; use from any thread.
+//
+// Example:
+//
+//   JournalDriver driver(*system->Extension<Persistence>().Journal());
+//   absl::Status s = driver.Write({write});
+//   absl::StatusOr<std::vector<int64_t>> seqs = driver.Replay("p-1");
+#ifndef BACKENDS_REDIS_TESTING_JOURNAL_DRIVER_H_
+#define BACKENDS_REDIS_TESTING_JOURNAL_DRIVER_H_
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "gtest/gtest.h"
+#include "persistence/api/future.h"
+#include "persistence/runtime/actor.h"
+#include "persistence/runtime/journal_protocol.h"
+
+namespace persistence::redis::testing {
+
+constexpr std::chrono::seconds kDriverHang(20);
+
+// Sends requests to a journal actor and waits for the replies, never
+// longer than kDriverHang.
+class JournalDriver {
+ public:
+  explicit JournalDriver(ActorRef<JournalRequest> journal)
+      : journal_(journal) {}
+
+  Future<WriteMessagesResult> WriteAsync(
+      std::vector<AtomicWrite> writes) const {
+    Promise<WriteMessagesResult> done;
+    journal_.Tell(WriteMessages{
+        std::move(writes),
+        [done](WriteMessagesResult r) { done.Set(std::move(r)); }});
+    return done.GetFuture();
+  }
+
+  // Write: the call's status (a timeout here is a hang: the test fails).
+  absl::Status Write(std::vector<AtomicWrite> writes) const {
+    Future<WriteMessagesResult> f = WriteAsync(std::move(writes));
+    if (!f.WaitFor(kDriverHang)) {
+      ADD_FAILURE() << "a write did not complete within " << kDriverHang.count()
+                    << "s";
+      return absl::DeadlineExceededError("hang");
+    }
+    const WriteMessagesResult& r = f.Get();
+    if (!r.status.ok()) return r.status;
+    for (const absl::Status& s : r.results) {
+      if (!s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<int64_t>> Replay(const std::string& id) const {
+    auto seqs = std::make_shared<std::vector<int64_t>>();
+    auto mu = std::make_shared<std::mutex>();
+    Promise<absl::StatusOr<int64_t>> done;
+    ReplayMessages request;
+    request.persistence_id = id;
+    request.on_events = [seqs, mu](absl::Span<PersistentRepr> events) {
+      std::lock_guard<std::mutex> lock(*mu);
+      for (const PersistentRepr& e : events) seqs->push_back(e.sequence_nr);
+    };
+    request.on_done = [done](absl::StatusOr<int64_t> h) { done.Set(h); };
+    journal_.Tell(std::move(request));
+    Future<absl::StatusOr<int64_t>> f = done.GetFuture();
+    if (!f.WaitFor(kDriverHang)) return absl::DeadlineExceededError("replay hangs");
+    if (!f.Get().ok()) return f.Get().status();
+    std::lock_guard<std::mutex> lock(*mu);
+    return *seqs;
+  }
+
+ private:
+  ActorRef<JournalRequest> journal_;
+};
+
+}  // namespace persistence::redis::testing
+
+#endif  // BACKENDS_REDIS_TESTING_JOURNAL_DRIVER_H_
