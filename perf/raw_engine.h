@@ -65,6 +65,16 @@ class RawEngine {
   virtual absl::Status WriteEachDurable(const std::vector<RawRecord>& records) {
     return WriteEach(records);
   }
+  // WriteManyActors: the raw side of many-actors. `records` are single
+  // events of many ids (the row's actor count), round-robin: every id's
+  // first event, then every id's second. The default is WriteEachDurable
+  // (one writer, so the ids do not matter); a networked engine whose
+  // server serves many clients at once pipelines them instead.
+  virtual absl::Status WriteManyActors(const std::vector<RawRecord>& records) {
+    return WriteEachDurable(records);
+  }
+  // ManyActorsRaw names that raw side in the perf output.
+  virtual std::string ManyActorsRaw() const { return "durable single writer"; }
 };
 
 // RawEngineRegistry: the backend's raw engine (registry.h); a perf binary

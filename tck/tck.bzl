@@ -74,6 +74,24 @@ def _kit_suites(prefix, deps, args, data, journal, snapshot_store, size, tags):
             tags = tags,
         )
 
+def _perf_targets(prefix, deps, args, data, size, tags):
+    perf_deps = deps + [_label("//perf:journal_perf"), _label("//tck:journal_spec")]
+    native.cc_binary(
+        name = prefix + "perf",
+        testonly = True,
+        deps = perf_deps,
+        args = args,
+        data = data,
+    )
+    native.cc_test(
+        name = prefix + "perf_smoke_test",
+        deps = perf_deps,
+        args = args + _SMOKE_ARGS,
+        data = data,
+        size = size,
+        tags = tags,
+    )
+
 def persistence_kit(
         name,
         backend,
@@ -88,15 +106,18 @@ def persistence_kit(
         supports_replay_only_last = False,
         prevents_concurrent_writers = False,
         survives_restart = True,
+        raw_engine = None,
         size = "medium",
         tags = [],
         data = []):
     """The kit once more for a backend, under another config: suites
-    <name>_journal_tck_test and <name>_snapshot_store_tck_test.
+    <name>_journal_tck_test and <name>_snapshot_store_tck_test, and with a
+    raw_engine the perf targets <name>_perf and <name>_perf_smoke_test.
 
     For a backend whose behaviour depends on what is behind it (the grpc
-    backend, whose server may host RocksDB or the in-memory store). The
-    arguments are those of persistence_backend; `backend` is its library.
+    backend, whose server may host RocksDB or the in-memory store; the
+    Redis backend on a cluster). The arguments are those of
+    persistence_backend; `backend` is its library.
     """
     values = _flag_values(
         supports_atomic_persist_all_of_several_events,
@@ -108,8 +129,11 @@ def persistence_kit(
         survives_restart,
     )
     deps = [backend, _label("//bazel:tsan_suppressions")] + ([kit_fixture] if kit_fixture else [])
-    _kit_suites(name + "_", deps, _kit_args(kit_config, values), [kit_config] + data,
+    args = _kit_args(kit_config, values)
+    _kit_suites(name + "_", deps, args, [kit_config] + data,
                 journal, snapshot_store, size, tags)
+    if raw_engine:
+        _perf_targets(name + "_", deps + [raw_engine], args, [kit_config] + data, size, tags)
 
 def persistence_backend(
         name,
@@ -209,19 +233,4 @@ def persistence_backend(
     _kit_suites("", common, args, test_data, journal, snapshot_store, size, tags)
 
     if raw_engine:
-        perf_deps = common + [raw_engine, _label("//perf:journal_perf"), _label("//tck:journal_spec")]
-        native.cc_binary(
-            name = "perf",
-            testonly = True,
-            deps = perf_deps,
-            args = args,
-            data = test_data,
-        )
-        native.cc_test(
-            name = "perf_smoke_test",
-            deps = perf_deps,
-            args = args + _SMOKE_ARGS,
-            data = test_data,
-            size = size,
-            tags = tags,
-        )
+        _perf_targets("", common + [raw_engine], args, test_data, size, tags)
