@@ -436,7 +436,8 @@ class PerfSuite {
         std::vector<RawRecord> records;
         for (int i = 1; i <= per_id; ++i) {
           for (int a = 0; a < actors; ++a) {
-            records.push_back(Record(absl::StrCat("raw-many-", tag, "-", a), i));
+            records.push_back(
+                Record(absl::StrCat("raw-many-", tag, "-", a), i));
           }
         }
         const int durable_n = static_cast<int>(records.size());

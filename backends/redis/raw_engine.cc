@@ -59,7 +59,8 @@ class RedisRawEngine : public perf::RawEngine {
     SplitHostPort(settings_.cluster_nodes.front(), &host, &port);
     absl::Status seed = Connect(settings_.ForNode(host, port));
     if (!seed.ok()) return seed;
-    absl::StatusOr<Reply> reply = Call(contexts_[0].get(), {"CLUSTER", "SLOTS"});
+    absl::StatusOr<Reply> reply =
+        Call(contexts_[0].get(), {"CLUSTER", "SLOTS"});
     if (!reply.ok()) return reply.status();
     absl::StatusOr<std::vector<SlotRange>> ranges =
         ParseClusterSlots(reply->get(), host);
@@ -102,8 +103,9 @@ class RedisRawEngine : public perf::RawEngine {
   absl::Status WriteAsync(
       const std::vector<perf::RawRecord>& records) override {
     for (const perf::RawRecord& r : records) {
-      absl::Status s = Append(For(r.persistence_id),
-                              WriteOf(r.persistence_id, {{r.sequence_nr, r.bytes}}));
+      absl::Status s =
+          Append(For(r.persistence_id),
+                 WriteOf(r.persistence_id, {{r.sequence_nr, r.bytes}}));
       if (!s.ok()) return s;
     }
     for (auto& context : contexts_) {
@@ -205,9 +207,9 @@ class RedisRawEngine : public perf::RawEngine {
             : redisConnectUnixWithTimeout(node.unix_socket.c_str(),
                                           connect_timeout));
     if (context == nullptr || context->err != 0) {
-      return absl::UnavailableError(absl::StrCat(
-          "raw engine: cannot connect to ", node.Describe(), ": ",
-          context == nullptr ? "out of memory" : context->errstr));
+      return absl::UnavailableError(
+          absl::StrCat("raw engine: cannot connect to ", node.Describe(), ": ",
+                       context == nullptr ? "out of memory" : context->errstr));
     }
     if (!node.password.empty()) {
       absl::StatusOr<Reply> auth = Call(context.get(), {"AUTH", node.password});

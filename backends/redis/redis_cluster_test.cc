@@ -7,6 +7,8 @@
 // within its timeout, the circuit breaker opens and closes, writes go on
 // on the new master within a bound), and wait-replicas keeping every
 // acknowledged event through a fail-over.
+#include "backends/redis/testing/redis_cluster.h"
+
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -23,7 +25,6 @@
 #include "backends/redis/internal/cluster.h"
 #include "backends/redis/redis_journal.h"
 #include "backends/redis/testing/journal_driver.h"
-#include "backends/redis/testing/redis_cluster.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "persistence/api/reference_conf.h"
@@ -78,8 +79,7 @@ absl::StatusOr<std::vector<int64_t>> Replay(RedisJournal& journal,
 }
 
 // IdsServedBy finds `count` ids "<stem>-N" whose slots `master` serves.
-std::vector<std::string> IdsServedBy(RedisCluster& cluster,
-                                     RedisServer* master,
+std::vector<std::string> IdsServedBy(RedisCluster& cluster, RedisServer* master,
                                      const std::string& stem, int count) {
   std::vector<std::string> ids;
   std::map<uint16_t, bool> served;
@@ -158,20 +158,22 @@ TEST(RedisClusterStartTest, BadClusterConfigNamesTheKey) {
       StartStatus(seeds + "persistence.journal.redis.database = 2\n");
   EXPECT_THAT(std::string(database.message()),
               HasSubstr("persistence.journal.redis.database"));
-  absl::Status node = StartStatus(
-      "persistence.journal.redis.cluster-nodes = [\"no-port\"]\n");
+  absl::Status node =
+      StartStatus("persistence.journal.redis.cluster-nodes = [\"no-port\"]\n");
   EXPECT_THAT(std::string(node.message()),
               HasSubstr("persistence.journal.redis.cluster-nodes"));
-  absl::Status wait = StartStatus(
-      seeds + "persistence.journal.redis { wait-replicas = 1, wait-timeout "
-              "= 10s, command-timeout = 5s }\n");
+  absl::Status wait =
+      StartStatus(seeds +
+                  "persistence.journal.redis { wait-replicas = 1, wait-timeout "
+                  "= 10s, command-timeout = 5s }\n");
   EXPECT_THAT(std::string(wait.message()),
               HasSubstr("persistence.journal.redis.wait-timeout"));
 }
 
 // --- Resharding while an id writes ---
 
-TEST(RedisClusterReshardTest, MovingTheSlotOfAWritingIdLosesAndReordersNothing) {
+TEST(RedisClusterReshardTest,
+     MovingTheSlotOfAWritingIdLosesAndReordersNothing) {
   auto started = RedisCluster::Start();
   ASSERT_TRUE(started.ok()) << started.status();
   RedisCluster& cluster = **started;
@@ -211,8 +213,7 @@ TEST(RedisClusterReshardTest, MovingTheSlotOfAWritingIdLosesAndReordersNothing) 
       const absl::StatusOr<WriteResults>& r = f.Get();
       if (!r.ok() || !(*r)[0].ok()) {
         errors.push_back(absl::StrCat(
-            "write ", seq, ": ",
-            (r.ok() ? (*r)[0] : r.status()).ToString()));
+            "write ", seq, ": ", (r.ok() ? (*r)[0] : r.status()).ToString()));
       } else {
         written.store(seq);
       }
@@ -304,8 +305,9 @@ TEST(RedisClusterFailoverTest,
       stored = true;
       resumed = Clock::now() - killed;
     } else {
-      breaker_opened = breaker_opened ||
-                       absl::StrContains(s.message(), "circuit breaker is open");
+      breaker_opened =
+          breaker_opened ||
+          absl::StrContains(s.message(), "circuit breaker is open");
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     if (Clock::now() - killed > std::chrono::seconds(30)) break;
@@ -316,8 +318,8 @@ TEST(RedisClusterFailoverTest,
       std::chrono::duration_cast<std::chrono::milliseconds>(resumed).count();
   // cluster-node-timeout is 1 s: the replica takes over within a few, and
   // the breaker lets a trial through every reset-timeout (1 s).
-  EXPECT_LT(resumed_ms, 10000) << "writes resumed only after " << resumed_ms
-                               << " ms";
+  EXPECT_LT(resumed_ms, 10000)
+      << "writes resumed only after " << resumed_ms << " ms";
   // The breaker is closed again: writes of the dead master's slots go on.
   for (int i = 0; i < 5; ++i) {
     EXPECT_TRUE(driver.Write({Write(ids[i], 2)}).ok());
@@ -373,8 +375,8 @@ TEST(RedisClusterFailoverTest, WaitReplicasKeepsEveryAcknowledgedEvent) {
     }
   }
   killer.join();
-  absl::StatusOr<RedisServer*> promoted =
-      WaitForNewMaster(cluster, SlotOf(ids[0]), victim, std::chrono::seconds(20));
+  absl::StatusOr<RedisServer*> promoted = WaitForNewMaster(
+      cluster, SlotOf(ids[0]), victim, std::chrono::seconds(20));
   ASSERT_TRUE(promoted.ok()) << promoted.status();
 
   int64_t total = 0;

@@ -15,11 +15,11 @@ namespace persistence::redis {
 namespace {
 
 using internal::Command;
-using internal::Router;
 using internal::EventRecord;
 using internal::KeySpace;
 using internal::PageEntry;
 using internal::Reply;
+using internal::Router;
 
 absl::Status WithContext(const absl::Status& status, const std::string& what) {
   return absl::Status(status.code(),
@@ -89,27 +89,26 @@ class ReplayRun : public std::enable_shared_from_this<ReplayRun> {
   // LocateLast finds where the last `max` events up to `to` start.
   void LocateLast() {
     auto self = shared_from_this();
-    router_.Send(
-        persistence_id_,
-        internal::LastEventsStartCommand(keys_, persistence_id_, to_,
-                                         left_to_ask_),
-        [self](absl::StatusOr<Reply> reply) {
-          if (!reply.ok()) {
-            self->Finish(WithContext(reply.status(), self->What(-1)));
-            return;
-          }
-          std::vector<PageEntry> entries;
-          absl::Status parsed = internal::ParseReplayPage(
-              reply->get(), self->persistence_id_, 0, &entries);
-          if (!parsed.ok()) {
-            self->Finish(parsed);
-            return;
-          }
-          const int64_t from =
-              entries.empty() ? 0 : entries.front().sequence_nr;
-          self->Ask(from, std::min<int64_t>(internal::kFirstReplayPage,
-                                            self->page_size_));
-        });
+    router_.Send(persistence_id_,
+                 internal::LastEventsStartCommand(keys_, persistence_id_, to_,
+                                                  left_to_ask_),
+                 [self](absl::StatusOr<Reply> reply) {
+                   if (!reply.ok()) {
+                     self->Finish(WithContext(reply.status(), self->What(-1)));
+                     return;
+                   }
+                   std::vector<PageEntry> entries;
+                   absl::Status parsed = internal::ParseReplayPage(
+                       reply->get(), self->persistence_id_, 0, &entries);
+                   if (!parsed.ok()) {
+                     self->Finish(parsed);
+                     return;
+                   }
+                   const int64_t from =
+                       entries.empty() ? 0 : entries.front().sequence_nr;
+                   self->Ask(from, std::min<int64_t>(internal::kFirstReplayPage,
+                                                     self->page_size_));
+                 });
   }
 
   void Ask(int64_t from, int64_t count) {
@@ -312,8 +311,8 @@ Future<absl::Status> RedisJournal::AsyncReplayMessages(
     return MakeReadyFuture(absl::OkStatus());
   }
   auto run = std::make_shared<ReplayRun>(
-      client_.router(), client_.keys(), client_.settings(),
-      persistence_id, to_sequence_nr, max, std::move(callback));
+      client_.router(), client_.keys(), client_.settings(), persistence_id,
+      to_sequence_nr, max, std::move(callback));
   return run->Start(from_sequence_nr);
 }
 

@@ -12,9 +12,9 @@
 namespace persistence::redis {
 namespace {
 
-using internal::Router;
 using internal::KeySpace;
 using internal::Reply;
+using internal::Router;
 using internal::Scripts;
 
 absl::Status WithContext(const absl::Status& status, const std::string& what) {
@@ -41,9 +41,9 @@ absl::Status IntegerReply(const absl::StatusOr<Reply>& reply,
 // be decoded it asks again below it, up to max-load-attempts times.
 class SnapshotLoad : public std::enable_shared_from_this<SnapshotLoad> {
  public:
-  SnapshotLoad(Router& router, const KeySpace& keys,
-               const Scripts& scripts, std::string persistence_id,
-               SnapshotSelectionCriteria criteria, int attempts)
+  SnapshotLoad(Router& router, const KeySpace& keys, const Scripts& scripts,
+               std::string persistence_id, SnapshotSelectionCriteria criteria,
+               int attempts)
       : router_(router),
         keys_(keys),
         scripts_(scripts),
@@ -61,8 +61,8 @@ class SnapshotLoad : public std::enable_shared_from_this<SnapshotLoad> {
   void Ask() {
     auto self = shared_from_this();
     router_.Send(persistence_id_,
-                 internal::SnapshotLoadCommand(scripts_, keys_,
-                                               persistence_id_, criteria_),
+                 internal::SnapshotLoadCommand(scripts_, keys_, persistence_id_,
+                                               criteria_),
                  [self](absl::StatusOr<Reply> reply) {
                    self->OnReply(std::move(reply));
                  });
@@ -154,8 +154,8 @@ Future<LoadResult> RedisSnapshotStore::LoadAsync(
     return MakeReadyFuture<LoadResult>(std::optional<SelectedSnapshot>());
   }
   auto load = std::make_shared<SnapshotLoad>(
-      client_.router(), client_.keys(), client_.scripts(),
-      persistence_id, criteria, client_.settings().max_load_attempts);
+      client_.router(), client_.keys(), client_.scripts(), persistence_id,
+      criteria, client_.settings().max_load_attempts);
   return load->Start();
 }
 

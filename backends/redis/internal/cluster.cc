@@ -119,8 +119,8 @@ absl::StatusOr<std::vector<SlotRange>> ParseClusterSlots(
     const redisReply* reply, const std::string& asked_host) {
   if (IsError(reply)) return ErrorReplyStatus(reply, "CLUSTER SLOTS");
   auto bad = [&](const std::string& why) {
-    return absl::InternalError(absl::StrCat(
-        "CLUSTER SLOTS answered ", DescribeReply(reply), ": ", why));
+    return absl::InternalError(absl::StrCat("CLUSTER SLOTS answered ",
+                                            DescribeReply(reply), ": ", why));
   };
   if (reply->type != REDIS_REPLY_ARRAY) return bad("not an array");
   std::vector<SlotRange> ranges;
@@ -138,8 +138,8 @@ absl::StatusOr<std::vector<SlotRange>> ParseClusterSlots(
     r.first = static_cast<int>(range->element[0]->integer);
     r.last = static_cast<int>(range->element[1]->integer);
     if (r.first < 0 || r.last >= kClusterSlots || r.first > r.last) {
-      return bad(absl::StrCat("entry ", i, " has slots ", r.first, "..",
-                              r.last));
+      return bad(
+          absl::StrCat("entry ", i, " has slots ", r.first, "..", r.last));
     }
     const redisReply* master = range->element[2];
     std::string host(ReplyText(master->element[0]));
@@ -167,8 +167,8 @@ absl::StatusOr<std::unique_ptr<ClusterRouter>> ClusterRouter::Open(
       errors.push_back(std::string(connection.status().message()));
       continue;
     }
-    absl::StatusOr<std::string> info = Ask<std::string>(
-        **connection, Words({"CLUSTER", "INFO"}), InfoText);
+    absl::StatusOr<std::string> info =
+        Ask<std::string>(**connection, Words({"CLUSTER", "INFO"}), InfoText);
     if (!info.ok()) {
       if (absl::StrContains(info.status().message(), "cluster support")) {
         return absl::FailedPreconditionError(absl::StrCat(
@@ -308,9 +308,8 @@ void ClusterRouter::OnReply(RequestPtr request, absl::StatusOr<Reply> reply) {
   --slot.in_flight;
   if (!redirection.redirects) {
     if (reply.ok()) slot.retries = 0;
-    if (!reply.ok() &&
-        (absl::IsUnavailable(reply.status()) ||
-         absl::IsDeadlineExceeded(reply.status()))) {
+    if (!reply.ok() && (absl::IsUnavailable(reply.status()) ||
+                        absl::IsDeadlineExceeded(reply.status()))) {
       WantRefresh();  // its master may be gone
     }
     if (slot.held && slot.in_flight == 0) {
@@ -327,11 +326,9 @@ void ClusterRouter::OnReply(RequestPtr request, absl::StatusOr<Reply> reply) {
   // requests stay in their first order.
   slot.held = true;
   slot.waiting.insert(
-      std::upper_bound(slot.waiting.begin(), slot.waiting.end(),
-                       request->order,
-                       [](uint64_t order, const RequestPtr& r) {
-                         return order < r->order;
-                       }),
+      std::upper_bound(
+          slot.waiting.begin(), slot.waiting.end(), request->order,
+          [](uint64_t order, const RequestPtr& r) { return order < r->order; }),
       request);
   slot.last_error = std::string(ReplyText(reply->get()));
   slot.target = redirection.target;
@@ -397,11 +394,10 @@ void ClusterRouter::WantRefresh() {
 
 absl::StatusOr<std::vector<SlotRange>> ClusterRouter::Topology(
     Connection& connection, const std::string& host) {
-  return Ask<std::vector<SlotRange>>(
-      connection, Words({"CLUSTER", "SLOTS"}),
-      [host](const redisReply* reply) {
-        return ParseClusterSlots(reply, host);
-      });
+  return Ask<std::vector<SlotRange>>(connection, Words({"CLUSTER", "SLOTS"}),
+                                     [host](const redisReply* reply) {
+                                       return ParseClusterSlots(reply, host);
+                                     });
 }
 
 absl::StatusOr<std::vector<SlotRange>> ClusterRouter::ReadTopology() {
@@ -419,8 +415,7 @@ absl::StatusOr<std::vector<SlotRange>> ClusterRouter::ReadTopology() {
   }
   std::vector<std::string> errors;
   for (const auto& [connection, host] : candidates) {
-    absl::StatusOr<std::vector<SlotRange>> ranges =
-        Topology(*connection, host);
+    absl::StatusOr<std::vector<SlotRange>> ranges = Topology(*connection, host);
     if (ranges.ok()) return ranges;
     errors.push_back(std::string(ranges.status().message()));
   }
@@ -559,8 +554,8 @@ void ClusterRouter::Run() {
     // after `missing` was made waits for the next round.
     std::vector<std::pair<RequestPtr, absl::Status>> failed;
     Clock::time_point next =
-        last_refresh_ + (refresh_wanted_ ? kMinRefreshGap
-                                         : settings_.cluster_refresh_interval);
+        last_refresh_ +
+        (refresh_wanted_ ? kMinRefreshGap : settings_.cluster_refresh_interval);
     for (auto it = ready_.begin(); it != ready_.end();) {
       const SlotState& state = slots_[*it];
       const Node* target = state.redirect == Redirect::kRetry
@@ -618,13 +613,12 @@ void ClusterRouter::Resend(
   for (RequestPtr& request : waiting) {
     if (now >= request->deadline) {
       failed->emplace_back(
-          request,
-          absl::DeadlineExceededError(absl::StrCat(
-              "redis cluster: slot ", slot,
-              " was still being redirected at command-timeout (",
-              settings_.command_timeout.count(),
-              " ms); the request was not run; the last answer was '",
-              state.last_error, "'")));
+          request, absl::DeadlineExceededError(absl::StrCat(
+                       "redis cluster: slot ", slot,
+                       " was still being redirected at command-timeout (",
+                       settings_.command_timeout.count(),
+                       " ms); the request was not run; the last answer was '",
+                       state.last_error, "'")));
       continue;
     }
     if (node == nullptr || node->connections.empty()) {

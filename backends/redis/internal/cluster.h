@@ -117,7 +117,7 @@ class ClusterRouter : public Router {
   using Clock = std::chrono::steady_clock;
 
   struct Node {
-    std::string address;  // "host:port"
+    std::string address;                                   // "host:port"
     std::vector<std::unique_ptr<Connection>> connections;  // empty: away
     std::string error;  // why it has no connections
   };
@@ -176,8 +176,9 @@ class ClusterRouter : public Router {
   void Run();
   // Resend sends a held slot's waiting requests again; the failures are
   // added to `failed`, to be completed without the lock.
-  void Resend(uint16_t slot, std::vector<std::pair<RequestPtr, absl::Status>>*
-                                 failed) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Resend(uint16_t slot,
+              std::vector<std::pair<RequestPtr, absl::Status>>* failed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const RedisSettings settings_;
   Scripts* const scripts_;

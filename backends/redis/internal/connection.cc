@@ -179,7 +179,6 @@ absl::Status Connection::TrySend(std::shared_ptr<const Command> command,
   return Enqueue(wire, pending);
 }
 
-
 void Connection::Send(Command command, ReplyHandler handler) {
   Pending pending;
   pending.handler = std::move(handler);
@@ -217,8 +216,7 @@ absl::Status Connection::Enqueue(const std::string& wire, Pending& pending) {
   }
   pieces[count++] = {const_cast<char*>(wire.data()), wire.size()};
   if (pending.wait) {
-    pieces[count++] = {const_cast<char*>(wait_wire_.data()),
-                       wait_wire_.size()};
+    pieces[count++] = {const_cast<char*>(wait_wire_.data()), wait_wire_.size()};
   }
   // `wire` may belong to pending.command, which the reader thread frees as
   // soon as the reply is in: hold it until the write is done.
@@ -534,13 +532,11 @@ void Connection::Deliver(Pending pending, Reply last) {
               ? absl::StrCat("only ", confirmed->integer, " of ")
               : std::string("not "),
           settings_.wait_replicas, " replicas (config key 'wait-replicas') ",
-          "confirmed it within wait-timeout (",
-          settings_.wait_timeout.count(),
+          "confirmed it within wait-timeout (", settings_.wait_timeout.count(),
           " ms): it is unknown whether it survives a fail-over",
-          IsError(confirmed)
-              ? absl::StrCat(" (WAIT answered '",
-                             ToAbsl(ReplyText(confirmed)), "')")
-              : std::string())));
+          IsError(confirmed) ? absl::StrCat(" (WAIT answered '",
+                                            ToAbsl(ReplyText(confirmed)), "')")
+                             : std::string())));
       return;
     }
   }

@@ -94,9 +94,9 @@ absl::StatusOr<RedisSettings> RedisSettings::FromConfig(const Config& config,
     std::string host;
     int port = 0;
     if (!SplitHostPort(node, &host, &port)) {
-      return OutOfRange(config, "cluster-nodes",
-                        absl::StrCat("must list \"host:port\" entries, got '",
-                                     node, "'"));
+      return OutOfRange(
+          config, "cluster-nodes",
+          absl::StrCat("must list \"host:port\" entries, got '", node, "'"));
     }
   }
   if (s.cluster() && s.database != 0) {
@@ -106,11 +106,10 @@ absl::StatusOr<RedisSettings> RedisSettings::FromConfig(const Config& config,
                                    s.database));
   }
   if (s.wait_replicas > 0 && s.wait_timeout >= s.command_timeout) {
-    return OutOfRange(
-        config, "wait-timeout",
-        absl::StrCat("must be below command-timeout (",
-                     s.command_timeout.count(), " ms), got ",
-                     s.wait_timeout.count(), " ms"));
+    return OutOfRange(config, "wait-timeout",
+                      absl::StrCat("must be below command-timeout (",
+                                   s.command_timeout.count(), " ms), got ",
+                                   s.wait_timeout.count(), " ms"));
   }
   if (s.unix_socket.empty() && s.host.empty()) {
     return OutOfRange(config, "host", "is empty and no unix-socket is set");
@@ -122,10 +121,9 @@ bool SplitHostPort(std::string_view address, std::string* host, int* port) {
   const size_t colon = address.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return false;
   int value = 0;
-  if (!absl::SimpleAtoi(
-          absl::string_view(address.data() + colon + 1,
-                            address.size() - colon - 1),
-          &value) ||
+  if (!absl::SimpleAtoi(absl::string_view(address.data() + colon + 1,
+                                          address.size() - colon - 1),
+                        &value) ||
       value < 1 || value > 65535) {
     return false;
   }

@@ -77,7 +77,8 @@ class JournalDriver {
     request.on_done = [done](absl::StatusOr<int64_t> h) { done.Set(h); };
     journal_.Tell(std::move(request));
     Future<absl::StatusOr<int64_t>> f = done.GetFuture();
-    if (!f.WaitFor(kDriverHang)) return absl::DeadlineExceededError("replay hangs");
+    if (!f.WaitFor(kDriverHang))
+      return absl::DeadlineExceededError("replay hangs");
     if (!f.Get().ok()) return f.Get().status();
     std::lock_guard<std::mutex> lock(*mu);
     return *seqs;

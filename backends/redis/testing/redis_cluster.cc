@@ -105,11 +105,13 @@ absl::StatusOr<std::unique_ptr<RedisCluster>> RedisCluster::Start(
 
 absl::Status RedisCluster::Create() {
   std::string command = "redis-cli --cluster create";
-  for (const auto& node : nodes_) absl::StrAppend(&command, " ", node->address());
+  for (const auto& node : nodes_)
+    absl::StrAppend(&command, " ", node->address());
   absl::StrAppend(&command, " --cluster-replicas ",
                   options_.replicas_per_master, " --cluster-yes");
   if (!options_.password.empty()) {
-    absl::StrAppend(&command, " -a '", options_.password, "' --no-auth-warning");
+    absl::StrAppend(&command, " -a '", options_.password,
+                    "' --no-auth-warning");
   }
   absl::StrAppend(&command, " 2>&1");
   FILE* pipe = ::popen(command.c_str(), "r");
@@ -124,7 +126,8 @@ absl::Status RedisCluster::Create() {
   }
   const int status = ::pclose(pipe);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    if (output.size() > 2000) output = "..." + output.substr(output.size() - 2000);
+    if (output.size() > 2000)
+      output = "..." + output.substr(output.size() - 2000);
     return absl::InternalError(absl::StrCat(
         command, " failed (exit ", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
         WIFEXITED(status) && WEXITSTATUS(status) == 127
@@ -183,15 +186,15 @@ absl::Status RedisCluster::WaitHealthy(std::chrono::milliseconds timeout) {
       if (agreed.empty()) {
         agreed = map;
       } else if (map != agreed) {
-        why = absl::StrCat(node->address(), " sees ", map, ", another ",
-                           agreed);
+        why =
+            absl::StrCat(node->address(), " sees ", map, ", another ", agreed);
         break;
       }
       absl::StatusOr<std::string> replication =
           Run(node.get(), {"INFO", "replication"});
       if (!replication.ok()) {
-        why = absl::StrCat(node->address(), ": ",
-                           replication.status().message());
+        why =
+            absl::StrCat(node->address(), ": ", replication.status().message());
         break;
       }
       if (Field(*replication, "role") == "master") {
@@ -216,9 +219,9 @@ absl::Status RedisCluster::WaitHealthy(std::chrono::milliseconds timeout) {
     if (why.empty()) return absl::OkStatus();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return absl::DeadlineExceededError(absl::StrCat(
-      "the Redis Cluster did not become healthy within ", timeout.count(),
-      " ms: ", why));
+  return absl::DeadlineExceededError(
+      absl::StrCat("the Redis Cluster did not become healthy within ",
+                   timeout.count(), " ms: ", why));
 }
 
 absl::StatusOr<RedisServer*> RedisCluster::MasterOf(int slot) {
@@ -235,9 +238,9 @@ absl::StatusOr<RedisServer*> RedisCluster::MasterOf(int slot) {
         }
       }
     }
-    return absl::NotFoundError(
-        absl::StrCat("no master of slot ", slot, " in ", node->address(),
-                     "'s CLUSTER NODES"));
+    return absl::NotFoundError(absl::StrCat("no master of slot ", slot, " in ",
+                                            node->address(),
+                                            "'s CLUSTER NODES"));
   }
   return absl::UnavailableError("no node of the cluster is running");
 }
@@ -255,9 +258,9 @@ std::vector<RedisServer*> RedisCluster::Masters() {
   return masters;
 }
 
-absl::Status RedisCluster::MoveSlot(int slot, RedisServer* to,
-                                    int keys_per_step,
-                                    const std::function<void()>& between_steps) {
+absl::Status RedisCluster::MoveSlot(
+    int slot, RedisServer* to, int keys_per_step,
+    const std::function<void()>& between_steps) {
   absl::StatusOr<RedisServer*> from = MasterOf(slot);
   if (!from.ok()) return from.status();
   if (*from == to) return absl::OkStatus();
@@ -277,9 +280,8 @@ absl::Status RedisCluster::MoveSlot(int slot, RedisServer* to,
         {"CLUSTER", "GETKEYSINSLOT", s, absl::StrCat(keys_per_step)});
     if (!keys.ok()) return keys.status();
     if (keys->empty()) break;
-    std::vector<std::string> migrate = {"MIGRATE", to->host(),
-                                        absl::StrCat(to->port()), "", "0",
-                                        "5000"};
+    std::vector<std::string> migrate = {
+        "MIGRATE", to->host(), absl::StrCat(to->port()), "", "0", "5000"};
     if (!options_.password.empty()) {
       migrate.push_back("AUTH");
       migrate.push_back(options_.password);
