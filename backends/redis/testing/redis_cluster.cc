@@ -199,7 +199,10 @@ absl::Status RedisCluster::WaitHealthy(std::chrono::milliseconds timeout) {
       }
       if (Field(*replication, "role") == "master") {
         int connected = 0;
-        absl::SimpleAtoi(Field(*replication, "connected_slaves"), &connected);
+        if (!absl::SimpleAtoi(Field(*replication, "connected_slaves"),
+                              &connected)) {
+          connected = 0;  // no such field: no replica to wait for
+        }
         for (int i = 0; i < connected; ++i) {
           const std::string replica =
               Field(*replication, absl::StrCat("slave", i));
