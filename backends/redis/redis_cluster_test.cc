@@ -257,16 +257,9 @@ TEST(RedisClusterFailoverTest,
   auto started = RedisCluster::Start();
   ASSERT_TRUE(started.ok()) << started.status();
   RedisCluster& cluster = **started;
-  absl::StatusOr<Config> config = LoadConfigFromString(
-      cluster.HoconOverlay() +
-          "persistence.journal.plugin = \"persistence.journal.redis\"\n"
-          "persistence.journal.redis {\n"
-          "  command-timeout = 1s\n"
-          "  reconnect-max-backoff = 200ms\n"
-          "  circuit-breaker { max-failures = 3, call-timeout = 2s, "
-          "reset-timeout = 1s }\n"
-          "}\n",
-      "cluster-failover-test");
+  absl::StatusOr<Config> config =
+      LoadConfigFromString(cluster.HoconOverlay() + testing::kFailFastJournal,
+                           "cluster-failover-test");
   ASSERT_TRUE(config.ok()) << config.status();
   auto system = ActorSystem::Create("failover", *config);
   ASSERT_TRUE(system.ok()) << system.status();

@@ -147,15 +147,7 @@ TEST(RedisCrashTest,
   ASSERT_TRUE(started.ok()) << started.status();
   RedisServer& server = **started;
   absl::StatusOr<Config> config = LoadConfigFromString(
-      server.HoconOverlay() +
-          "persistence.journal.plugin = \"persistence.journal.redis\"\n"
-          "persistence.journal.redis {\n"
-          "  command-timeout = 1s\n"
-          "  reconnect-max-backoff = 200ms\n"
-          "  circuit-breaker { max-failures = 3, call-timeout = 2s, "
-          "reset-timeout = 1s }\n"
-          "}\n",
-      "fault-test");
+      server.HoconOverlay() + testing::kFailFastJournal, "fault-test");
   ASSERT_TRUE(config.ok()) << config.status();
   auto system = ActorSystem::Create("crash", *config);
   ASSERT_TRUE(system.ok()) << system.status();

@@ -65,29 +65,26 @@ absl::StatusOr<T> Ask(Connection& connection, Command command, Parse parse) {
   return done.GetFuture().Get();
 }
 
-// A redirection, as parsed from an error reply.
+// Redirection is what a reply asks for: nothing (it is the answer), or
+// to go elsewhere (MOVED, ASK, to `target`) or to try again later.
 struct Redirection {
-  bool redirects = false;
-  bool moved = false;
-  bool ask = false;
-  std::string target;
+  enum class Kind { kNone, kMoved, kAsk, kRetry } kind = Kind::kNone;
+  std::string target;  // "host:port"; ":port" means the node asked
 };
 
 Redirection Classify(const absl::StatusOr<Reply>& reply) {
   Redirection r;
   if (!reply.ok() || !IsError(reply->get())) return r;
   const std::string_view text = ReplyText(reply->get());
-  r.moved = StartsWith(text, "MOVED ");
-  r.ask = StartsWith(text, "ASK ");
-  if (r.moved || r.ask) {
-    // "MOVED 3999 127.0.0.1:6381" (":6381": the host of the node asked).
-    const size_t space = text.rfind(' ');
-    r.target = std::string(text.substr(space + 1));
-    r.redirects = true;
-    return r;
+  if (StartsWith(text, "MOVED ") || StartsWith(text, "ASK ")) {
+    // "MOVED 3999 127.0.0.1:6381"
+    r.kind =
+        text[0] == 'M' ? Redirection::Kind::kMoved : Redirection::Kind::kAsk;
+    r.target = std::string(text.substr(text.rfind(' ') + 1));
+  } else if (StartsWith(text, "TRYAGAIN") || StartsWith(text, "CLUSTERDOWN") ||
+             StartsWith(text, "LOADING")) {
+    r.kind = Redirection::Kind::kRetry;
   }
-  r.redirects = StartsWith(text, "TRYAGAIN") ||
-                StartsWith(text, "CLUSTERDOWN") || StartsWith(text, "LOADING");
   return r;
 }
 
@@ -306,7 +303,7 @@ void ClusterRouter::OnReply(RequestPtr request, absl::StatusOr<Reply> reply) {
   MutexLock lock(mu_);
   SlotState& slot = slots_[request->slot];
   --slot.in_flight;
-  if (!redirection.redirects) {
+  if (redirection.kind == Redirection::Kind::kNone) {
     if (reply.ok()) slot.retries = 0;
     if (!reply.ok() && (absl::IsUnavailable(reply.status()) ||
                         absl::IsDeadlineExceeded(reply.status()))) {
@@ -339,13 +336,17 @@ void ClusterRouter::OnReply(RequestPtr request, absl::StatusOr<Reply> reply) {
     SplitHostPort(owner_[request->slot]->address, &host, &port);
     slot.target = host + slot.target;
   }
-  if (redirection.moved) {
-    slot.redirect = Redirect::kMoved;
-    WantRefresh();
-  } else if (redirection.ask) {
-    slot.redirect = Redirect::kAsk;
-  } else {
-    slot.redirect = Redirect::kRetry;
+  switch (redirection.kind) {
+    case Redirection::Kind::kMoved:
+      slot.redirect = Redirect::kMoved;
+      WantRefresh();
+      break;
+    case Redirection::Kind::kAsk:
+      slot.redirect = Redirect::kAsk;
+      break;
+    default:
+      slot.redirect = Redirect::kRetry;
+      break;
   }
   if (slot.in_flight == 0) {
     // One backoff step per round, however many requests were refused.

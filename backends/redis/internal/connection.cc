@@ -182,16 +182,17 @@ absl::Status Connection::TrySend(std::shared_ptr<const Command> command,
 void Connection::Send(Command command, ReplyHandler handler) {
   Pending pending;
   pending.handler = std::move(handler);
+  absl::Status sent;
+  // Kept when the reply may call for it again: NOSCRIPT, or WAIT after it.
   if (command.script != nullptr || (command.writes && !wait_wire_.empty())) {
     auto kept = std::make_shared<const Command>(std::move(command));
     const std::string& wire = kept->wire;
     pending.command = std::move(kept);
-    absl::Status sent = Enqueue(wire, pending);
-    if (!sent.ok()) pending.handler(std::move(sent));
+    sent = Enqueue(wire, pending);
   } else {
-    absl::Status sent = Enqueue(command.wire, pending);
-    if (!sent.ok()) pending.handler(std::move(sent));
+    sent = Enqueue(command.wire, pending);
   }
+  if (!sent.ok()) pending.handler(std::move(sent));
 }
 
 absl::Status Connection::Enqueue(const std::string& wire, Pending& pending) {

@@ -32,6 +32,18 @@ namespace persistence::redis::testing {
 
 constexpr std::chrono::seconds kDriverHang(20);
 
+// kFailFastJournal selects the Redis journal with short timeouts and a
+// circuit breaker that opens after 3 failures and tries again after 1 s:
+// the config of the tests that take servers away under the runtime.
+constexpr char kFailFastJournal[] =
+    "persistence.journal.plugin = \"persistence.journal.redis\"\n"
+    "persistence.journal.redis {\n"
+    "  command-timeout = 1s\n"
+    "  reconnect-max-backoff = 200ms\n"
+    "  circuit-breaker { max-failures = 3, call-timeout = 2s, "
+    "reset-timeout = 1s }\n"
+    "}\n";
+
 // Sends requests to a journal actor and waits for the replies, never
 // longer than kDriverHang.
 class JournalDriver {
