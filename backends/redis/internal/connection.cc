@@ -65,31 +65,6 @@ void DiscardPendingSigpipe() {
   }
 }
 
-// WriteAll writes the pieces back to back, in one system call when the
-// socket takes them all.
-bool WriteAll(int fd, iovec* pieces, int count) {
-  while (count > 0) {
-    msghdr message{};
-    message.msg_iov = pieces;
-    message.msg_iovlen = static_cast<size_t>(count);
-    ssize_t n = ::sendmsg(fd, &message, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;  // EAGAIN here means SO_SNDTIMEO (command-timeout) passed
-    }
-    while (count > 0 && static_cast<size_t>(n) >= pieces->iov_len) {
-      n -= static_cast<ssize_t>(pieces->iov_len);
-      ++pieces;
-      --count;
-    }
-    if (count > 0) {
-      pieces->iov_base = static_cast<char*>(pieces->iov_base) + n;
-      pieces->iov_len -= static_cast<size_t>(n);
-    }
-  }
-  return true;
-}
-
 constexpr std::string_view kAskingWire = "*1\r\n$6\r\nASKING\r\n";
 
 std::string WaitWire(const RedisSettings& settings) {
@@ -226,11 +201,11 @@ absl::Status Connection::Enqueue(const std::string& wire, Pending& pending) {
     MutexLock fifo_lock(fifo_mu_);
     fifo_.push_back(std::move(pending));
   }
-  if (!WriteAll(fd_, pieces, count)) {
+  if (absl::Status written = transport_->Write(pieces, count);
+      !written.ok()) {
     // The request is in the FIFO: the reader thread sees the broken socket
     // and fails it with everything else in flight.
-    last_error_ =
-        absl::StrCat("writing to the socket failed: ", ErrnoText(errno));
+    last_error_ = std::string(written.message());
     ::shutdown(fd_, SHUT_RDWR);
   }
   return absl::OkStatus();
@@ -238,6 +213,10 @@ absl::Status Connection::Enqueue(const std::string& wire, Pending& pending) {
 
 absl::Status Connection::Connect() {
   const timeval connect_timeout = ToTimeval(settings_.connect_timeout);
+  const Clock::time_point connect_deadline =
+      Clock::now() + settings_.connect_timeout;
+  // hiredis only opens the socket; every byte after that goes through the
+  // Transport (plain, or TLS over it).
   redisContext* context =
       settings_.unix_socket.empty()
           ? redisConnectWithTimeout(settings_.host.c_str(), settings_.port,
@@ -245,6 +224,7 @@ absl::Status Connection::Connect() {
           : redisConnectUnixWithTimeout(settings_.unix_socket.c_str(),
                                         connect_timeout);
   absl::Status status;
+  std::unique_ptr<Transport> transport;
   if (context == nullptr) {
     status = absl::ResourceExhaustedError(
         absl::StrCat("cannot connect to ", settings_.Describe(),
@@ -253,60 +233,94 @@ absl::Status Connection::Connect() {
     status = absl::UnavailableError(absl::StrCat(
         "cannot connect to ", settings_.Describe(), ": ", context->errstr));
   } else {
-    status = Handshake(context);
+    if (settings_.unix_socket.empty()) {
+      // TCP only: on a unix socket keep-alive is not supported, and hiredis
+      // would mark the context failed.
+      redisEnableKeepAlive(context);
+      int one = 1;
+      setsockopt(context->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
+    if (settings_.tls == nullptr) {
+      // Reads wake up at least every tick_ to check deadlines (see Serve).
+      transport =
+          Transport::Plain(context->fd, tick_, settings_.command_timeout);
+    } else {
+      absl::StatusOr<std::unique_ptr<Transport>> tls = Transport::Tls(
+          context->fd, *settings_.tls, settings_.host, settings_.Describe(),
+          connect_deadline, tick_, settings_.command_timeout);
+      if (tls.ok()) {
+        transport = *std::move(tls);
+      } else {
+        status = tls.status();
+      }
+    }
+    if (status.ok()) {
+      if (reader_ != nullptr) redisReaderFree(reader_);
+      reader_ = redisReaderCreate();
+      status = Handshake(*transport);
+    }
   }
   DiscardPendingSigpipe();
   if (!status.ok()) {
+    transport.reset();
     if (context != nullptr) redisFree(context);
     MutexLock lock(send_mu_);
     last_error_ = std::string(status.message());
     return status;
   }
   context_ = context;
-  if (reader_ != nullptr) redisReaderFree(reader_);
-  reader_ = redisReaderCreate();
-  // Serve's blocking recv wakes up at least every tick_ to check deadlines.
-  const timeval tick = ToTimeval(tick_);
-  setsockopt(context->fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof(tick));
   MutexLock lock(send_mu_);
+  transport_ = std::move(transport);
   fd_ = context->fd;
   connected_ = true;
   return absl::OkStatus();
 }
 
-absl::Status Connection::Handshake(redisContext* context) {
-  redisSetTimeout(context, ToTimeval(settings_.command_timeout));
-  if (settings_.unix_socket.empty()) {
-    // TCP only: on a unix socket keep-alive is not supported, and hiredis
-    // would mark the context failed.
-    redisEnableKeepAlive(context);
-    int one = 1;
-    setsockopt(context->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  }
+absl::StatusOr<Reply> Connection::Call(Transport& transport,
+                                       const std::vector<std::string>& argv,
+                                       const std::string& step) {
   const std::string server = settings_.Describe();
-  // Run sends one set-up command and waits for its reply.
+  CommandBuilder builder(argv.size());
+  for (const std::string& arg : argv) builder.Add(arg);
+  const Command command = std::move(builder).Build();
+  const iovec piece{const_cast<char*>(command.wire.data()),
+                    command.wire.size()};
+  if (absl::Status written = transport.Write(&piece, 1); !written.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat(server, ": ", step, " failed: ", written.message()));
+  }
+  const Clock::time_point deadline = Clock::now() + settings_.command_timeout;
+  while (true) {
+    void* raw = nullptr;
+    if (redisReaderGetReply(reader_, &raw) != REDIS_OK) {
+      return absl::InternalError(absl::StrCat(server, ": ", step,
+                                              " failed: protocol error: ",
+                                              reader_->errstr));
+    }
+    if (raw != nullptr) return Reply(static_cast<redisReply*>(raw));
+    absl::StatusOr<size_t> got = transport.Read(buffer_.data(), buffer_.size());
+    if (!got.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat(server, ": ", step, " failed: ", got.status().message()));
+    }
+    if (*got == 0) {
+      if (Clock::now() >= deadline) {
+        return absl::DeadlineExceededError(
+            absl::StrCat(server, ": ", step,
+                         " failed: no reply within command-timeout (",
+                         settings_.command_timeout.count(), " ms)"));
+      }
+      continue;
+    }
+    redisReaderFeed(reader_, buffer_.data(), *got);
+  }
+}
+
+absl::Status Connection::Handshake(Transport& transport) {
+  const std::string server = settings_.Describe();
   auto run = [&](const std::vector<std::string>& argv,
-                 const std::string& step) -> absl::StatusOr<Reply> {
-    std::vector<const char*> args;
-    std::vector<size_t> lengths;
-    for (const std::string& a : argv) {
-      args.push_back(a.data());
-      lengths.push_back(a.size());
-    }
-    void* reply = redisCommandArgv(context, static_cast<int>(args.size()),
-                                   args.data(), lengths.data());
-    if (reply == nullptr) {
-      const bool timed_out = context->err == REDIS_ERR_IO &&
-                             (errno == EAGAIN || errno == EWOULDBLOCK);
-      const std::string message = absl::StrCat(
-          server, ": ", step, " failed: ",
-          timed_out ? absl::StrCat("no reply within command-timeout (",
-                                   settings_.command_timeout.count(), " ms)")
-                    : std::string(context->errstr));
-      return timed_out ? absl::DeadlineExceededError(message)
-                       : absl::UnavailableError(message);
-    }
-    return Reply(static_cast<redisReply*>(reply));
+                 const std::string& step) {
+    return Call(transport, argv, step);
   };
 
   if (!settings_.password.empty()) {
@@ -436,15 +450,12 @@ bool Connection::Serve() {
                  "; the outcome of this request is unknown")));
     return false;
   }
-  // A blocking recv, as a plain client's read: one system call per reply
-  // (a poll before it would be a second). It returns after tick_ at the
-  // latest (SO_RCVTIMEO, set at connect), so the deadlines above are
-  // checked that often; the destructor's shutdown() ends it at once.
-  const ssize_t got = ::recv(fd_, buffer_.data(), buffer_.size(), 0);
+  // Read waits at most tick_, so the deadlines above are checked that
+  // often; the destructor's shutdown() ends it at once.
+  absl::StatusOr<size_t> got = transport_->Read(buffer_.data(), buffer_.size());
   if (stop_.load()) return true;
-  if (got > 0) {
-    if (redisReaderFeed(reader_, buffer_.data(), static_cast<size_t>(got)) !=
-        REDIS_OK) {
+  if (got.ok() && *got > 0) {
+    if (redisReaderFeed(reader_, buffer_.data(), *got) != REDIS_OK) {
       Teardown(
           absl::InternalError(absl::StrCat(description_, ": protocol error")),
           absl::UnavailableError(
@@ -453,13 +464,10 @@ bool Connection::Serve() {
     }
     return DeliverReplies();
   }
-  if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-    return true;
-  std::string why;
+  if (got.ok()) return true;  // nothing within a tick
+  std::string why(got.status().message());
   {
     MutexLock lock(send_mu_);
-    why = got == 0 ? "the server closed the connection"
-                   : absl::StrCat("connection lost: ", ErrnoText(errno));
     if (last_error_.rfind("writing", 0) == 0)
       absl::StrAppend(&why, " (", last_error_, ")");
   }
@@ -547,12 +555,15 @@ void Connection::Deliver(Pending pending, Reply last) {
 void Connection::Teardown(const absl::Status& head, const absl::Status& rest) {
   // Wake a sender blocked in send() before taking its lock.
   if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+  std::unique_ptr<Transport> transport;
   {
     MutexLock lock(send_mu_);
     connected_ = false;
     fd_ = -1;
     last_error_ = std::string(head.message());
+    transport = std::move(transport_);  // no sender is inside it now
   }
+  transport.reset();
   if (context_ != nullptr) {
     redisFree(context_);  // closes the socket
     context_ = nullptr;

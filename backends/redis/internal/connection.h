@@ -20,7 +20,9 @@
 //   - while a connection is down, Send fails at once (Unavailable, naming
 //     the last connection error) and the reader thread reconnects in the
 //     background, backing off from 50 ms to `reconnect-max-backoff`.
-// Each (re)connection authenticates, selects the database, names itself and
+// With `tls.enabled`, every byte goes over TLS (transport.h), the set-up
+// commands included. Each (re)connection authenticates, selects the
+// database, names itself and
 // loads the backend's Lua scripts, so EVALSHA finds them after a server
 // restart. A NOSCRIPT answer (the script cache was flushed) is retried once
 // as EVAL with the script's text.
@@ -65,6 +67,7 @@
 #include "backends/redis/internal/resp.h"
 #include "backends/redis/internal/router.h"
 #include "backends/redis/internal/settings.h"
+#include "backends/redis/internal/transport.h"
 #include "persistence/api/mutex.h"
 
 namespace persistence::redis::internal {
@@ -122,8 +125,12 @@ class Connection {
   void Deliver(Pending pending, Reply last);
   void Run(std::function<void(absl::Status)> opened);
   absl::Status Connect();
-  // Handshake runs the set-up commands on a fresh hiredis context.
-  absl::Status Handshake(redisContext* context);
+  // Handshake runs the set-up commands over a fresh transport.
+  absl::Status Handshake(Transport& transport);
+  // Call sends one set-up command and waits for its reply.
+  absl::StatusOr<Reply> Call(Transport& transport,
+                             const std::vector<std::string>& argv,
+                             const std::string& step);
   // Serve waits for replies once; false when the connection went down.
   bool Serve();
   bool DeliverReplies();
@@ -136,12 +143,14 @@ class Connection {
   const std::chrono::milliseconds tick_;
   const std::string wait_wire_;  // "WAIT N timeout", or empty
 
-  // Senders write to the socket under send_mu_; the reader thread changes
-  // fd_ and connected_ under it too, so a sender never writes to a closed
-  // (or reused) descriptor. (The reader thread reads fd_ without the lock:
-  // it is the only thread that changes it.)
+  // Senders write to the transport under send_mu_; the reader thread
+  // changes transport_, fd_ and connected_ under it too, so a sender never
+  // writes to a closed (or reused) descriptor. (The reader thread reads
+  // transport_ and fd_ without the lock: it is the only thread that
+  // changes them.)
   mutable Mutex send_mu_;
   bool connected_ ABSL_GUARDED_BY(send_mu_) = false;
+  std::unique_ptr<Transport> transport_;
   int fd_ = -1;
   std::string last_error_ ABSL_GUARDED_BY(send_mu_) = "not connected yet";
 
@@ -149,7 +158,7 @@ class Connection {
   Mutex fifo_mu_;
   std::deque<Pending> fifo_ ABSL_GUARDED_BY(fifo_mu_);
 
-  // Reader thread only.
+  // Reader thread only. hiredis opened the socket (context_ owns it).
   redisContext* context_ = nullptr;
   redisReader* reader_ = nullptr;
   std::vector<char> buffer_;

@@ -2,6 +2,7 @@
 #include "backends/redis/internal/settings.h"
 
 #include "absl/strings/numbers.h"
+#include "backends/redis/internal/transport.h"
 #include "absl/strings/str_cat.h"
 
 namespace persistence::redis::internal {
@@ -82,6 +83,22 @@ absl::StatusOr<RedisSettings> RedisSettings::FromConfig(const Config& config,
     PERSISTENCE_REDIS_ASSIGN(s.max_load_attempts,
                              IntIn(config, "max-load-attempts", 1, 1000));
   }
+  TlsSettings tls;
+  PERSISTENCE_REDIS_ASSIGN(tls.enabled, config.GetBool("tls.enabled"));
+  PERSISTENCE_REDIS_ASSIGN(tls.ca_file, config.GetString("tls.ca-file"));
+  PERSISTENCE_REDIS_ASSIGN(tls.cert_file, config.GetString("tls.cert-file"));
+  PERSISTENCE_REDIS_ASSIGN(tls.key_file, config.GetString("tls.key-file"));
+  PERSISTENCE_REDIS_ASSIGN(tls.server_name,
+                           config.GetString("tls.server-name"));
+  PERSISTENCE_REDIS_ASSIGN(tls.verify_peer, config.GetBool("tls.verify-peer"));
+  if (tls.enabled) {
+    if (!s.unix_socket.empty() && s.cluster_nodes.empty()) {
+      return OutOfRange(config, "tls.enabled",
+                        "is on, but unix-socket is set: TLS goes over TCP "
+                        "(host and port) only");
+    }
+    PERSISTENCE_REDIS_ASSIGN(s.tls, TlsContext::Create(tls, config));
+  }
 #undef PERSISTENCE_REDIS_ASSIGN
   if (s.key_prefix.find_first_of("{}") != std::string::npos) {
     return OutOfRange(
@@ -149,7 +166,8 @@ std::string RedisSettings::Describe() const {
   if (!unix_socket.empty()) {
     return absl::StrCat("redis at unix:", unix_socket, " database ", database);
   }
-  return absl::StrCat("redis at ", host, ":", port, " database ", database);
+  return absl::StrCat("redis at ", host, ":", port, tls ? " (TLS)" : "",
+                      " database ", database);
 }
 
 }  // namespace persistence::redis::internal

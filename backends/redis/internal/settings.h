@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,8 @@
 #include "persistence/api/config.h"
 
 namespace persistence::redis::internal {
+
+class TlsContext;  // transport.h
 
 struct RedisSettings {
   std::string host;
@@ -63,6 +66,9 @@ struct RedisSettings {
   // error (whether the write survives a fail-over is then unknown).
   int wait_replicas = 0;
   std::chrono::milliseconds wait_timeout{0};
+  // TLS (`tls { enabled = on, ... }`): the context every connection of the
+  // plugin shares; null when TLS is off.
+  std::shared_ptr<const TlsContext> tls;
   // Shown in CLIENT LIST, e.g. "eventpersist-journal".
   std::string client_name = "eventpersist";
 

@@ -1,0 +1,416 @@
+// Copyright 2026 The eventpersist Authors.
+#include "backends/redis/internal/transport.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "persistence/api/mutex.h"
+
+namespace persistence::redis::internal {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string ErrnoText(int error) {
+  char buffer[128];
+  // GNU strerror_r returns the message (maybe not in `buffer`).
+  return strerror_r(error, buffer, sizeof(buffer));
+}
+
+timeval ToTimeval(std::chrono::milliseconds d) {
+  timeval tv;
+  tv.tv_sec = static_cast<time_t>(d.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((d.count() % 1000) * 1000);
+  return tv;
+}
+
+// OpenSslErrors drains this thread's OpenSSL error queue into one line.
+std::string OpenSslErrors() {
+  std::string text;
+  while (unsigned long code = ERR_get_error()) {
+    char buffer[256];
+    ERR_error_string_n(code, buffer, sizeof(buffer));
+    absl::StrAppend(&text, text.empty() ? "" : "; ", buffer);
+  }
+  return text;
+}
+
+int Milliseconds(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - Clock::now());
+  return static_cast<int>(std::max<int64_t>(left.count(), 0));
+}
+
+class PlainTransport : public Transport {
+ public:
+  explicit PlainTransport(int fd) : fd_(fd) {}
+
+  absl::Status Write(const iovec* pieces, int count) override {
+    iovec copy[4];
+    count = std::min(count, 4);
+    std::copy(pieces, pieces + count, copy);
+    iovec* left = copy;
+    while (count > 0) {
+      msghdr message{};
+      message.msg_iov = left;
+      message.msg_iovlen = static_cast<size_t>(count);
+      ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        // EAGAIN here means SO_SNDTIMEO (command-timeout) passed.
+        return absl::UnavailableError(
+            absl::StrCat("writing to the socket failed: ", ErrnoText(errno)));
+      }
+      while (count > 0 && static_cast<size_t>(n) >= left->iov_len) {
+        n -= static_cast<ssize_t>(left->iov_len);
+        ++left;
+        --count;
+      }
+      if (count > 0) {
+        left->iov_base = static_cast<char*>(left->iov_base) + n;
+        left->iov_len -= static_cast<size_t>(n);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<size_t> Read(char* buffer, size_t size) override {
+    // A blocking recv, as a plain client's read: one system call per reply
+    // (a poll before it would be a second). SO_RCVTIMEO ends it after a
+    // tick; a shutdown() of the socket ends it at once.
+    const ssize_t got = ::recv(fd_, buffer, size, 0);
+    if (got > 0) return static_cast<size_t>(got);
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+      return 0;
+    return absl::UnavailableError(
+        got == 0 ? std::string("the server closed the connection")
+                 : absl::StrCat("connection lost: ", ErrnoText(errno)));
+  }
+
+ private:
+  const int fd_;
+};
+
+class TlsTransport : public Transport {
+ public:
+  // `hint` follows an error the server sent as a TLS alert (with TLS 1.3
+  // a refused client certificate shows up only at the first read).
+  TlsTransport(int fd, SSL* ssl, std::chrono::milliseconds tick,
+               std::chrono::milliseconds write_timeout, std::string hint)
+      : fd_(fd),
+        ssl_(ssl),
+        tick_(tick),
+        write_timeout_(write_timeout),
+        hint_(std::move(hint)) {}
+  ~TlsTransport() override { SSL_free(ssl_); }
+
+  absl::Status Write(const iovec* pieces, int count) override {
+    // One SSL_write, so one TLS record for ASKING + command + WAIT.
+    std::string_view data;
+    std::string joined;
+    if (count == 1) {
+      data = {static_cast<const char*>(pieces[0].iov_base), pieces[0].iov_len};
+    } else {
+      for (int i = 0; i < count; ++i) {
+        joined.append(static_cast<const char*>(pieces[i].iov_base),
+                      pieces[i].iov_len);
+      }
+      data = joined;
+    }
+    const Clock::time_point deadline = Clock::now() + write_timeout_;
+    MutexLock lock(mu_);
+    while (!data.empty()) {
+      ERR_clear_error();
+      const int n = SSL_write(ssl_, data.data(), static_cast<int>(data.size()));
+      if (n > 0) {
+        data.remove_prefix(static_cast<size_t>(n));
+        continue;
+      }
+      const int error = SSL_get_error(ssl_, n);
+      short wanted = 0;
+      if (error == SSL_ERROR_WANT_WRITE) {
+        wanted = POLLOUT;
+      } else if (error == SSL_ERROR_WANT_READ) {
+        wanted = POLLIN;
+      } else {
+        return absl::UnavailableError(
+            absl::StrCat("writing to the TLS connection failed: ",
+                         Describe(error, errno)));
+      }
+      // Waits with the lock held: the reader cannot decrypt meanwhile, but
+      // the server keeps reading (it buffers its replies), so this ends.
+      if (!WaitFor(wanted, Milliseconds(deadline))) {
+        return absl::UnavailableError(
+            "writing to the TLS connection failed: the socket took nothing "
+            "within command-timeout");
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<size_t> Read(char* buffer, size_t size) override {
+    while (true) {
+      short wanted = 0;
+      {
+        MutexLock lock(mu_);
+        ERR_clear_error();
+        const int n = SSL_read(ssl_, buffer, static_cast<int>(size));
+        if (n > 0) return static_cast<size_t>(n);
+        const int error = SSL_get_error(ssl_, n);
+        const int saved_errno = errno;
+        if (error == SSL_ERROR_WANT_READ) {
+          wanted = POLLIN;
+        } else if (error == SSL_ERROR_WANT_WRITE) {
+          wanted = POLLOUT;
+        } else if (error == SSL_ERROR_ZERO_RETURN ||
+                   (error == SSL_ERROR_SYSCALL && saved_errno == 0)) {
+          return absl::UnavailableError("the server closed the connection");
+        } else {
+          const std::string why = Describe(error, saved_errno);
+          return absl::UnavailableError(
+              absl::StrCat("connection lost: ", why,
+                           absl::StrContains(why, "alert") ? hint_ : ""));
+        }
+      }
+      // Waits without the lock, so senders go on meanwhile.
+      pollfd p{fd_, wanted, 0};
+      const int ready = ::poll(&p, 1, static_cast<int>(tick_.count()));
+      if (ready == 0) return 0;
+      if (ready < 0 && errno != EINTR) {
+        return absl::UnavailableError(
+            absl::StrCat("connection lost: poll: ", ErrnoText(errno)));
+      }
+    }
+  }
+
+  // Describe names what went wrong in an SSL call.
+  static std::string Describe(int error, int saved_errno) {
+    std::string errors = OpenSslErrors();
+    if (error == SSL_ERROR_SYSCALL) {
+      return errors.empty() ? ErrnoText(saved_errno) : errors;
+    }
+    return errors.empty() ? absl::StrCat("TLS error ", error) : errors;
+  }
+
+ private:
+  bool WaitFor(short events, int timeout_ms) {
+    pollfd p{fd_, events, 0};
+    while (true) {
+      const int ready = ::poll(&p, 1, timeout_ms);
+      if (ready < 0 && errno == EINTR) continue;
+      return ready > 0;
+    }
+  }
+
+  const int fd_;
+  Mutex mu_;  // OpenSSL: one thread in ssl_ at a time
+  SSL* const ssl_ ABSL_PT_GUARDED_BY(mu_);
+  const std::chrono::milliseconds tick_;
+  const std::chrono::milliseconds write_timeout_;
+  const std::string hint_;
+};
+
+bool IsIpAddress(const std::string& host) {
+  unsigned char buffer[sizeof(in6_addr)];
+  return inet_pton(AF_INET, host.c_str(), buffer) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), buffer) == 1;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const TlsContext>> TlsContext::Create(
+    const TlsSettings& settings, const Config& config) {
+  auto file_error = [&](const std::string& key, const std::string& file,
+                        const std::string& what) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config key '", config.FullKey(key), "': ", what, " '",
+                     file, "': ", OpenSslErrors()));
+  };
+  auto readable = [&](const std::string& key,
+                      const std::string& file) -> absl::Status {
+    if (::access(file.c_str(), R_OK) == 0) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat("config key '", config.FullKey(key), "': cannot read '",
+                     file, "': ", ErrnoText(errno)));
+  };
+  if (settings.cert_file.empty() && !settings.key_file.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config key '", config.FullKey("tls.key-file"),
+                     "' is set, but '", config.FullKey("tls.cert-file"),
+                     "' is not: a client key needs its certificate"));
+  }
+  for (const auto& [key, file] :
+       {std::pair<std::string, std::string>{"tls.ca-file", settings.ca_file},
+        {"tls.cert-file", settings.cert_file},
+        {"tls.key-file", settings.key_file}}) {
+    if (file.empty()) continue;
+    if (absl::Status s = readable(key, file); !s.ok()) return s;
+  }
+
+  ERR_clear_error();
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("cannot create a TLS context: ", OpenSslErrors()));
+  }
+  std::shared_ptr<const TlsContext> context(new TlsContext(settings, ctx));
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  // A write that must be retried may come from another buffer (Write's
+  // joined copy is rebuilt per call, but its bytes are the same).
+  SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  if (settings.verify_peer) {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    if (settings.ca_file.empty()) {
+      if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+        return absl::InternalError(absl::StrCat(
+            "config key '", config.FullKey("tls.ca-file"),
+            "' is empty and the system's CA certificates cannot be loaded: ",
+            OpenSslErrors()));
+      }
+    } else if (SSL_CTX_load_verify_locations(ctx, settings.ca_file.c_str(),
+                                             nullptr) != 1) {
+      return file_error("tls.ca-file", settings.ca_file,
+                        "no CA certificate (PEM) could be read from");
+    }
+  } else {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+  }
+  if (!settings.cert_file.empty()) {
+    if (SSL_CTX_use_certificate_chain_file(ctx, settings.cert_file.c_str()) !=
+        1) {
+      return file_error("tls.cert-file", settings.cert_file,
+                        "no certificate (PEM) could be read from");
+    }
+    const std::string& key_file =
+        settings.key_file.empty() ? settings.cert_file : settings.key_file;
+    const std::string key_key =
+        settings.key_file.empty() ? "tls.cert-file" : "tls.key-file";
+    if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) !=
+        1) {
+      return file_error(key_key, key_file,
+                        "no private key (PEM) could be read from");
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+      return file_error(key_key, key_file,
+                        "the key does not belong to the certificate of "
+                        "tls.cert-file; key");
+    }
+  }
+  return context;
+}
+
+TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
+
+std::unique_ptr<Transport> Transport::Plain(
+    int fd, std::chrono::milliseconds tick,
+    std::chrono::milliseconds write_timeout) {
+  const timeval read_tv = ToTimeval(tick);
+  const timeval write_tv = ToTimeval(write_timeout);
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &read_tv, sizeof(read_tv));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &write_tv, sizeof(write_tv));
+  return std::make_unique<PlainTransport>(fd);
+}
+
+absl::StatusOr<std::unique_ptr<Transport>> Transport::Tls(
+    int fd, const TlsContext& tls, const std::string& host,
+    const std::string& server, Clock::time_point deadline,
+    std::chrono::milliseconds tick, std::chrono::milliseconds write_timeout) {
+  const TlsSettings& settings = tls.settings();
+  const int flags = ::fcntl(fd, F_GETFL, 0);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+    return absl::InternalError(absl::StrCat(
+        server, ": cannot make the socket non-blocking: ", ErrnoText(errno)));
+  }
+  ERR_clear_error();
+  SSL* ssl = SSL_new(tls.ssl_ctx());
+  if (ssl == nullptr) {
+    return absl::InternalError(absl::StrCat(
+        server, ": cannot create a TLS session: ", OpenSslErrors()));
+  }
+  const std::string no_client_cert_hint =
+      settings.cert_file.empty()
+          ? " (if the server requires client certificates, tls-auth-clients, "
+            "set tls.cert-file and tls.key-file)"
+          : " (the server may not accept the client certificate of "
+            "tls.cert-file)";
+  auto transport = std::make_unique<TlsTransport>(fd, ssl, tick, write_timeout,
+                                                  no_client_cert_hint);
+  SSL_set_fd(ssl, fd);
+  const std::string& name =
+      settings.server_name.empty() ? host : settings.server_name;
+  if (!IsIpAddress(name)) SSL_set_tlsext_host_name(ssl, name.c_str());
+  if (settings.verify_peer) {
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    const int set = IsIpAddress(name)
+                        ? X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str())
+                        : X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0);
+    if (set != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          server, ": cannot check the server's certificate for '", name,
+          "' (tls.server-name): ", OpenSslErrors()));
+    }
+  }
+  while (true) {
+    ERR_clear_error();
+    const int done = SSL_connect(ssl);
+    if (done == 1) break;
+    const int error = SSL_get_error(ssl, done);
+    const int saved_errno = errno;
+    short wanted = 0;
+    if (error == SSL_ERROR_WANT_READ) {
+      wanted = POLLIN;
+    } else if (error == SSL_ERROR_WANT_WRITE) {
+      wanted = POLLOUT;
+    } else {
+      const long verdict = SSL_get_verify_result(ssl);
+      if (settings.verify_peer && verdict != X509_V_OK) {
+        const bool name_mismatch = verdict == X509_V_ERR_HOSTNAME_MISMATCH ||
+                                   verdict == X509_V_ERR_IP_ADDRESS_MISMATCH;
+        return absl::UnavailableError(absl::StrCat(
+            server, ": TLS handshake failed: the server's certificate is not ",
+            name_mismatch ? absl::StrCat("for '", name, "'")
+                          : std::string("trusted"),
+            " (", X509_verify_cert_error_string(verdict), "); ",
+            name_mismatch
+                ? "set tls.server-name to a name the certificate carries"
+                : settings.ca_file.empty()
+                      ? "set tls.ca-file to the CA that signed it"
+                      : absl::StrCat("tls.ca-file = '", settings.ca_file,
+                                     "' does not hold the CA that signed it")));
+      }
+      const std::string why = TlsTransport::Describe(error, saved_errno);
+      return absl::UnavailableError(
+          absl::StrCat(server, ": TLS handshake failed: ",
+                       why.empty() ? "the server closed the connection" : why,
+                       absl::StrContains(why, "wrong version number")
+                           ? " (is this a TLS port? see tls.enabled)"
+                           : no_client_cert_hint));
+    }
+    pollfd p{fd, wanted, 0};
+    const int ready = ::poll(&p, 1, Milliseconds(deadline));
+    if (ready == 0) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          server, ": TLS handshake failed: no answer within connect-timeout"));
+    }
+    if (ready < 0 && errno != EINTR) {
+      return absl::UnavailableError(absl::StrCat(
+          server, ": TLS handshake failed: poll: ", ErrnoText(errno)));
+    }
+  }
+  return transport;
+}
+
+}  // namespace persistence::redis::internal
