@@ -27,6 +27,7 @@
 #include "persistence/api/codec.h"
 #include "persistence/api/journal.h"
 #include "persistence/api/reference_conf.h"
+#include "tck/test_pki.h"
 
 namespace persistence::grpc_backend {
 namespace {
@@ -46,46 +47,7 @@ void Write(const std::string& path, const std::string& text) {
 
 std::string Lower(std::string s) { return absl::AsciiStrToLower(s); }
 
-// Certificates made with openssl at test time: a CA that signs a server
-// certificate (for localhost and 127.0.0.1) and a client certificate, and
-// a second CA that signs nothing the server shows.
-struct Pki {
-  std::string dir;
-  std::string ca, server_cert, server_key, client_cert, client_key, other_ca;
-
-  static const Pki& Get() {
-    static Pki* pki = [] {
-      auto* p = new Pki();
-      p->dir = TempDir() + "/pki";
-      const std::string d = p->dir;
-      const std::string script = absl::StrCat(
-          "set -e; mkdir -p ", d, "; cd ", d, ";",
-          "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca"
-          " -keyout ca.key -out ca.pem 2>/dev/null;",
-          "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other-ca"
-          " -keyout other.key -out other.pem 2>/dev/null;",
-          "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > san.ext;",
-          "openssl req -newkey rsa:2048 -nodes -subj /CN=localhost"
-          " -keyout server.key -out server.csr 2>/dev/null;",
-          "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key"
-          " -CAcreateserial -days 2 -extfile san.ext -out server.pem"
-          " 2>/dev/null;",
-          "openssl req -newkey rsa:2048 -nodes -subj /CN=client"
-          " -keyout client.key -out client.csr 2>/dev/null;",
-          "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key"
-          " -CAcreateserial -days 2 -out client.pem 2>/dev/null");
-      if (std::system(script.c_str()) != 0) std::abort();
-      p->ca = d + "/ca.pem";
-      p->other_ca = d + "/other.pem";
-      p->server_cert = d + "/server.pem";
-      p->server_key = d + "/server.key";
-      p->client_cert = d + "/client.pem";
-      p->client_key = d + "/client.key";
-      return p;
-    }();
-    return *pki;
-  }
-};
+using Pki = ::persistence::tck::TestPki;
 
 // StartJournal builds the grpc journal from `config` (HOCON over the
 // defaults) and starts it.

@@ -16,6 +16,11 @@
 //   WriteManyActors  single-event script calls of many ids, all pipelined
 //                on each node's connection, then every reply
 //
+// Debian's hiredis has no TLS, so the raw side always talks plain TCP: with
+// `tls.enabled` it goes to the same server's plain port, which the TLS
+// fixture names in PERSISTENCE_REDIS_RAW_PLAIN_PORT. The TLS rows thus
+// give the cost of TLS itself (docs/perf.md).
+//
 // Its keys carry their own prefix (the journal's key-prefix plus
 // "raw-perf:"), so they never meet the journal's.
 #include "perf/raw_engine.h"
@@ -24,10 +29,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "backends/redis/internal/cluster.h"
 #include "backends/redis/internal/data_model.h"
@@ -37,6 +44,8 @@
 
 namespace persistence::redis::internal {
 namespace {
+
+constexpr char kPlainPortVariable[] = "PERSISTENCE_REDIS_RAW_PLAIN_PORT";
 
 struct ContextDeleter {
   void operator()(redisContext* c) const {
@@ -51,6 +60,19 @@ class RedisRawEngine : public perf::RawEngine {
         journal_config, RedisSettings::Plugin::kJournal);
     if (!settings.ok()) return settings.status();
     settings_ = *settings;
+    if (settings_.tls != nullptr) {
+      const char* plain = std::getenv(kPlainPortVariable);
+      int port = 0;
+      if (settings_.cluster() || plain == nullptr ||
+          !absl::SimpleAtoi(plain, &port)) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "raw engine: hiredis 0.14 has no TLS; with tls.enabled the raw "
+            "side needs the server's plain port in ",
+            kPlainPortVariable, " (one server only)"));
+      }
+      settings_.port = port;
+      settings_.tls = nullptr;
+    }
     keys_ = std::make_unique<KeySpace>(settings_.key_prefix + "raw-perf:");
     if (!settings_.cluster()) return Connect(settings_);
     // Cluster: the slot map from the first seed, a connection per master.

@@ -201,8 +201,7 @@ absl::Status Connection::Enqueue(const std::string& wire, Pending& pending) {
     MutexLock fifo_lock(fifo_mu_);
     fifo_.push_back(std::move(pending));
   }
-  if (absl::Status written = transport_->Write(pieces, count);
-      !written.ok()) {
+  if (absl::Status written = transport_->Write(pieces, count); !written.ok()) {
     // The request is in the FIFO: the reader thread sees the broken socket
     // and fails it with everything else in flight.
     last_error_ = std::string(written.message());
@@ -293,22 +292,20 @@ absl::StatusOr<Reply> Connection::Call(Transport& transport,
   while (true) {
     void* raw = nullptr;
     if (redisReaderGetReply(reader_, &raw) != REDIS_OK) {
-      return absl::InternalError(absl::StrCat(server, ": ", step,
-                                              " failed: protocol error: ",
-                                              reader_->errstr));
+      return absl::InternalError(absl::StrCat(
+          server, ": ", step, " failed: protocol error: ", reader_->errstr));
     }
     if (raw != nullptr) return Reply(static_cast<redisReply*>(raw));
     absl::StatusOr<size_t> got = transport.Read(buffer_.data(), buffer_.size());
     if (!got.ok()) {
-      return absl::UnavailableError(
-          absl::StrCat(server, ": ", step, " failed: ", got.status().message()));
+      return absl::UnavailableError(absl::StrCat(
+          server, ": ", step, " failed: ", got.status().message()));
     }
     if (*got == 0) {
       if (Clock::now() >= deadline) {
-        return absl::DeadlineExceededError(
-            absl::StrCat(server, ": ", step,
-                         " failed: no reply within command-timeout (",
-                         settings_.command_timeout.count(), " ms)"));
+        return absl::DeadlineExceededError(absl::StrCat(
+            server, ": ", step, " failed: no reply within command-timeout (",
+            settings_.command_timeout.count(), " ms)"));
       }
       continue;
     }

@@ -2,8 +2,8 @@
 #include "backends/redis/internal/settings.h"
 
 #include "absl/strings/numbers.h"
-#include "backends/redis/internal/transport.h"
 #include "absl/strings/str_cat.h"
+#include "backends/redis/internal/transport.h"
 
 namespace persistence::redis::internal {
 namespace {

@@ -146,9 +146,8 @@ class TlsTransport : public Transport {
       } else if (error == SSL_ERROR_WANT_READ) {
         wanted = POLLIN;
       } else {
-        return absl::UnavailableError(
-            absl::StrCat("writing to the TLS connection failed: ",
-                         Describe(error, errno)));
+        return absl::UnavailableError(absl::StrCat(
+            "writing to the TLS connection failed: ", Describe(error, errno)));
       }
       // Waits with the lock held: the reader cannot decrypt meanwhile, but
       // the server keeps reading (it buffers its replies), so this ends.
@@ -298,15 +297,24 @@ absl::StatusOr<std::shared_ptr<const TlsContext>> TlsContext::Create(
         settings.key_file.empty() ? settings.cert_file : settings.key_file;
     const std::string key_key =
         settings.key_file.empty() ? "tls.cert-file" : "tls.key-file";
-    if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) !=
-        1) {
-      return file_error(key_key, key_file,
-                        "no private key (PEM) could be read from");
-    }
-    if (SSL_CTX_check_private_key(ctx) != 1) {
-      return file_error(key_key, key_file,
-                        "the key does not belong to the certificate of "
-                        "tls.cert-file; key");
+    // A key that is not the certificate's fails here too (OpenSSL checks
+    // the pair when both are in).
+    const bool loaded = SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(),
+                                                    SSL_FILETYPE_PEM) == 1 &&
+                        SSL_CTX_check_private_key(ctx) == 1;
+    if (!loaded) {
+      const unsigned long last = ERR_peek_last_error();
+      const bool mismatch =
+          (ERR_GET_LIB(last) == ERR_LIB_X509 &&
+           ERR_GET_REASON(last) == X509_R_KEY_VALUES_MISMATCH) ||
+          (ERR_GET_LIB(last) == ERR_LIB_SSL &&
+           ERR_GET_REASON(last) == SSL_R_PRIVATE_KEY_MISMATCH);
+      return file_error(
+          key_key, key_file,
+          mismatch ? absl::StrCat("the key does not belong to the "
+                                  "certificate in '",
+                                  settings.cert_file, "': key")
+                   : std::string("no private key (PEM) could be read from"));
     }
   }
   return context;
@@ -358,9 +366,9 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Tls(
                         ? X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str())
                         : X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0);
     if (set != 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          server, ": cannot check the server's certificate for '", name,
-          "' (tls.server-name): ", OpenSslErrors()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(server, ": cannot check the server's certificate for '",
+                       name, "' (tls.server-name): ", OpenSslErrors()));
     }
   }
   while (true) {
@@ -386,10 +394,10 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Tls(
             " (", X509_verify_cert_error_string(verdict), "); ",
             name_mismatch
                 ? "set tls.server-name to a name the certificate carries"
-                : settings.ca_file.empty()
-                      ? "set tls.ca-file to the CA that signed it"
-                      : absl::StrCat("tls.ca-file = '", settings.ca_file,
-                                     "' does not hold the CA that signed it")));
+            : settings.ca_file.empty()
+                ? "set tls.ca-file to the CA that signed it"
+                : absl::StrCat("tls.ca-file = '", settings.ca_file,
+                               "' does not hold the CA that signed it")));
       }
       const std::string why = TlsTransport::Describe(error, saved_errno);
       return absl::UnavailableError(
@@ -403,7 +411,10 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Tls(
     const int ready = ::poll(&p, 1, Milliseconds(deadline));
     if (ready == 0) {
       return absl::DeadlineExceededError(absl::StrCat(
-          server, ": TLS handshake failed: no answer within connect-timeout"));
+          server,
+          ": TLS handshake failed: no answer within connect-timeout (is this "
+          "a TLS port? A plain Redis port never answers a TLS handshake; "
+          "see tls.enabled)"));
     }
     if (ready < 0 && errno != EINTR) {
       return absl::UnavailableError(absl::StrCat(

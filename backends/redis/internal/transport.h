@@ -82,16 +82,16 @@ class Transport {
   // Plain: the socket as it is. Reads wait at most `tick` (SO_RCVTIMEO);
   // writes fail after `write_timeout` (SO_SNDTIMEO). The caller keeps the
   // socket's ownership.
-  static std::unique_ptr<Transport> Plain(int fd, std::chrono::milliseconds tick,
-                                          std::chrono::milliseconds write_timeout);
+  static std::unique_ptr<Transport> Plain(
+      int fd, std::chrono::milliseconds tick,
+      std::chrono::milliseconds write_timeout);
   // Tls runs the TLS handshake with the server at `host` (`server` names it
   // in errors) by `deadline`: a certificate the client does not trust, a
   // name that does not match, or a server that wants a client certificate
   // fail here with a message that says so.
   static absl::StatusOr<std::unique_ptr<Transport>> Tls(
       int fd, const TlsContext& tls, const std::string& host,
-      const std::string& server,
-      std::chrono::steady_clock::time_point deadline,
+      const std::string& server, std::chrono::steady_clock::time_point deadline,
       std::chrono::milliseconds tick, std::chrono::milliseconds write_timeout);
 
   virtual ~Transport() = default;

@@ -91,6 +91,8 @@ absl::StatusOr<std::unique_ptr<RedisCluster>> RedisCluster::Start(
     node.cluster_node_timeout_ms = cluster->options_.node_timeout_ms;
     node.password = cluster->options_.password;
     node.extra_config = cluster->options_.extra_config;
+    node.tls = cluster->options_.tls;
+    if (node.tls) node.tls->cluster = true;
     absl::StatusOr<std::unique_ptr<RedisServer>> server =
         RedisServer::Start(node);
     if (!server.ok()) return server.status();
@@ -141,11 +143,12 @@ absl::Status RedisCluster::Create() {
 std::string RedisCluster::HoconOverlay() const {
   std::vector<std::string> seeds;
   for (size_t i = 0; i < nodes_.size() && i < 2; ++i) {
-    seeds.push_back(absl::StrCat("\"", nodes_[i]->address(), "\""));
+    seeds.push_back(absl::StrCat("\"", nodes_[i]->client_address(), "\""));
   }
   std::string overlay =
       absl::StrCat("persistence.journal.redis.cluster-nodes = [",
                    absl::StrJoin(seeds, ", "), "]\n");
+  if (options_.tls) absl::StrAppend(&overlay, TlsHoconOverlay(*options_.tls));
   if (!options_.password.empty()) {
     absl::StrAppend(&overlay, "persistence.journal.redis.password = \"",
                     options_.password, "\"\n");

@@ -29,6 +29,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ struct RedisClusterOptions {
   int node_timeout_ms = 1000;
   std::string password;
   std::vector<std::string> extra_config;
+  // Every node serves TLS too (its `cluster` flag is set for them: the bus
+  // and replication go over TLS); HoconOverlay then seeds the TLS ports.
+  std::optional<RedisTlsOptions> tls;
 };
 
 class RedisCluster {

@@ -126,6 +126,11 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(
       if (!bus.ok()) return bus.status();
       server->bus_port_ = *bus;
     }
+    if (server->options_.tls) {
+      absl::StatusOr<int> tls = FreeLoopbackPort();
+      if (!tls.ok()) return tls.status();
+      server->tls_port_ = *tls;
+    }
     last = server->Launch();
     if (last.ok()) last = server->WaitUntilReady();
     if (last.ok()) return server;
@@ -176,6 +181,14 @@ absl::Status RedisServer::Launch() {
            << "repl-diskless-sync yes\nrepl-diskless-sync-delay 0\n";
       if (!options_.password.empty())
         conf << "masterauth " << Quote(options_.password) << "\n";
+    }
+    if (const std::optional<RedisTlsOptions>& tls = options_.tls) {
+      conf << "tls-port " << tls_port_ << "\n"
+           << "tls-cert-file " << Quote(tls->cert_file) << "\n"
+           << "tls-key-file " << Quote(tls->key_file) << "\n"
+           << "tls-ca-cert-file " << Quote(tls->ca_file) << "\n"
+           << "tls-auth-clients " << (tls->auth_clients ? "yes" : "no") << "\n";
+      if (tls->cluster) conf << "tls-cluster yes\ntls-replication yes\n";
     }
     for (const std::string& line : options_.extra_config) conf << line << "\n";
     if (!conf) {
@@ -296,10 +309,29 @@ std::string RedisServer::address() const {
   return absl::StrCat(host_, ":", port_);
 }
 
+std::string RedisServer::client_address() const {
+  return absl::StrCat(host_, ":", options_.tls ? tls_port_ : port_);
+}
+
+std::string TlsHoconOverlay(const RedisTlsOptions& tls) {
+  std::string overlay = absl::StrCat(
+      "persistence.journal.redis.tls {\n  enabled = on\n  ca-file = ",
+      Quote(tls.client_ca_file.empty() ? tls.ca_file : tls.client_ca_file),
+      "\n");
+  if (!tls.client_cert_file.empty()) {
+    absl::StrAppend(&overlay, "  cert-file = ", Quote(tls.client_cert_file),
+                    "\n  key-file = ", Quote(tls.client_key_file), "\n");
+  }
+  absl::StrAppend(&overlay, "}\n");
+  return overlay;
+}
+
 std::string RedisServer::HoconOverlay() const {
-  std::string overlay =
-      absl::StrCat("persistence.journal.redis.host = ", Quote(host_),
-                   "\npersistence.journal.redis.port = ", port_, "\n");
+  std::string overlay = absl::StrCat(
+      "persistence.journal.redis.host = ", Quote(host_),
+      "\npersistence.journal.redis.port = ", options_.tls ? tls_port_ : port_,
+      "\n");
+  if (options_.tls) absl::StrAppend(&overlay, TlsHoconOverlay(*options_.tls));
   if (!options_.password.empty()) {
     absl::StrAppend(&overlay, "persistence.journal.redis.password = ",
                     Quote(options_.password), "\n");

@@ -33,6 +33,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,27 @@
 struct redisContext;  // hiredis
 
 namespace persistence::redis::testing {
+
+// TLS for a test server: it listens on a TLS port (tls_port()) with these
+// PEM files, beside its plain port, which stays for the test's own clients
+// (RawRedisClient, redis-cli). See tck/test_pki.h for the files.
+struct RedisTlsOptions {
+  std::string cert_file;
+  std::string key_file;
+  std::string ca_file;
+  // tls-auth-clients yes: a client without a certificate is refused.
+  bool auth_clients = false;
+  // tls-cluster yes and tls-replication yes (cluster nodes).
+  bool cluster = false;
+  // The client side that HoconOverlay writes: it trusts `client_ca_file`
+  // ("" = ca_file) and shows this certificate when set.
+  std::string client_ca_file;
+  std::string client_cert_file;
+  std::string client_key_file;
+};
+
+// TlsHoconOverlay is the `tls` block of the Redis journal for `tls`.
+std::string TlsHoconOverlay(const RedisTlsOptions& tls);
 
 struct RedisServerOptions {
   // appendonly yes + appendfsync always: every acknowledged write is on
@@ -62,6 +84,8 @@ struct RedisServerOptions {
   // port) with this cluster-node-timeout; see redis_cluster.h.
   bool cluster = false;
   int cluster_node_timeout_ms = 1000;
+  // TLS on a second port; HoconOverlay then points the journal at it.
+  std::optional<RedisTlsOptions> tls;
 };
 
 // LastCpuIfSeveral is the last CPU this process may run on, when it may run
@@ -86,6 +110,10 @@ class RedisServer {
   const std::string& password() const { return options_.password; }
   // "127.0.0.1:port".
   std::string address() const;
+  // The TLS port (0 without TLS), and the address the backend is given:
+  // the TLS one when there is one.
+  int tls_port() const { return tls_port_; }
+  std::string client_address() const;
   bool running() const { return pid_ > 0; }
 
   // Stop: SIGTERM and wait (a clean shutdown).
@@ -99,7 +127,8 @@ class RedisServer {
   absl::Status Resume();
 
   // HoconOverlay points the Redis journal (and, through reference.conf, the
-  // snapshot store) at this server.
+  // snapshot store) at this server (at its TLS port, with the client side
+  // of RedisTlsOptions, when it has one).
   std::string HoconOverlay() const;
 
  private:
@@ -113,6 +142,7 @@ class RedisServer {
   std::string host_ = "127.0.0.1";
   int port_ = 0;
   int bus_port_ = 0;  // cluster nodes only
+  int tls_port_ = 0;  // with TLS only
   std::string dir_;
   std::string socket_dir_;  // a short path for the socket, when asked
   std::string unix_socket_;
