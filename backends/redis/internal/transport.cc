@@ -146,8 +146,11 @@ class TlsTransport : public Transport {
       } else if (error == SSL_ERROR_WANT_READ) {
         wanted = POLLIN;
       } else {
-        return absl::UnavailableError(absl::StrCat(
-            "writing to the TLS connection failed: ", Describe(error, errno)));
+        const int saved_errno = errno;
+        const bool refused = Refused(error, saved_errno);
+        return absl::UnavailableError(
+            absl::StrCat("writing to the TLS connection failed: ",
+                         Describe(error, saved_errno), refused ? hint_ : ""));
       }
       // Waits with the lock held: the reader cannot decrypt meanwhile, but
       // the server keeps reading (it buffers its replies), so this ends.
@@ -178,10 +181,10 @@ class TlsTransport : public Transport {
                    (error == SSL_ERROR_SYSCALL && saved_errno == 0)) {
           return absl::UnavailableError("the server closed the connection");
         } else {
-          const std::string why = Describe(error, saved_errno);
+          const bool refused = Refused(error, saved_errno);
           return absl::UnavailableError(
-              absl::StrCat("connection lost: ", why,
-                           absl::StrContains(why, "alert") ? hint_ : ""));
+              absl::StrCat("connection lost: ", Describe(error, saved_errno),
+                           refused ? hint_ : ""));
         }
       }
       // Waits without the lock, so senders go on meanwhile.
@@ -193,6 +196,19 @@ class TlsTransport : public Transport {
             absl::StrCat("connection lost: poll: ", ErrnoText(errno)));
       }
     }
+  }
+
+  // Refused: the server sent an alert or reset the connection, as a server
+  // does right after the handshake when it refuses the client's
+  // certificate (TLS 1.3 tells the client only then). Call it before
+  // Describe, which drains the error queue.
+  static bool Refused(int error, int saved_errno) {
+    if (error == SSL_ERROR_SYSCALL) {
+      return saved_errno == ECONNRESET || saved_errno == EPIPE;
+    }
+    const unsigned long code = ERR_peek_error();
+    return error == SSL_ERROR_SSL && ERR_GET_LIB(code) == ERR_LIB_SSL &&
+           ERR_GET_REASON(code) >= SSL_AD_REASON_OFFSET;
   }
 
   // Describe names what went wrong in an SSL call.
