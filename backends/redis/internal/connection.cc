@@ -263,6 +263,10 @@ absl::Status Connection::Connect() {
   if (!status.ok()) {
     transport.reset();
     if (context != nullptr) redisFree(context);
+    if (reader_ != nullptr) {
+      redisReaderFree(reader_);
+      reader_ = nullptr;
+    }
     MutexLock lock(send_mu_);
     last_error_ = std::string(status.message());
     return status;
