@@ -23,13 +23,13 @@
 namespace persistence::redis {
 namespace {
 
+using tck::TestPki;
+using ::testing::HasSubstr;
 using testing::RedisCluster;
 using testing::RedisClusterOptions;
 using testing::RedisServer;
 using testing::RedisServerOptions;
 using testing::RedisTlsOptions;
-using ::testing::HasSubstr;
-using tck::TestPki;
 
 constexpr int64_t kInf = kMaxSequenceNr;
 
@@ -81,8 +81,7 @@ absl::StatusOr<std::unique_ptr<RedisServer>> TlsServer(
 }
 
 // Writes `events` events of `id` and reads them back.
-void WriteAndReplay(RedisJournal& journal, const std::string& id,
-                    int events) {
+void WriteAndReplay(RedisJournal& journal, const std::string& id, int events) {
   std::vector<AtomicWrite> writes;
   for (int seq = 1; seq <= events; ++seq) writes.push_back(Write(id, seq));
   absl::StatusOr<std::vector<absl::Status>> results =
@@ -98,9 +97,8 @@ void WriteAndReplay(RedisJournal& journal, const std::string& id,
 TEST(RedisTlsTest, AuthSelectAndScriptsGoOverTls) {
   auto server = TlsServer(ServerTls(), "s3cret");
   ASSERT_TRUE(server.ok()) << server.status();
-  std::unique_ptr<RedisJournal> journal =
-      Journal(absl::StrCat((*server)->HoconOverlay(),
-                           "persistence.journal.redis.database = 3\n"));
+  std::unique_ptr<RedisJournal> journal = Journal(absl::StrCat(
+      (*server)->HoconOverlay(), "persistence.journal.redis.database = 3\n"));
   ASSERT_TRUE(journal->Start().ok());
   WriteAndReplay(*journal, "tls-account", 300);
   // The events are in database 3 of that server: AUTH and SELECT went over
@@ -181,9 +179,9 @@ TEST(RedisTlsTest, TlsToAPlainPortSaysSo) {
 }
 
 TEST(RedisTlsTest, BadTlsConfigNamesTheKeyAndTheFile) {
-  std::unique_ptr<RedisJournal> journal =
-      Journal("persistence.journal.redis.tls { enabled = on, ca-file = "
-              "\"/nonexistent/ca.pem\" }\n");
+  std::unique_ptr<RedisJournal> journal = Journal(
+      "persistence.journal.redis.tls { enabled = on, ca-file = "
+      "\"/nonexistent/ca.pem\" }\n");
   absl::Status s = journal->Start();
   EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
   EXPECT_THAT(std::string(s.message()),

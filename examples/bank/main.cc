@@ -24,6 +24,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "examples/bank/account.h"
 #include "examples/bank/bank_conf.h"
 #include "persistence/api/reference_conf.h"
@@ -80,12 +81,20 @@ std::string DataLocation(const persistence::Config& config) {
   const std::string cls = key("class");
   if (cls == "rocksdb.Journal") return "RocksDB at " + key("path");
   if (cls == "redis.Journal") {
+    absl::StatusOr<bool> tls = config.GetBool(*plugin + ".tls.enabled");
+    const std::string over_tls = tls.ok() && *tls ? " over TLS" : "";
+    absl::StatusOr<std::vector<std::string>> seeds =
+        config.GetStringList(*plugin + ".cluster-nodes");
+    if (seeds.ok() && !seeds->empty()) {
+      return absl::StrCat("the Redis Cluster at ", absl::StrJoin(*seeds, ", "),
+                          over_tls, ", keys ", key("key-prefix"), "*");
+    }
     const std::string socket = key("unix-socket");
     return absl::StrCat("Redis at ",
                         socket.empty() || socket == "?"
                             ? absl::StrCat(key("host"), ":", key("port"))
                             : "unix:" + socket,
-                        " database ", key("database"), ", keys ",
+                        over_tls, " database ", key("database"), ", keys ",
                         key("key-prefix"), "*");
   }
   if (cls == "inmem.Journal") return "memory only (gone when bank exits)";
