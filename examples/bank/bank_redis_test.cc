@@ -77,19 +77,18 @@ void OpenAndRecover(const std::string& config, const std::string& where) {
   ASSERT_EQ(rc, 0) << out;
   EXPECT_THAT(out, HasSubstr("withdraw alice 30: balance 70"));
   EXPECT_THAT(out, HasSubstr(where));
-  auto [rc2, out2] = Bank(absl::StrCat("--config=", config, " show alice show bob"));
+  auto [rc2, out2] =
+      Bank(absl::StrCat("--config=", config, " show alice show bob"));
   ASSERT_EQ(rc2, 0) << out2;
   EXPECT_THAT(out2, HasSubstr("alice: recovered balance 70 (Alice)"));
   EXPECT_THAT(out2, HasSubstr("bob: recovered balance 5 (Bob)"));
 }
 
 TEST(BankOnRedisTest, RunsOnAClusterThroughConfigAlone) {
-  absl::StatusOr<std::unique_ptr<RedisCluster>> cluster =
-      RedisCluster::Start();
+  absl::StatusOr<std::unique_ptr<RedisCluster>> cluster = RedisCluster::Start();
   ASSERT_TRUE(cluster.ok()) << cluster.status();
-  const std::string config =
-      WriteConfig("cluster", absl::StrCat(kRedisPlugins,
-                                          (*cluster)->HoconOverlay()));
+  const std::string config = WriteConfig(
+      "cluster", absl::StrCat(kRedisPlugins, (*cluster)->HoconOverlay()));
   OpenAndRecover(config, "data: the Redis Cluster at 127.0.0.1:");
 }
 
@@ -104,9 +103,9 @@ TEST(BankOnRedisTest, RunsOverTlsThroughConfigAlone) {
   ASSERT_TRUE(server.ok()) << server.status();
   const std::string config = WriteConfig(
       "tls", absl::StrCat(kRedisPlugins, (*server)->HoconOverlay()));
-  OpenAndRecover(config, absl::StrCat("data: Redis at ",
-                                      (*server)->client_address(),
-                                      " over TLS"));
+  OpenAndRecover(config,
+                 absl::StrCat("data: Redis at ", (*server)->client_address(),
+                              " over TLS"));
 }
 
 }  // namespace

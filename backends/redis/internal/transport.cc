@@ -104,114 +104,144 @@ class PlainTransport : public Transport {
   const int fd_;
 };
 
+// SendAll writes `data` to a blocking socket (SO_SNDTIMEO bounds each
+// wait); false with errno set when it cannot.
+bool SendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// TlsTransport: OpenSSL over memory BIOs. The socket I/O is this class's
+// own (one recv per batch of records, one send per write, as on a plain
+// socket); OpenSSL only encrypts and decrypts, under mu_, so no system
+// call ever happens with mu_ held and the reader and the senders wait on
+// each other only for the CPU work.
 class TlsTransport : public Transport {
  public:
-  // `hint` follows an error the server sent as a TLS alert (with TLS 1.3
-  // a refused client certificate shows up only at the first read).
-  TlsTransport(int fd, SSL* ssl, std::chrono::milliseconds tick,
-               std::chrono::milliseconds write_timeout, std::string hint)
-      : fd_(fd),
-        ssl_(ssl),
-        tick_(tick),
-        write_timeout_(write_timeout),
-        hint_(std::move(hint)) {}
-  ~TlsTransport() override { SSL_free(ssl_); }
+  // `hint` follows an error that looks like the server refusing this
+  // client (with TLS 1.3 a refused client certificate shows up only at
+  // the first command, as an alert or a reset).
+  TlsTransport(int fd, SSL* ssl, BIO* in, BIO* out, std::string hint)
+      : fd_(fd), ssl_(ssl), in_(in), out_(out), hint_(std::move(hint)) {}
+  ~TlsTransport() override { SSL_free(ssl_); }  // frees the BIOs too
 
   absl::Status Write(const iovec* pieces, int count) override {
-    // One SSL_write, so one TLS record for ASKING + command + WAIT.
-    std::string_view data;
-    std::string joined;
-    if (count == 1) {
-      data = {static_cast<const char*>(pieces[0].iov_base), pieces[0].iov_len};
-    } else {
+    MutexLock order(write_mu_);
+    std::string wire;
+    {
+      MutexLock lock(mu_);
       for (int i = 0; i < count; ++i) {
-        joined.append(static_cast<const char*>(pieces[i].iov_base),
-                      pieces[i].iov_len);
+        ERR_clear_error();
+        const int n = SSL_write(ssl_, pieces[i].iov_base,
+                                static_cast<int>(pieces[i].iov_len));
+        if (n <= 0) {
+          return absl::UnavailableError(
+              absl::StrCat("writing to the TLS connection failed: ",
+                           Describe(SSL_get_error(ssl_, n), errno)));
+        }
       }
-      data = joined;
+      TakeOutput(&wire);
     }
-    const Clock::time_point deadline = Clock::now() + write_timeout_;
-    MutexLock lock(mu_);
-    while (!data.empty()) {
-      ERR_clear_error();
-      const int n = SSL_write(ssl_, data.data(), static_cast<int>(data.size()));
-      if (n > 0) {
-        data.remove_prefix(static_cast<size_t>(n));
-        continue;
-      }
-      const int error = SSL_get_error(ssl_, n);
-      short wanted = 0;
-      if (error == SSL_ERROR_WANT_WRITE) {
-        wanted = POLLOUT;
-      } else if (error == SSL_ERROR_WANT_READ) {
-        wanted = POLLIN;
-      } else {
-        const int saved_errno = errno;
-        const bool refused = Refused(error, saved_errno);
-        return absl::UnavailableError(
-            absl::StrCat("writing to the TLS connection failed: ",
-                         Describe(error, saved_errno), refused ? hint_ : ""));
-      }
-      // Waits with the lock held: the reader cannot decrypt meanwhile, but
-      // the server keeps reading (it buffers its replies), so this ends.
-      if (!WaitFor(wanted, Milliseconds(deadline))) {
-        return absl::UnavailableError(
-            "writing to the TLS connection failed: the socket took nothing "
-            "within command-timeout");
-      }
-    }
-    return absl::OkStatus();
+    return Send(wire);
   }
 
   absl::StatusOr<size_t> Read(char* buffer, size_t size) override {
     while (true) {
-      short wanted = 0;
       {
         MutexLock lock(mu_);
         ERR_clear_error();
         const int n = SSL_read(ssl_, buffer, static_cast<int>(size));
-        if (n > 0) return static_cast<size_t>(n);
+        if (n > 0) {
+          const bool reply_due = BIO_ctrl_pending(out_) > 0;
+          lock.Unlock();
+          // OpenSSL answered something of the server's (a key update):
+          // send it now rather than with the next request.
+          if (reply_due) {
+            if (absl::Status s = Flush(); !s.ok()) return s;
+          }
+          return static_cast<size_t>(n);
+        }
         const int error = SSL_get_error(ssl_, n);
-        const int saved_errno = errno;
-        if (error == SSL_ERROR_WANT_READ) {
-          wanted = POLLIN;
-        } else if (error == SSL_ERROR_WANT_WRITE) {
-          wanted = POLLOUT;
-        } else if (error == SSL_ERROR_ZERO_RETURN ||
-                   (error == SSL_ERROR_SYSCALL && saved_errno == 0)) {
+        if (error == SSL_ERROR_ZERO_RETURN) {
           return absl::UnavailableError("the server closed the connection");
-        } else {
-          const bool refused = Refused(error, saved_errno);
+        }
+        if (error != SSL_ERROR_WANT_READ) {
+          const bool refused = Refused(error);
           return absl::UnavailableError(
-              absl::StrCat("connection lost: ", Describe(error, saved_errno),
+              absl::StrCat("connection lost: ", Describe(error, errno),
                            refused ? hint_ : ""));
         }
       }
-      // Waits without the lock, so senders go on meanwhile.
-      pollfd p{fd_, wanted, 0};
-      const int ready = ::poll(&p, 1, static_cast<int>(tick_.count()));
-      if (ready == 0) return 0;
-      if (ready < 0 && errno != EINTR) {
-        return absl::UnavailableError(
-            absl::StrCat("connection lost: poll: ", ErrnoText(errno)));
+      // Blocks for at most a tick (SO_RCVTIMEO), without mu_.
+      const ssize_t got = ::recv(fd_, raw_, sizeof(raw_), 0);
+      if (got == 0) {
+        return absl::UnavailableError("the server closed the connection");
       }
+      if (got < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
+        const int saved_errno = errno;
+        return absl::UnavailableError(
+            absl::StrCat("connection lost: ", ErrnoText(saved_errno),
+                         saved_errno == ECONNRESET ? hint_ : ""));
+      }
+      MutexLock lock(mu_);
+      BIO_write(in_, raw_, static_cast<int>(got));
     }
   }
 
-  // Refused: the server sent an alert or reset the connection, as a server
-  // does right after the handshake when it refuses the client's
-  // certificate (TLS 1.3 tells the client only then). Call it before
-  // Describe, which drains the error queue.
-  static bool Refused(int error, int saved_errno) {
-    if (error == SSL_ERROR_SYSCALL) {
-      return saved_errno == ECONNRESET || saved_errno == EPIPE;
+  // Handshake runs SSL_connect to its end by `deadline`; on failure,
+  // `error` is SSL_get_error's verdict and the status says why.
+  absl::Status Handshake(Clock::time_point deadline, int* error) {
+    while (true) {
+      std::string wire;
+      int done;
+      {
+        MutexLock lock(mu_);
+        ERR_clear_error();
+        done = SSL_connect(ssl_);
+        *error = done == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl_, done);
+        TakeOutput(&wire);
+      }
+      if (!wire.empty()) {
+        if (absl::Status s = Send(wire); !s.ok()) return s;
+      }
+      if (done == 1) return absl::OkStatus();
+      if (*error != SSL_ERROR_WANT_READ) {
+        return absl::UnavailableError(Describe(*error, errno));
+      }
+      pollfd p{fd_, POLLIN, 0};
+      const int ready = ::poll(&p, 1, Milliseconds(deadline));
+      if (ready == 0) {
+        return absl::DeadlineExceededError(
+            "no answer within connect-timeout (is this a TLS port? A plain "
+            "Redis port never answers a TLS handshake; see tls.enabled)");
+      }
+      if (ready < 0) {
+        if (errno == EINTR) continue;
+        return absl::UnavailableError(absl::StrCat("poll: ", ErrnoText(errno)));
+      }
+      const ssize_t got = ::recv(fd_, raw_, sizeof(raw_), 0);
+      if (got == 0) {
+        return absl::UnavailableError("the server closed the connection");
+      }
+      if (got < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
+        return absl::UnavailableError(ErrnoText(errno));
+      }
+      MutexLock lock(mu_);
+      BIO_write(in_, raw_, static_cast<int>(got));
     }
-    const unsigned long code = ERR_peek_error();
-    return error == SSL_ERROR_SSL && ERR_GET_LIB(code) == ERR_LIB_SSL &&
-           ERR_GET_REASON(code) >= SSL_AD_REASON_OFFSET;
   }
 
-  // Describe names what went wrong in an SSL call.
+  // Describe names what went wrong in an SSL call (and drains this
+  // thread's OpenSSL errors).
   static std::string Describe(int error, int saved_errno) {
     std::string errors = OpenSslErrors();
     if (error == SSL_ERROR_SYSCALL) {
@@ -221,21 +251,54 @@ class TlsTransport : public Transport {
   }
 
  private:
-  bool WaitFor(short events, int timeout_ms) {
-    pollfd p{fd_, events, 0};
-    while (true) {
-      const int ready = ::poll(&p, 1, timeout_ms);
-      if (ready < 0 && errno == EINTR) continue;
-      return ready > 0;
+  // Refused: the server sent an alert, as a server does when it refuses
+  // the client's certificate. Call it before Describe.
+  static bool Refused(int error) {
+    const unsigned long code = ERR_peek_error();
+    return error == SSL_ERROR_SSL && ERR_GET_LIB(code) == ERR_LIB_SSL &&
+           ERR_GET_REASON(code) >= SSL_AD_REASON_OFFSET;
+  }
+
+  // TakeOutput moves what OpenSSL wrote for the server into `wire`.
+  void TakeOutput(std::string* wire) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    char* data = nullptr;
+    const long pending = BIO_get_mem_data(out_, &data);
+    if (pending > 0) {
+      wire->append(data, static_cast<size_t>(pending));
+      (void)BIO_reset(out_);
     }
   }
 
+  // Send writes `wire` with write_mu_ held (so records go out in the order
+  // OpenSSL made them).
+  absl::Status Send(const std::string& wire) {
+    if (SendAll(fd_, wire)) return absl::OkStatus();
+    const int saved_errno = errno;
+    return absl::UnavailableError(absl::StrCat(
+        "writing to the TLS connection failed: ", ErrnoText(saved_errno),
+        saved_errno == ECONNRESET || saved_errno == EPIPE ? hint_ : ""));
+  }
+
+  absl::Status Flush() {
+    MutexLock order(write_mu_);
+    std::string wire;
+    {
+      MutexLock lock(mu_);
+      TakeOutput(&wire);
+    }
+    return wire.empty() ? absl::OkStatus() : Send(wire);
+  }
+
   const int fd_;
-  Mutex mu_;  // OpenSSL: one thread in ssl_ at a time
+  // Lock order: write_mu_, then mu_. write_mu_ keeps the records in order
+  // on the wire; mu_ is OpenSSL's one thread at a time.
+  Mutex write_mu_;
+  Mutex mu_;
   SSL* const ssl_ ABSL_PT_GUARDED_BY(mu_);
-  const std::chrono::milliseconds tick_;
-  const std::chrono::milliseconds write_timeout_;
+  BIO* const in_ ABSL_PT_GUARDED_BY(mu_);
+  BIO* const out_ ABSL_PT_GUARDED_BY(mu_);
   const std::string hint_;
+  char raw_[64 << 10];  // the reader's (and the handshake's) recv buffer
 };
 
 bool IsIpAddress(const std::string& host) {
@@ -283,9 +346,7 @@ absl::StatusOr<std::shared_ptr<const TlsContext>> TlsContext::Create(
   }
   std::shared_ptr<const TlsContext> context(new TlsContext(settings, ctx));
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  // A write that must be retried may come from another buffer (Write's
-  // joined copy is rebuilt per call, but its bytes are the same).
-  SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+
   if (settings.verify_peer) {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
     if (settings.ca_file.empty()) {
@@ -353,26 +414,31 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Tls(
     const std::string& server, Clock::time_point deadline,
     std::chrono::milliseconds tick, std::chrono::milliseconds write_timeout) {
   const TlsSettings& settings = tls.settings();
-  const int flags = ::fcntl(fd, F_GETFL, 0);
-  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
-    return absl::InternalError(absl::StrCat(
-        server, ": cannot make the socket non-blocking: ", ErrnoText(errno)));
-  }
+  // A blocking socket, as for plain TCP: reads wait a tick at most, writes
+  // write_timeout.
+  const timeval read_tv = ToTimeval(tick);
+  const timeval write_tv = ToTimeval(write_timeout);
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &read_tv, sizeof(read_tv));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &write_tv, sizeof(write_tv));
   ERR_clear_error();
   SSL* ssl = SSL_new(tls.ssl_ctx());
-  if (ssl == nullptr) {
+  BIO* in = BIO_new(BIO_s_mem());
+  BIO* out = BIO_new(BIO_s_mem());
+  if (ssl == nullptr || in == nullptr || out == nullptr) {
+    SSL_free(ssl);
+    BIO_free(in);
+    BIO_free(out);
     return absl::InternalError(absl::StrCat(
         server, ": cannot create a TLS session: ", OpenSslErrors()));
   }
-  const std::string no_client_cert_hint =
+  SSL_set_bio(ssl, in, out);  // ssl owns them now
+  const std::string hint =
       settings.cert_file.empty()
           ? " (if the server requires client certificates, tls-auth-clients, "
             "set tls.cert-file and tls.key-file)"
           : " (the server may not accept the client certificate of "
             "tls.cert-file)";
-  auto transport = std::make_unique<TlsTransport>(fd, ssl, tick, write_timeout,
-                                                  no_client_cert_hint);
-  SSL_set_fd(ssl, fd);
+  auto transport = std::make_unique<TlsTransport>(fd, ssl, in, out, hint);
   const std::string& name =
       settings.server_name.empty() ? host : settings.server_name;
   if (!IsIpAddress(name)) SSL_set_tlsext_host_name(ssl, name.c_str());
@@ -387,57 +453,32 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Tls(
                        name, "' (tls.server-name): ", OpenSslErrors()));
     }
   }
-  while (true) {
-    ERR_clear_error();
-    const int done = SSL_connect(ssl);
-    if (done == 1) break;
-    const int error = SSL_get_error(ssl, done);
-    const int saved_errno = errno;
-    short wanted = 0;
-    if (error == SSL_ERROR_WANT_READ) {
-      wanted = POLLIN;
-    } else if (error == SSL_ERROR_WANT_WRITE) {
-      wanted = POLLOUT;
-    } else {
-      const long verdict = SSL_get_verify_result(ssl);
-      if (settings.verify_peer && verdict != X509_V_OK) {
-        const bool name_mismatch = verdict == X509_V_ERR_HOSTNAME_MISMATCH ||
-                                   verdict == X509_V_ERR_IP_ADDRESS_MISMATCH;
-        return absl::UnavailableError(absl::StrCat(
-            server, ": TLS handshake failed: the server's certificate is not ",
-            name_mismatch ? absl::StrCat("for '", name, "'")
-                          : std::string("trusted"),
-            " (", X509_verify_cert_error_string(verdict), "); ",
-            name_mismatch
-                ? "set tls.server-name to a name the certificate carries"
-            : settings.ca_file.empty()
-                ? "set tls.ca-file to the CA that signed it"
-                : absl::StrCat("tls.ca-file = '", settings.ca_file,
-                               "' does not hold the CA that signed it")));
-      }
-      const std::string why = TlsTransport::Describe(error, saved_errno);
-      return absl::UnavailableError(
-          absl::StrCat(server, ": TLS handshake failed: ",
-                       why.empty() ? "the server closed the connection" : why,
-                       absl::StrContains(why, "wrong version number")
-                           ? " (is this a TLS port? see tls.enabled)"
-                           : no_client_cert_hint));
-    }
-    pollfd p{fd, wanted, 0};
-    const int ready = ::poll(&p, 1, Milliseconds(deadline));
-    if (ready == 0) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          server,
-          ": TLS handshake failed: no answer within connect-timeout (is this "
-          "a TLS port? A plain Redis port never answers a TLS handshake; "
-          "see tls.enabled)"));
-    }
-    if (ready < 0 && errno != EINTR) {
-      return absl::UnavailableError(absl::StrCat(
-          server, ": TLS handshake failed: poll: ", ErrnoText(errno)));
-    }
+  int error = SSL_ERROR_NONE;
+  absl::Status handshake = transport->Handshake(deadline, &error);
+  if (handshake.ok()) return transport;
+  const long verdict = SSL_get_verify_result(ssl);
+  if (error == SSL_ERROR_SSL && settings.verify_peer && verdict != X509_V_OK) {
+    const bool name_mismatch = verdict == X509_V_ERR_HOSTNAME_MISMATCH ||
+                               verdict == X509_V_ERR_IP_ADDRESS_MISMATCH;
+    return absl::UnavailableError(absl::StrCat(
+        server, ": TLS handshake failed: the server's certificate is not ",
+        name_mismatch ? absl::StrCat("for '", name, "'")
+                      : std::string("trusted"),
+        " (", X509_verify_cert_error_string(verdict), "); ",
+        name_mismatch ? "set tls.server-name to a name the certificate carries"
+        : settings.ca_file.empty()
+            ? "set tls.ca-file to the CA that signed it"
+            : absl::StrCat("tls.ca-file = '", settings.ca_file,
+                           "' does not hold the CA that signed it")));
   }
-  return transport;
+  const std::string why(handshake.message());
+  return absl::Status(
+      handshake.code(),
+      absl::StrCat(server, ": TLS handshake failed: ", why,
+                   absl::StrContains(why, "wrong version number")
+                       ? " (is this a TLS port? see tls.enabled)"
+                   : absl::IsDeadlineExceeded(handshake) ? ""
+                                                         : hint));
 }
 
 }  // namespace persistence::redis::internal

@@ -12,9 +12,10 @@
 // Thread-safety: one thread writes at a time (Connection holds its send
 // lock around Write) while one other thread reads (the reader thread).
 // That is all a plain socket needs. OpenSSL does not allow two threads in
-// one SSL object at once, so TLS takes a lock of its own around each
-// SSL_read and SSL_write; its socket is non-blocking, so the reader holds
-// that lock only while there are bytes to decrypt, never while it waits.
+// one SSL object at once, so TLS does its socket I/O itself and gives
+// OpenSSL only memory buffers to encrypt and decrypt, under a lock of its
+// own: no system call is made with that lock held, so the reader and the
+// senders wait on each other for CPU work only.
 //
 // Example:
 //
