@@ -37,21 +37,12 @@ namespace {
 using internal::SlotOf;
 using ::testing::HasSubstr;
 using testing::JournalDriver;
+using testing::OneEvent;
 using testing::RedisCluster;
 using testing::RedisServer;
 using testing::RedisServerOptions;
+using testing::ReplayAll;
 using Clock = std::chrono::steady_clock;
-
-constexpr int64_t kInf = kMaxSequenceNr;
-
-AtomicWrite Write(const std::string& id, int64_t seq) {
-  PersistentRepr e;
-  e.persistence_id = id;
-  e.sequence_nr = seq;
-  e.payload = Payload::Of(absl::StrCat("event-", seq));
-  e.writer_uuid = "writer";
-  return *AtomicWrite::Make({std::move(e)});
-}
 
 Config Section(const std::string& text) {
   absl::StatusOr<Config> config = LoadConfigFromString(text, "cluster-test");
@@ -62,20 +53,6 @@ Config Section(const std::string& text) {
 absl::Status StartStatus(const std::string& text) {
   RedisJournal journal(Section(text), "persistence.journal.redis");
   return journal.Start();
-}
-
-absl::StatusOr<std::vector<int64_t>> Replay(RedisJournal& journal,
-                                            const std::string& id) {
-  auto seqs = std::make_shared<std::vector<int64_t>>();
-  absl::Status s =
-      journal
-          .AsyncReplayMessages(id, 1, kInf, kInf,
-                               ReplayCallback([seqs](const PersistentRepr& e) {
-                                 seqs->push_back(e.sequence_nr);
-                               }))
-          .Get();
-  if (!s.ok()) return s;
-  return *seqs;
 }
 
 // IdsServedBy finds `count` ids "<stem>-N" whose slots `master` serves.
@@ -202,7 +179,7 @@ TEST(RedisClusterReshardTest,
     while (!stop.load() || !inflight.empty()) {
       while (!stop.load() && inflight.size() < 4) {
         inflight.emplace_back(next,
-                              journal.AsyncWriteMessages({Write(id, next)}));
+                              journal.AsyncWriteMessages({OneEvent(id, next)}));
         ++next;
       }
       auto& [seq, f] = inflight.front();
@@ -236,7 +213,7 @@ TEST(RedisClusterReshardTest,
   ASSERT_TRUE(now.ok());
   EXPECT_EQ(*now, to) << "the slot did not move";
 
-  absl::StatusOr<std::vector<int64_t>> replayed = Replay(journal, id);
+  absl::StatusOr<std::vector<int64_t>> replayed = ReplayAll(journal, id);
   ASSERT_TRUE(replayed.ok()) << replayed.status();
   ASSERT_EQ(static_cast<int64_t>(replayed->size()), written.load());
   for (size_t i = 0; i < replayed->size(); ++i) {
@@ -275,7 +252,7 @@ TEST(RedisClusterFailoverTest,
       IdsServedBy(cluster, victim, "failover", 200);
   ASSERT_EQ(ids.size(), 200u);
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(driver.Write({Write(ids[i], 1)}).ok());
+    ASSERT_TRUE(driver.Write({OneEvent(ids[i], 1)}).ok());
   }
 
   ASSERT_TRUE(victim->Kill().ok());
@@ -288,7 +265,7 @@ TEST(RedisClusterFailoverTest,
   bool stored = false;
   for (size_t i = 10; i < ids.size() && !stored; ++i) {
     const auto start = Clock::now();
-    absl::Status s = driver.Write({Write(ids[i], 1)});
+    absl::Status s = driver.Write({OneEvent(ids[i], 1)});
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
         Clock::now() - start);
     slowest = std::max(slowest, took);
@@ -315,7 +292,7 @@ TEST(RedisClusterFailoverTest,
       << "writes resumed only after " << resumed_ms << " ms";
   // The breaker is closed again: writes of the dead master's slots go on.
   for (int i = 0; i < 5; ++i) {
-    EXPECT_TRUE(driver.Write({Write(ids[i], 2)}).ok());
+    EXPECT_TRUE(driver.Write({OneEvent(ids[i], 2)}).ok());
   }
   absl::StatusOr<RedisServer*> now = cluster.MasterOf(SlotOf(ids[0]));
   ASSERT_TRUE(now.ok());
@@ -354,7 +331,7 @@ TEST(RedisClusterFailoverTest, WaitReplicasKeepsEveryAcknowledgedEvent) {
     for (const std::string& id : ids) {
       if (unknown[id]) continue;
       inflight.emplace_back(
-          id, journal.AsyncWriteMessages({Write(id, acknowledged[id] + 1)}));
+          id, journal.AsyncWriteMessages({OneEvent(id, acknowledged[id] + 1)}));
     }
     if (inflight.empty()) break;
     for (auto& [id, f] : inflight) {
@@ -378,7 +355,7 @@ TEST(RedisClusterFailoverTest, WaitReplicasKeepsEveryAcknowledgedEvent) {
     absl::StatusOr<std::vector<int64_t>> replayed;
     const auto deadline = Clock::now() + std::chrono::seconds(10);
     do {  // the client learns the new master within a refresh or two
-      replayed = Replay(journal, id);
+      replayed = ReplayAll(journal, id);
     } while (!replayed.ok() && Clock::now() < deadline);
     ASSERT_TRUE(replayed.ok()) << replayed.status();
     ASSERT_GE(static_cast<int64_t>(replayed->size()), acknowledged[id])
@@ -395,7 +372,7 @@ TEST(RedisClusterFailoverTest, WaitReplicasKeepsEveryAcknowledgedEvent) {
       IdsServedBy(cluster, *promoted, "lone", 1);
   ASSERT_EQ(lone_id.size(), 1u);
   absl::StatusOr<WriteResults> lone =
-      journal.AsyncWriteMessages({Write(lone_id[0], 1)}).Get();
+      journal.AsyncWriteMessages({OneEvent(lone_id[0], 1)}).Get();
   absl::Status lone_status = lone.ok() ? (*lone)[0] : lone.status();
   EXPECT_FALSE(lone_status.ok());
   EXPECT_THAT(std::string(lone_status.message()), HasSubstr("wait-replicas"));

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/redis/redis_journal.h"
+#include "backends/redis/testing/journal_driver.h"
 #include "backends/redis/testing/redis_cluster.h"
 #include "backends/redis/testing/redis_server.h"
 #include "gmock/gmock.h"
@@ -25,22 +26,13 @@ namespace {
 
 using tck::TestPki;
 using ::testing::HasSubstr;
+using testing::OneEvent;
 using testing::RedisCluster;
 using testing::RedisClusterOptions;
 using testing::RedisServer;
 using testing::RedisServerOptions;
 using testing::RedisTlsOptions;
-
-constexpr int64_t kInf = kMaxSequenceNr;
-
-AtomicWrite Write(const std::string& id, int64_t seq) {
-  PersistentRepr e;
-  e.persistence_id = id;
-  e.sequence_nr = seq;
-  e.payload = Payload::Of(absl::StrCat("event-", seq));
-  e.writer_uuid = "writer";
-  return *AtomicWrite::Make({std::move(e)});
-}
+using testing::ReplayAll;
 
 std::unique_ptr<RedisJournal> Journal(const std::string& text) {
   absl::StatusOr<Config> config = LoadConfigFromString(text, "tls-test");
@@ -49,20 +41,6 @@ std::unique_ptr<RedisJournal> Journal(const std::string& text) {
       config->GetConfig("persistence.journal.redis");
   EXPECT_TRUE(section.ok()) << section.status();
   return std::make_unique<RedisJournal>(*section, "persistence.journal.redis");
-}
-
-absl::StatusOr<std::vector<int64_t>> Replay(RedisJournal& journal,
-                                            const std::string& id) {
-  auto seqs = std::make_shared<std::vector<int64_t>>();
-  absl::Status s =
-      journal
-          .AsyncReplayMessages(id, 1, kInf, kInf,
-                               ReplayCallback([seqs](const PersistentRepr& e) {
-                                 seqs->push_back(e.sequence_nr);
-                               }))
-          .Get();
-  if (!s.ok()) return s;
-  return *seqs;
 }
 
 RedisTlsOptions ServerTls() {
@@ -83,12 +61,12 @@ absl::StatusOr<std::unique_ptr<RedisServer>> TlsServer(
 // Writes `events` events of `id` and reads them back.
 void WriteAndReplay(RedisJournal& journal, const std::string& id, int events) {
   std::vector<AtomicWrite> writes;
-  for (int seq = 1; seq <= events; ++seq) writes.push_back(Write(id, seq));
+  for (int seq = 1; seq <= events; ++seq) writes.push_back(OneEvent(id, seq));
   absl::StatusOr<std::vector<absl::Status>> results =
       journal.AsyncWriteMessages(std::move(writes)).Get();
   ASSERT_TRUE(results.ok()) << results.status();
   for (const absl::Status& r : *results) ASSERT_TRUE(r.ok()) << r;
-  absl::StatusOr<std::vector<int64_t>> seqs = Replay(journal, id);
+  absl::StatusOr<std::vector<int64_t>> seqs = ReplayAll(journal, id);
   ASSERT_TRUE(seqs.ok()) << seqs.status();
   ASSERT_EQ(seqs->size(), static_cast<size_t>(events));
   for (int i = 0; i < events; ++i) EXPECT_EQ((*seqs)[i], i + 1);

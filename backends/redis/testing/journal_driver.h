@@ -2,7 +2,9 @@
 //
 // journal_driver.h: JournalDriver, a test's handle on a journal actor of
 // the runtime: it sends requests and waits for the replies, never longer
-// than kDriverHang (a longer wait is a hang, and fails the test).
+// than kDriverHang (a longer wait is a hang, and fails the test). And two
+// helpers for tests that call a journal plugin directly: OneEvent and
+// ReplayAll.
 //
 // Thread-safety: const methods; use from any thread.
 //
@@ -23,14 +25,43 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "persistence/api/future.h"
+#include "persistence/api/journal.h"
 #include "persistence/runtime/actor.h"
 #include "persistence/runtime/journal_protocol.h"
 
 namespace persistence::redis::testing {
 
 constexpr std::chrono::seconds kDriverHang(20);
+
+// OneEvent is an atomic write of event `seq` of `id` alone (payload
+// "event-<seq>", writer "writer").
+inline AtomicWrite OneEvent(const std::string& id, int64_t seq) {
+  PersistentRepr e;
+  e.persistence_id = id;
+  e.sequence_nr = seq;
+  e.payload = Payload::Of(absl::StrCat("event-", seq));
+  e.writer_uuid = "writer";
+  return *AtomicWrite::Make({std::move(e)});
+}
+
+// ReplayAll is the sequence numbers the plugin replays of `id`, all of
+// them, in the order it replays them.
+inline absl::StatusOr<std::vector<int64_t>> ReplayAll(
+    AsyncWriteJournal& journal, const std::string& id) {
+  auto seqs = std::make_shared<std::vector<int64_t>>();
+  absl::Status s =
+      journal
+          .AsyncReplayMessages(id, 1, kMaxSequenceNr, kMaxSequenceNr,
+                               ReplayCallback([seqs](const PersistentRepr& e) {
+                                 seqs->push_back(e.sequence_nr);
+                               }))
+          .Get();
+  if (!s.ok()) return s;
+  return *seqs;
+}
 
 // kFailFastJournal selects the Redis journal with short timeouts and a
 // circuit breaker that opens after 3 failures and tries again after 1 s:
