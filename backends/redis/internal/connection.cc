@@ -29,23 +29,10 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kReadBuffer = 256 << 10;
 constexpr std::chrono::milliseconds kFirstBackoff(50);
 
-timeval ToTimeval(std::chrono::milliseconds d) {
-  timeval tv;
-  tv.tv_sec = static_cast<time_t>(d.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((d.count() % 1000) * 1000);
-  return tv;
-}
-
-std::string ErrnoText(int error) {
-  char buffer[128];
-  // GNU strerror_r returns the message (maybe not in `buffer`).
-  return strerror_r(error, buffer, sizeof(buffer));
-}
-
-// hiredis writes with write(2) during the handshake; a server that closes
-// the socket then would raise SIGPIPE and kill the process. The reader
-// thread, which runs every handshake, blocks SIGPIPE and drops any that
-// became pending; Send uses MSG_NOSIGNAL.
+// A write to a socket the server closed would raise SIGPIPE and kill the
+// process. Transports write with MSG_NOSIGNAL; the reader thread, which
+// runs every connect, also blocks SIGPIPE and drops any that became
+// pending.
 void BlockSigpipe() {
   sigset_t set;
   sigemptyset(&set);

@@ -20,9 +20,6 @@
 #include "persistence/api/mutex.h"
 
 namespace persistence::redis::internal {
-namespace {
-
-using Clock = std::chrono::steady_clock;
 
 std::string ErrnoText(int error) {
   char buffer[128];
@@ -36,6 +33,10 @@ timeval ToTimeval(std::chrono::milliseconds d) {
   tv.tv_usec = static_cast<suseconds_t>((d.count() % 1000) * 1000);
   return tv;
 }
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
 
 // OpenSslErrors drains this thread's OpenSSL error queue into one line.
 std::string OpenSslErrors() {
@@ -59,8 +60,11 @@ class PlainTransport : public Transport {
   explicit PlainTransport(int fd) : fd_(fd) {}
 
   absl::Status Write(const iovec* pieces, int count) override {
-    iovec copy[4];
-    count = std::min(count, 4);
+    iovec copy[kMaxPieces];
+    if (count > kMaxPieces) {
+      return absl::InternalError(absl::StrCat("Transport::Write takes at most ",
+                                              kMaxPieces, " pieces"));
+    }
     std::copy(pieces, pieces + count, copy);
     iovec* left = copy;
     while (count > 0) {

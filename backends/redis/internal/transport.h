@@ -28,6 +28,7 @@
 #ifndef BACKENDS_REDIS_INTERNAL_TRANSPORT_H_
 #define BACKENDS_REDIS_INTERNAL_TRANSPORT_H_
 
+#include <sys/time.h>
 #include <sys/uio.h>
 
 #include <chrono>
@@ -78,6 +79,11 @@ class TlsContext {
   SSL_CTX* const ctx_;
 };
 
+// ErrnoText is strerror's text for `error`; ToTimeval a timeout for
+// setsockopt and hiredis.
+std::string ErrnoText(int error);
+timeval ToTimeval(std::chrono::milliseconds d);
+
 class Transport {
  public:
   // Plain: the socket as it is. Reads wait at most `tick` (SO_RCVTIMEO);
@@ -97,7 +103,9 @@ class Transport {
 
   virtual ~Transport() = default;
 
-  // Write sends the pieces, all of them, in order; an error says why.
+  // Write sends the pieces (at most kMaxPieces), all of them, in order; an
+  // error says why.
+  static constexpr int kMaxPieces = 4;
   virtual absl::Status Write(const iovec* pieces, int count) = 0;
   // Read waits up to `tick` for bytes: how many it read, 0 when none came
   // in time; Unavailable when the server closed the connection or it broke.
