@@ -257,7 +257,9 @@ TEST(JournalActorThreadsTest, ASlowRequesterPullsPagesAndNeverStallsThePlugin) {
   absl::StatusOr<ActorRef<JournalRequest>> journal =
       system->Extension<Persistence>().Journal("threaded");
   ASSERT_TRUE(journal.ok()) << journal.status();
-  constexpr int64_t kEvents = 5 * kReplayPage + 17;
+  // More than the stream's window (two pages), so that a stream which made
+  // the plugin wait for space would stall it.
+  constexpr int64_t kEvents = 3 * kReplayPage + 17;
   Write(*journal, "slow", kEvents, 500);
   Observed& seen = Seen();
   {
@@ -269,7 +271,8 @@ TEST(JournalActorThreadsTest, ASlowRequesterPullsPagesAndNeverStallsThePlugin) {
   seen.most_outstanding = 0;
   seen.slowest_record_us = 0;
 
-  // The requester takes 20 ms per batch; its executor is its own thread.
+  // The requester takes 10 ms per batch (about 4 s in all); its executor is
+  // its own thread.
   std::mutex mu;
   std::vector<int64_t> got;
   Promise<absl::StatusOr<int64_t>> done;
@@ -299,7 +302,7 @@ TEST(JournalActorThreadsTest, ASlowRequesterPullsPagesAndNeverStallsThePlugin) {
     wake.notify_all();
   };
   replay.on_events = [&](absl::Span<PersistentRepr> events) {
-    std::this_thread::sleep_for(2ms);
+    std::this_thread::sleep_for(10ms);
     for (const PersistentRepr& e : events) got.push_back(e.sequence_nr);
     seen.delivered += static_cast<int64_t>(events.size());
   };
@@ -335,7 +338,7 @@ TEST(JournalActorThreadsTest, ASlowRequesterPullsPagesAndNeverStallsThePlugin) {
   for (int64_t i = 0; i < kEvents; ++i) ASSERT_EQ(got[i], i + 1);
   {
     std::lock_guard<std::mutex> lock(seen.mu);
-    EXPECT_GE(seen.replay_maxes.size(), 6u);
+    EXPECT_GE(seen.replay_maxes.size(), 4u);
     for (int64_t max : seen.replay_maxes) {
       EXPECT_LE(max, static_cast<int64_t>(kReplayPage));
     }
@@ -345,10 +348,12 @@ TEST(JournalActorThreadsTest, ASlowRequesterPullsPagesAndNeverStallsThePlugin) {
   // and the replay filter's window (reference.conf: window-size = 100).
   EXPECT_LE(seen.most_outstanding.load(),
             static_cast<int64_t>(ReplayStream::kCapacity + kReplayBatch + 100));
-  // The plugin's thread never waited for the requester, which took
-  // 2 ms per batch and about 0.4 s in all.
-  EXPECT_LT(seen.slowest_record_us.load(), 20000);
-  EXPECT_LT(slowest_write_us.load(), 200000);
+  // The plugin's thread never waited for the requester. A plugin that did
+  // would hold its thread for the drain of a page (128 batches, 1.3 s), and
+  // the other ids' writes behind it. The bounds leave room for a loaded
+  // 2-core machine (CI runs four tests at once; 0.24 s has been seen there).
+  EXPECT_LT(seen.slowest_record_us.load(), 100000);
+  EXPECT_LT(slowest_write_us.load(), 600000);
 }
 
 }  // namespace
