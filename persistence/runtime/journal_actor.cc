@@ -67,6 +67,7 @@ void JournalActor::Receive(JournalRequest request) {
 void JournalActor::Write(WriteMessages request) {
   uint64_t write_id;
   const std::vector<AtomicWrite>* writes;
+  const Executor executor = std::move(request.executor);
   {
     MutexLock lock(order_mu_);
     write_id = next_reply_id_ + pending_writes_.size();
@@ -77,14 +78,58 @@ void JournalActor::Write(WriteMessages request) {
     pending.reply = std::move(request.reply);
     writes = &pending.writes;
   }
-  // In the mailbox, or at once when the plugin completed during the call
-  // (OnWriteDone is safe on any thread: order_mu_ keeps the order).
+  // In the requester's context (or this mailbox), or at once when the
+  // plugin completed during the call (OnWriteDone is safe on any thread:
+  // order_mu_ keeps the order).
   Locked([&] {
-    return breaker_->Call<absl::StatusOr<WriteResults>>(
-        [&] { return InMailbox(plugin_->AsyncWriteMessages(*writes)); });
+    return breaker_->Call<absl::StatusOr<WriteResults>>([&] {
+      return Through(executor, plugin_->AsyncWriteMessages(*writes));
+    });
   }).OnComplete([this, write_id](const absl::StatusOr<WriteResults>& r) {
     OnWriteDone(write_id, r);
   });
+}
+
+namespace {
+
+// RunOnce holds work for an executor that may drop it unrun (its actor
+// stopped): when the last copy of the closure goes without having run it,
+// the work is posted to `fallback` instead. So it runs once either way.
+class RunOnce {
+ public:
+  RunOnce(std::shared_ptr<ActorBase> fallback, std::function<void()> work)
+      : fallback_(std::move(fallback)), work_(std::move(work)) {}
+  RunOnce(const RunOnce&) = delete;
+  RunOnce& operator=(const RunOnce&) = delete;
+  ~RunOnce() {
+    if (work_) fallback_->Post(std::move(work_));
+  }
+
+  void Run() {
+    std::function<void()> work = std::move(work_);
+    work_ = nullptr;
+    work();
+  }
+
+ private:
+  const std::shared_ptr<ActorBase> fallback_;
+  std::function<void()> work_;
+};
+
+}  // namespace
+
+template <typename T>
+Future<T> JournalActor::Through(const Executor& executor, Future<T> future) {
+  if (!executor) return InMailbox(std::move(future));
+  if (future.IsReady()) return future;
+  Promise<T> here;
+  future.OnComplete(
+      [executor, fallback = shared_from_this(), here](const T& value) {
+        auto once = std::make_shared<RunOnce>(
+            fallback, [here, value]() mutable { here.Set(std::move(value)); });
+        executor([once] { once->Run(); });
+      });
+  return here.GetFuture();
 }
 
 void JournalActor::OnWriteDone(uint64_t write_id,

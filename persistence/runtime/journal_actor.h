@@ -9,8 +9,10 @@
 //
 // Control flows one way. What follows a plugin's Future (the circuit
 // breaker's count, the reply order, the replies) runs in this actor's
-// mailbox (InMailbox), never on the thread that completed the Future: a
-// plugin's thread only completes. The actor does not own the plugin: the
+// mailbox (InMailbox), or for a write in the requester's context when it
+// names one (WriteMessages::executor: a persistent actor's mailbox, which
+// saves a hand-off per write); never on the thread that completed the
+// Future: a plugin's thread only completes. The actor does not own the plugin: the
 // Persistence extension does, and destroys it on the thread that
 // terminates the actor system, after the dispatchers have stopped.
 //
@@ -100,6 +102,10 @@ class JournalActor : public Actor<JournalRequest> {
   void ReleaseReads(const std::vector<AtomicWrite>& replied,
                     std::vector<std::function<void()>>& released)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(order_mu_);
+  // Through returns a Future that completes with `future`'s value in
+  // `executor`'s context (see WriteMessages::executor), else as InMailbox.
+  template <typename T>
+  Future<T> Through(const Executor& executor, Future<T> future);
   // Locked runs `call` (a call into the plugin) under plugin_mu_ and returns
   // its Future; callbacks attached to it run without the lock.
   template <typename F>

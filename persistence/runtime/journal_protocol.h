@@ -34,9 +34,20 @@ struct WriteMessagesResult {
   std::vector<absl::Status> results;
 };
 
+// Executor runs the closures it is given in its owner's context (a
+// persistent actor posts them to its own mailbox).
+using Executor = std::function<void(std::function<void()>)>;
+
 struct WriteMessages {
   std::vector<AtomicWrite> writes;
   std::function<void(WriteMessagesResult)> reply;
+  // Where the journal actor's work after the plugin's answer runs (the
+  // circuit breaker's count, the replies in request order): in the
+  // requester's context, one hand-off fewer than through the journal
+  // actor's mailbox. A closure the executor drops unrun (its actor
+  // stopped) runs in the journal actor's mailbox instead, so no later
+  // reply waits for it. Empty: the journal actor's mailbox.
+  Executor executor;
 };
 
 // kReplayBatch: replayed events travel in batches of up to this many.
@@ -62,7 +73,7 @@ struct ReplayMessages {
   // runs it in the requester's context (a persistent actor posts it to its
   // own mailbox); dropping it unrun cancels the replay. Empty: they run in
   // the journal actor's mailbox. See replay_stream.h.
-  std::function<void(std::function<void()>)> executor;
+  Executor executor;
 };
 
 struct DeleteMessagesTo {

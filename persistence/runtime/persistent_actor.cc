@@ -96,9 +96,7 @@ ReplayMessages PersistentActorBase::NewReplay(const Recovery& recovery,
   replay.to_sequence_nr = recovery.to_sequence_nr;
   replay.max = recovery.replay_max;
   // Both callbacks run in this actor's mailbox: the executor posts them.
-  replay.executor = [self = shared_from_this()](std::function<void()> run) {
-    self->Post(std::move(run));
-  };
+  replay.executor = OwnMailbox();
   replay.on_events = [me = this](absl::Span<PersistentRepr> events) {
     for (const PersistentRepr& event : events) me->OnReplayed(event);
   };
@@ -199,6 +197,9 @@ void PersistentActorBase::AfterCommand() {
       [](PersistentActorBase* me, WriteMessagesResult r) {
         me->OnWriteResult(std::move(r));
       });
+  // The journal's reply comes through here without a hop through the
+  // journal actor's mailbox.
+  request.executor = OwnMailbox();
   journal_actor_->Submit(std::move(request));
 }
 

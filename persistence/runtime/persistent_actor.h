@@ -219,6 +219,12 @@ class PersistentActorBase : public virtual ActorBase {
   // at most), copied into each posted message as it is.
   template <typename T, typename F>
   std::function<void(T)> InMailbox(F fn);
+  // OwnMailbox is an executor that posts what it is given to this actor.
+  Executor OwnMailbox() {
+    return [self = shared_from_this()](std::function<void()> run) {
+      self->Post(std::move(run));
+    };
+  }
 
   State state_ = State::kLoadingSnapshot;
   std::string persistence_id_;
