@@ -12,9 +12,9 @@
 // mailbox (InMailbox), or for a write in the requester's context when it
 // names one (WriteMessages::executor: a persistent actor's mailbox, which
 // saves a hand-off per write); never on the thread that completed the
-// Future: a plugin's thread only completes. The actor does not own the plugin: the
-// Persistence extension does, and destroys it on the thread that
-// terminates the actor system, after the dispatchers have stopped.
+// Future: a plugin's thread only completes. The actor does not own the plugin:
+// the Persistence extension does, and destroys it on the thread that terminates
+// the actor system, after the dispatchers have stopped.
 //
 // It adds what every journal needs and no backend should write again:
 //   - replies to writes in request order, also when the plugin completes
