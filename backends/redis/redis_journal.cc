@@ -250,6 +250,9 @@ Future<absl::StatusOr<WriteResults>> RedisJournal::AsyncWriteMessages(
     commands.push_back(internal::JournalWriteCommand(
         client_.scripts(), client_.keys(), *step.persistence_id, step.events));
   }
+  // Nothing waits for these replies here: they may go out at the end of
+  // the caller's burst, with the writes of other actors.
+  for (Command& command : commands) command.may_wait_for_burst = true;
   call->outstanding = steps.size();
   Future<absl::StatusOr<WriteResults>> result = call->promise.GetFuture();
   for (size_t s = 0; s < steps.size(); ++s) {

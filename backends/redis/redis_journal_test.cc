@@ -13,6 +13,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -20,6 +21,7 @@
 #include "backends/redis/testing/redis_server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "persistence/api/burst.h"
 #include "persistence/api/codec.h"
 #include "persistence/api/reference_conf.h"
 
@@ -274,6 +276,39 @@ TEST_F(RedisPluginTest, SeveralIdsInOneCall) {
   EXPECT_THAT(Seqs(Replay(*journal, a, 1, kInf, kInf)), ElementsAre(1, 2, 3));
   EXPECT_THAT(Seqs(Replay(*journal, b, 1, kInf, kInf)),
               ElementsAre(1, 2, 3, 4));
+}
+
+TEST_F(RedisPluginTest, WritesOfABurstGoOutWhenItEnds) {
+  auto journal = StartJournal();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(Id("burst"));
+  std::vector<Future<absl::StatusOr<WriteResults>>> writes;
+  std::thread dispatcher([&] {
+    // As on a dispatcher thread of the runtime: the writes wait for the
+    // burst's end, then go out together.
+    BurstThread burst;
+    for (const std::string& id : ids) {
+      writes.push_back(journal->AsyncWriteMessages({Write(id, 1, 1)}));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (auto& w : writes) {
+      EXPECT_FALSE(w.IsReady()) << "a write went out before the burst ended";
+    }
+    // A read is not deferred (a caller may wait for it on this thread),
+    // and takes what waited with it.
+    std::vector<PersistentRepr> read = Replay(*journal, ids[0], 1, kInf, kInf);
+    EXPECT_THAT(Seqs(read), ElementsAre(1));
+    BurstThread::EndBurst();
+  });
+  dispatcher.join();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    ASSERT_TRUE(writes[i].Get().ok()) << writes[i].Get().status();
+    EXPECT_THAT(Seqs(Replay(*journal, ids[i], 1, kInf, kInf)), ElementsAre(1));
+  }
+  // Outside a burst a write goes out at once.
+  absl::StatusOr<WriteResults> at_once =
+      WriteAll(*journal, {Write(ids[0], 2, 1)});
+  EXPECT_TRUE(at_once.ok()) << at_once.status();
 }
 
 TEST_F(RedisPluginTest, ReplayPagesMatchAPlainModel) {

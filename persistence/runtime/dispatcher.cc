@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "persistence/api/burst.h"
+
 namespace persistence {
 
 Dispatcher::Dispatcher(std::string id, int threads, int throughput,
@@ -118,10 +120,18 @@ bool Dispatcher::Spin(bool* spun) {
 }
 
 void Dispatcher::Work() {
+  // Turns run back to back form a burst (burst.h): what plugins deferred
+  // goes out before the thread idles, or sooner (MaybeEndBurst).
+  BurstThread burst;
   for (;;) {
     std::shared_ptr<Task> task;
     {
       MutexLock lock(mu_);
+      if (tasks_.empty() && !shutdown_) {
+        lock.Unlock();
+        BurstThread::EndBurst();
+        lock.Lock();
+      }
       if (tasks_.empty() && !shutdown_) {
         lock.Unlock();
         // The spinner measures how long the pool stays idle, which sets
@@ -148,6 +158,7 @@ void Dispatcher::Work() {
       queued_.fetch_sub(1, std::memory_order_release);
     }
     task->RunTask();
+    BurstThread::MaybeEndBurst();
   }
 }
 

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "persistence/api/burst.h"
 #include "persistence/api/future.h"
 
 namespace persistence::redis::internal {
@@ -104,7 +105,7 @@ Connection::~Connection() {
   {
     // Ends the reader thread's blocking recv (see Serve).
     MutexLock lock(send_mu_);
-    if (connected_) ::shutdown(fd_, SHUT_RDWR);
+    if (connected_) transport_->Shutdown();
   }
   if (wake_fd_ >= 0) {
     const uint64_t one = 1;
@@ -137,27 +138,30 @@ absl::Status Connection::TrySend(std::shared_ptr<const Command> command,
   pending.deadline = deadline;
   pending.has_deadline = true;
   const std::string& wire = command->wire;
+  const bool may_defer = command->may_wait_for_burst;
   pending.command = std::move(command);
-  return Enqueue(wire, pending);
+  return Enqueue(wire, pending, may_defer);
 }
 
 void Connection::Send(Command command, ReplyHandler handler) {
   Pending pending;
   pending.handler = std::move(handler);
   absl::Status sent;
+  const bool may_defer = command.may_wait_for_burst;
   // Kept when the reply may call for it again: NOSCRIPT, or WAIT after it.
   if (command.script != nullptr || (command.writes && !wait_wire_.empty())) {
     auto kept = std::make_shared<const Command>(std::move(command));
     const std::string& wire = kept->wire;
     pending.command = std::move(kept);
-    sent = Enqueue(wire, pending);
+    sent = Enqueue(wire, pending, may_defer);
   } else {
-    sent = Enqueue(command.wire, pending);
+    sent = Enqueue(command.wire, pending, may_defer);
   }
   if (!sent.ok()) pending.handler(std::move(sent));
 }
 
-absl::Status Connection::Enqueue(const std::string& wire, Pending& pending) {
+absl::Status Connection::Enqueue(const std::string& wire, Pending& pending,
+                                 bool may_defer) {
   MutexLock lock(send_mu_);
   if (!connected_) {
     return absl::UnavailableError(
@@ -171,30 +175,81 @@ absl::Status Connection::Enqueue(const std::string& wire, Pending& pending) {
   pending.wait = pending.command != nullptr && pending.command->writes &&
                  !wait_wire_.empty();
   pending.reply = nullptr;
-  iovec pieces[3];
-  int count = 0;
-  if (pending.asking) {
-    pieces[count++] = {const_cast<char*>(kAskingWire.data()),
-                       kAskingWire.size()};
-  }
-  pieces[count++] = {const_cast<char*>(wire.data()), wire.size()};
-  if (pending.wait) {
-    pieces[count++] = {const_cast<char*>(wait_wire_.data()), wait_wire_.size()};
-  }
-  // `wire` may belong to pending.command, which the reader thread frees as
-  // soon as the reply is in: hold it until the write is done.
-  const std::shared_ptr<const Command> keep_alive = pending.command;
+  // The bytes join outgoing_ in FIFO order, under the same lock as the
+  // FIFO; whoever is flushing sends them (see Flush).
+  if (pending.asking) outgoing_.append(kAskingWire);
+  outgoing_.append(wire);
+  if (pending.wait) outgoing_.append(wait_wire_);
   {
     MutexLock fifo_lock(fifo_mu_);
     fifo_.push_back(std::move(pending));
   }
-  if (absl::Status written = transport_->Write(pieces, count); !written.ok()) {
-    // The request is in the FIFO: the reader thread sees the broken socket
-    // and fails it with everything else in flight.
-    last_error_ = std::string(written.message());
-    ::shutdown(fd_, SHUT_RDWR);
+  switch (flushing_) {
+    case Flushing::kWriting:
+      return absl::OkStatus();  // the writing thread sends it
+    case Flushing::kDeferred:
+      // A burst's end sends it (this thread's, or the one that deferred);
+      // a thread outside a burst does not wait for that.
+      if (may_defer && InBurst()) return absl::OkStatus();
+      break;
+    case Flushing::kIdle:
+      if (may_defer && InBurst()) {
+        flushing_ = Flushing::kDeferred;
+        DeferToBurstEnd([this, transport = transport_] {
+          {
+            MutexLock lock(send_mu_);
+            // Sent by another thread meanwhile, or torn down.
+            if (flushing_ != Flushing::kDeferred || transport_ != transport) {
+              return;
+            }
+            flushing_ = Flushing::kWriting;
+          }
+          Flush(transport);
+        });
+        return absl::OkStatus();
+      }
+      break;
   }
+  flushing_ = Flushing::kWriting;
+  std::shared_ptr<Transport> transport = transport_;
+  lock.Unlock();
+  Flush(std::move(transport));
   return absl::OkStatus();
+}
+
+void Connection::Flush(std::shared_ptr<Transport> transport) {
+  std::string batch;
+  while (true) {
+    {
+      MutexLock lock(send_mu_);
+      // Torn down meanwhile: Teardown failed these requests and reset the
+      // flushing state (a new connection has its own flusher).
+      if (transport_ != transport) return;
+      batch.clear();
+      if (outgoing_.empty()) {
+        // outgoing_ takes the larger buffer back: the next requests append
+        // without allocating.
+        if (batch.capacity() > outgoing_.capacity()) outgoing_.swap(batch);
+        flushing_ = Flushing::kIdle;
+        return;
+      }
+      batch.swap(outgoing_);
+    }
+    // Outside send_mu_: the senders that come meanwhile only append, and
+    // their bytes go out in the next round, together.
+    const iovec piece{batch.data(), batch.size()};
+    if (absl::Status written = transport->Write(&piece, 1); !written.ok()) {
+      // The requests are in the FIFO: the reader thread sees the broken
+      // socket, fails them with everything else in flight and resets the
+      // flushing state.
+      MutexLock lock(send_mu_);
+      if (transport_ == transport) {
+        last_error_ = std::string(written.message());
+      }
+      transport->Shutdown();
+      return;
+    }
+  }
 }
 
 absl::Status Connection::Connect() {
@@ -210,7 +265,7 @@ absl::Status Connection::Connect() {
           : redisConnectUnixWithTimeout(settings_.unix_socket.c_str(),
                                         connect_timeout);
   absl::Status status;
-  std::unique_ptr<Transport> transport;
+  std::shared_ptr<Transport> transport;
   if (context == nullptr) {
     status = absl::ResourceExhaustedError(
         absl::StrCat("cannot connect to ", settings_.Describe(),
@@ -226,13 +281,16 @@ absl::Status Connection::Connect() {
       int one = 1;
       setsockopt(context->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     }
+    // The socket is the transport's from here on (hiredis must not close
+    // it): it closes when the last holder of the transport lets go.
+    const int fd = context->fd;
+    context->fd = -1;
     if (settings_.tls == nullptr) {
       // Reads wake up at least every tick_ to check deadlines (see Serve).
-      transport =
-          Transport::Plain(context->fd, tick_, settings_.command_timeout);
+      transport = Transport::Plain(fd, tick_, settings_.command_timeout);
     } else {
       absl::StatusOr<std::unique_ptr<Transport>> tls = Transport::Tls(
-          context->fd, *settings_.tls, settings_.host, settings_.Describe(),
+          fd, *settings_.tls, settings_.host, settings_.Describe(),
           connect_deadline, tick_, settings_.command_timeout);
       if (tls.ok()) {
         transport = *std::move(tls);
@@ -247,9 +305,9 @@ absl::Status Connection::Connect() {
     }
   }
   DiscardPendingSigpipe();
+  if (context != nullptr) redisFree(context);
   if (!status.ok()) {
     transport.reset();
-    if (context != nullptr) redisFree(context);
     if (reader_ != nullptr) {
       redisReaderFree(reader_);
       reader_ = nullptr;
@@ -258,10 +316,8 @@ absl::Status Connection::Connect() {
     last_error_ = std::string(status.message());
     return status;
   }
-  context_ = context;
   MutexLock lock(send_mu_);
   transport_ = std::move(transport);
-  fd_ = context->fd;
   connected_ = true;
   return absl::OkStatus();
 }
@@ -514,7 +570,7 @@ void Connection::Deliver(Pending pending, Reply last) {
     // send the same call with the script's text.
     const std::string wire = EvalFallback(*pending.command);
     pending.is_fallback = true;
-    absl::Status sent = Enqueue(wire, pending);
+    absl::Status sent = Enqueue(wire, pending, /*may_defer=*/false);
     if (!sent.ok()) pending.handler(std::move(sent));
     return;
   }
@@ -541,21 +597,21 @@ void Connection::Deliver(Pending pending, Reply last) {
 }
 
 void Connection::Teardown(const absl::Status& head, const absl::Status& rest) {
-  // Wake a sender blocked in send() before taking its lock.
-  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
-  std::unique_ptr<Transport> transport;
+  // Wakes a flushing sender blocked in send() (the reader thread alone
+  // changes transport_, so it reads it without the lock).
+  if (transport_ != nullptr) transport_->Shutdown();
+  std::shared_ptr<Transport> transport;
   {
     MutexLock lock(send_mu_);
     connected_ = false;
-    fd_ = -1;
     last_error_ = std::string(head.message());
-    transport = std::move(transport_);  // no sender is inside it now
+    // A sender still flushing holds its own reference; the socket closes
+    // when it lets go.
+    transport = std::move(transport_);
+    outgoing_.clear();
+    flushing_ = Flushing::kIdle;
   }
   transport.reset();
-  if (context_ != nullptr) {
-    redisFree(context_);  // closes the socket
-    context_ = nullptr;
-  }
   if (reader_ != nullptr) {
     redisReaderFree(reader_);
     reader_ = nullptr;

@@ -3,8 +3,16 @@
 // connection.h: Connection, one pipelined connection to Redis, and
 // ConnectionPool, the few connections a plugin instance uses.
 //
-// A request goes out on the caller's thread: Send writes the command to the
-// socket at once and returns; it does not wait for the reply. Each
+// Send returns at once; it does not wait for the reply. The caller's
+// thread writes the request to the socket, with two exceptions that let
+// many requests go out in one system call (and one TLS record):
+//   - when another thread is writing to this connection right then, the
+//     request joins what that thread writes next;
+//   - on a dispatcher thread of the runtime, the request waits for the end
+//     of the thread's burst of actor turns (persistence/api/burst.h: at
+//     most 64 turns or 50 us), so the writes of the actors of one burst
+//     go out together.
+// Each
 // connection has one reader thread that parses replies (hiredis'
 // redisReader) in the order the commands were written and calls each
 // request's handler with its reply. So requests from many actors, or many
@@ -117,9 +125,13 @@ class Connection {
   };
 
   Connection(const RedisSettings& settings, Scripts* scripts, int index);
-  // Enqueue writes `wire` and queues `pending` for its reply; when the
+  // Enqueue sends `wire` and queues `pending` for its reply; when the
   // connection is down it returns the error and `pending` untouched.
-  absl::Status Enqueue(const std::string& wire, Pending& pending);
+  // `may_defer`: see Command::may_wait_for_burst.
+  absl::Status Enqueue(const std::string& wire, Pending& pending,
+                       bool may_defer);
+  // Flush writes outgoing_ until it is empty (the flushing thread).
+  void Flush(std::shared_ptr<Transport> transport);
   // Deliver hands a complete reply (the command's, and WAIT's when one
   // followed it) to its handler, or resends a NOSCRIPT call as EVAL.
   void Deliver(Pending pending, Reply last);
@@ -143,23 +155,32 @@ class Connection {
   const std::chrono::milliseconds tick_;
   const std::string wait_wire_;  // "WAIT N timeout", or empty
 
-  // Senders write to the transport under send_mu_; the reader thread
-  // changes transport_, fd_ and connected_ under it too, so a sender never
-  // writes to a closed (or reused) descriptor. (The reader thread reads
-  // transport_ and fd_ without the lock: it is the only thread that
-  // changes them.)
+  // A sender appends its request's bytes to outgoing_ and the request to
+  // fifo_ under send_mu_, so both are in the same order. Then, unless a
+  // thread is flushing already, it becomes the flushing thread: it takes
+  // outgoing_ and writes it outside the lock, again and again, until
+  // outgoing_ is empty. Requests that come meanwhile go out together in
+  // the next write, one system call (and one TLS record) for many. The
+  // reader thread changes transport_ and connected_ under send_mu_ (it
+  // reads transport_ without the lock: it alone changes it); a flushing
+  // thread holds its own reference, so its socket stays open until it
+  // returns.
   mutable Mutex send_mu_;
   bool connected_ ABSL_GUARDED_BY(send_mu_) = false;
-  std::unique_ptr<Transport> transport_;
-  int fd_ = -1;
+  std::shared_ptr<Transport> transport_;
+  std::string outgoing_ ABSL_GUARDED_BY(send_mu_);
+  // kWriting: a thread writes outgoing_ until it is empty. kDeferred: a
+  // dispatcher thread's burst (persistence/api/burst.h) writes it when it
+  // ends; a thread outside a burst that sends meanwhile writes it at once.
+  enum class Flushing { kIdle, kDeferred, kWriting };
+  Flushing flushing_ ABSL_GUARDED_BY(send_mu_) = Flushing::kIdle;
   std::string last_error_ ABSL_GUARDED_BY(send_mu_) = "not connected yet";
 
   // Requests written and not yet answered, oldest first.
   Mutex fifo_mu_;
   std::deque<Pending> fifo_ ABSL_GUARDED_BY(fifo_mu_);
 
-  // Reader thread only. hiredis opened the socket (context_ owns it).
-  redisContext* context_ = nullptr;
+  // Reader thread only.
   redisReader* reader_ = nullptr;
   std::vector<char> buffer_;
 

@@ -61,6 +61,11 @@ struct Command {
   // The command changes data: with `wait-replicas` set, the connection
   // follows it with WAIT.
   bool writes = false;
+  // No one waits for the reply on the sending thread: on a dispatcher
+  // thread of the runtime the connection may hold the command until the
+  // thread's burst ends (persistence/api/burst.h), to write it together
+  // with the others of the burst.
+  bool may_wait_for_burst = false;
 };
 
 // CommandBuilder writes a RESP array of bulk strings. Tell it the number of

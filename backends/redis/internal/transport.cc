@@ -57,7 +57,7 @@ int Milliseconds(Clock::time_point deadline) {
 
 class PlainTransport : public Transport {
  public:
-  explicit PlainTransport(int fd) : fd_(fd) {}
+  explicit PlainTransport(int fd) : Transport(fd) {}
 
   absl::Status Write(const iovec* pieces, int count) override {
     iovec copy[kMaxPieces];
@@ -103,9 +103,6 @@ class PlainTransport : public Transport {
         got == 0 ? std::string("the server closed the connection")
                  : absl::StrCat("connection lost: ", ErrnoText(errno)));
   }
-
- private:
-  const int fd_;
 };
 
 // SendAll writes `data` to a blocking socket (SO_SNDTIMEO bounds each
@@ -133,7 +130,7 @@ class TlsTransport : public Transport {
   // client (with TLS 1.3 a refused client certificate shows up only at
   // the first command, as an alert or a reset).
   TlsTransport(int fd, SSL* ssl, BIO* in, BIO* out, std::string hint)
-      : fd_(fd), ssl_(ssl), in_(in), out_(out), hint_(std::move(hint)) {}
+      : Transport(fd), ssl_(ssl), in_(in), out_(out), hint_(std::move(hint)) {}
   ~TlsTransport() override { SSL_free(ssl_); }  // frees the BIOs too
 
   absl::Status Write(const iovec* pieces, int count) override {
@@ -293,7 +290,6 @@ class TlsTransport : public Transport {
     return wire.empty() ? absl::OkStatus() : Send(wire);
   }
 
-  const int fd_;
   // Lock order: write_mu_, then mu_. write_mu_ keeps the records in order
   // on the wire; mu_ is OpenSSL's one thread at a time.
   Mutex write_mu_;
@@ -403,6 +399,10 @@ absl::StatusOr<std::shared_ptr<const TlsContext>> TlsContext::Create(
 
 TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
 
+Transport::~Transport() { ::close(fd_); }
+
+void Transport::Shutdown() { ::shutdown(fd_, SHUT_RDWR); }
+
 std::unique_ptr<Transport> Transport::Plain(
     int fd, std::chrono::milliseconds tick,
     std::chrono::milliseconds write_timeout) {
@@ -432,6 +432,7 @@ absl::StatusOr<std::unique_ptr<Transport>> Transport::Tls(
     SSL_free(ssl);
     BIO_free(in);
     BIO_free(out);
+    ::close(fd);
     return absl::InternalError(absl::StrCat(
         server, ": cannot create a TLS session: ", OpenSslErrors()));
   }

@@ -86,9 +86,13 @@ timeval ToTimeval(std::chrono::milliseconds d);
 
 class Transport {
  public:
+  // Both take the socket `fd` over: the transport closes it when it is
+  // destroyed (Tls at once when it fails), so a thread still writing
+  // through a transport it holds never writes to a descriptor reused by
+  // someone else.
+  //
   // Plain: the socket as it is. Reads wait at most `tick` (SO_RCVTIMEO);
-  // writes fail after `write_timeout` (SO_SNDTIMEO). The caller keeps the
-  // socket's ownership.
+  // writes fail after `write_timeout` (SO_SNDTIMEO).
   static std::unique_ptr<Transport> Plain(
       int fd, std::chrono::milliseconds tick,
       std::chrono::milliseconds write_timeout);
@@ -101,7 +105,13 @@ class Transport {
       const std::string& server, std::chrono::steady_clock::time_point deadline,
       std::chrono::milliseconds tick, std::chrono::milliseconds write_timeout);
 
-  virtual ~Transport() = default;
+  virtual ~Transport();
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  // Shutdown ends the connection both ways: a blocked Read or Write
+  // returns (with an error); the socket stays open until destruction.
+  void Shutdown();
 
   // Write sends the pieces (at most kMaxPieces), all of them, in order; an
   // error says why.
@@ -110,6 +120,10 @@ class Transport {
   // Read waits up to `tick` for bytes: how many it read, 0 when none came
   // in time; Unavailable when the server closed the connection or it broke.
   virtual absl::StatusOr<size_t> Read(char* buffer, size_t size) = 0;
+
+ protected:
+  explicit Transport(int fd) : fd_(fd) {}
+  const int fd_;
 };
 
 }  // namespace persistence::redis::internal
