@@ -203,6 +203,55 @@ void Write(const ActorRef<JournalRequest>& journal, const std::string& id,
   ASSERT_TRUE(done.GetFuture().Get().ok());
 }
 
+// RequesterThread is a requester's context: its executor runs what it is
+// given, in order, on a thread of its own.
+class RequesterThread {
+ public:
+  RequesterThread() : thread_([this] { Run(); }) {}
+  ~RequesterThread() { Stop(); }
+
+  Executor executor() {
+    return [this](std::function<void()> task) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        tasks_.push_back(std::move(task));
+      }
+      wake_.notify_all();
+    };
+  }
+  // Until Stop.
+  std::thread::id id() const { return thread_.get_id(); }
+  // Stop runs what is queued, then joins the thread.
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      wake_.wait(lock, [&] { return stop_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;
+      auto task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> tasks_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 TEST(JournalActorThreadsTest, WhatFollowsAFutureRunsOffThePluginsThread) {
   auto system = testing::NewTestSystem(kConfig);
   absl::StatusOr<ActorRef<JournalRequest>> journal =
@@ -250,31 +299,8 @@ TEST(JournalActorThreadsTest, AWriteCompletesThroughTheRequestersExecutor) {
       system->Extension<Persistence>().Journal("threaded");
   ASSERT_TRUE(journal.ok()) << journal.status();
   // The requester's executor runs what it is given on a thread of its own.
-  std::mutex mu;
-  std::deque<std::function<void()>> tasks;
-  std::condition_variable wake;
-  bool stop = false;
-  std::thread::id requester_id;
-  std::thread requester([&] {
-    std::unique_lock<std::mutex> lock(mu);
-    requester_id = std::this_thread::get_id();
-    for (;;) {
-      wake.wait(lock, [&] { return stop || !tasks.empty(); });
-      if (tasks.empty()) return;
-      auto task = std::move(tasks.front());
-      tasks.pop_front();
-      lock.unlock();
-      task();
-      lock.lock();
-    }
-  });
-  Executor posts = [&](std::function<void()> task) {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      tasks.push_back(std::move(task));
-    }
-    wake.notify_all();
-  };
+  RequesterThread requester;
+  Executor posts = requester.executor();
   // An executor that drops what it is given, as a stopped actor does.
   std::atomic<int> dropped{0};
   Executor drops = [&](std::function<void()>) { ++dropped; };
@@ -289,11 +315,8 @@ TEST(JournalActorThreadsTest, AWriteCompletesThroughTheRequestersExecutor) {
     WriteMessages write{{*AtomicWrite::Make({Event("ex", i + 1)})},
                         [&, done = replies[i]](WriteMessagesResult r) {
                           EXPECT_FALSE(on_plugin_thread);
-                          {
-                            std::lock_guard<std::mutex> lock(mu);
-                            if (std::this_thread::get_id() == requester_id) {
-                              ++on_requester;
-                            }
+                          if (std::this_thread::get_id() == requester.id()) {
+                            ++on_requester;
                           }
                           done.Set(r.status);
                         }};
@@ -312,12 +335,7 @@ TEST(JournalActorThreadsTest, AWriteCompletesThroughTheRequestersExecutor) {
     ASSERT_TRUE(replies[i].GetFuture().WaitFor(10s)) << "write " << i;
     EXPECT_TRUE(replies[i].GetFuture().Get().ok());
   }
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    stop = true;
-  }
-  wake.notify_all();
-  requester.join();
+  requester.Stop();
   EXPECT_EQ(dropped.load(), 10);
   // The resequencing may deliver a reply on the thread that completed a
   // later write; the first write's, at the head, ran where it asked.
@@ -360,34 +378,12 @@ TEST(JournalActorThreadsTest, ASlowRequesterPullsPagesAndNeverStallsThePlugin) {
 
   // The requester takes 10 ms per batch (about 4 s in all); its executor is
   // its own thread.
-  std::mutex mu;
   std::vector<int64_t> got;
   Promise<absl::StatusOr<int64_t>> done;
-  std::thread requester;
-  std::deque<std::function<void()>> tasks;
-  std::condition_variable wake;
-  bool stop = false;
-  requester = std::thread([&] {
-    std::unique_lock<std::mutex> lock(mu);
-    for (;;) {
-      wake.wait(lock, [&] { return stop || !tasks.empty(); });
-      if (tasks.empty()) return;
-      auto task = std::move(tasks.front());
-      tasks.pop_front();
-      lock.unlock();
-      task();
-      lock.lock();
-    }
-  });
+  RequesterThread requester;
   ReplayMessages replay;
   replay.persistence_id = "slow";
-  replay.executor = [&](std::function<void()> task) {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      tasks.push_back(std::move(task));
-    }
-    wake.notify_all();
-  };
+  replay.executor = requester.executor();
   replay.on_events = [&](absl::Span<PersistentRepr> events) {
     std::this_thread::sleep_for(10ms);
     for (const PersistentRepr& e : events) got.push_back(e.sequence_nr);
@@ -412,12 +408,7 @@ TEST(JournalActorThreadsTest, ASlowRequesterPullsPagesAndNeverStallsThePlugin) {
   ASSERT_TRUE(done.GetFuture().WaitFor(60s));
   replaying = false;
   writer.join();
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    stop = true;
-  }
-  wake.notify_all();
-  requester.join();
+  requester.Stop();
 
   ASSERT_TRUE(done.GetFuture().Get().ok()) << done.GetFuture().Get().status();
   EXPECT_EQ(*done.GetFuture().Get(), kEvents);
