@@ -14,6 +14,10 @@
 // other thread (the plugin's own, a test's) InBurst() is false and nothing
 // is deferred.
 //
+// A thread that waits for a Future (future.h: Get, WaitFor) ends its
+// burst first, so a turn that blocks on a request it just made (which an
+// actor should not do) is slow, not stuck.
+//
 // The runtime ends every burst before its dispatchers stop, and destroys
 // plugins only after that: deferred work may use the plugin that deferred
 // it.

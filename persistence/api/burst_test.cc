@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "persistence/api/future.h"
 
 namespace persistence {
 namespace {
@@ -59,6 +60,21 @@ TEST(BurstTest, ABurstEndsOnceItsOldestWorkWaitedTooLong) {
     std::this_thread::sleep_for(kMaxBurstDelay * 2);
     BurstThread::MaybeEndBurst();  // one turn only
     EXPECT_EQ(ran, 1);
+  }).join();
+}
+
+TEST(BurstTest, WaitingForAFutureEndsTheBurstFirst) {
+  std::thread([] {
+    BurstThread burst;
+    Promise<int> promise;
+    // What the thread deferred is what it waits for: without the burst's
+    // end, the wait would never return.
+    DeferToBurstEnd([promise] { promise.Set(7); });
+    Future<int> future = promise.GetFuture();
+    ASSERT_TRUE(future.WaitFor(std::chrono::seconds(5)));
+    Promise<int> second;
+    DeferToBurstEnd([second] { second.Set(8); });
+    EXPECT_EQ(second.GetFuture().Get(), 8);
   }).join();
 }
 

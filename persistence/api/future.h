@@ -32,6 +32,8 @@
 #include <utility>
 #include <vector>
 
+#include "persistence/api/burst.h"
+
 namespace persistence {
 
 namespace future_internal {
@@ -83,13 +85,17 @@ class SharedState {
     return value_.has_value();
   }
 
+  // A thread that waits ends its burst first (burst.h): what it deferred
+  // may be what it waits for.
   const T& Wait() {
+    if (InBurst()) BurstThread::EndBurst();
     std::unique_lock<std::mutex> lock(mu_);
     ready_.wait(lock, [this] { return done_; });
     return *value_;
   }
 
   bool WaitFor(std::chrono::nanoseconds timeout) {
+    if (InBurst()) BurstThread::EndBurst();
     std::unique_lock<std::mutex> lock(mu_);
     return ready_.wait_for(lock, timeout, [this] { return done_; });
   }
