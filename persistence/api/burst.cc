@@ -9,7 +9,7 @@ namespace {
 
 struct Burst {
   bool active = false;  // the thread is a BurstThread
-  int turns = 0;        // since the burst began
+  int turns = 0;        // since work was first deferred
   std::chrono::steady_clock::time_point first_deferred;
   std::vector<std::function<void()>> deferred;
 };
