@@ -505,7 +505,8 @@ TEST_F(JournalSpec, XReplayFailsWithinTimeoutWhenServerIsGone) {
   const auto start = std::chrono::steady_clock::now();
   ReplayOutcome replay = client_->Replay(pid_, 1, kInf, kInf);
   const auto took = std::chrono::steady_clock::now() - start;
-  ASSERT_TRUE(fixture->StartServer().ok());
+  const absl::Status restarted = fixture->StartServer();
+  ASSERT_TRUE(restarted.ok()) << "bringing the server back: " << restarted;
   EXPECT_FALSE(replay.highest.ok()) << "a replay without a server must fail";
   EXPECT_LT(took, kReplyTimeout) << "and fail within its timeout";
 }

@@ -3,17 +3,23 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+
+extern char** environ;
 
 namespace persistence::grpc_backend::testing {
 namespace {
@@ -89,20 +95,30 @@ absl::Status ServerProcess::Launch() {
   const std::string port_file = directory_ + "/port";
   std::filesystem::remove(port_file);
   const std::string log = directory_ + "/server.log";
-  const pid_t pid = fork();
-  if (pid < 0) return absl::InternalError("fork failed");
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      dup2(fd, 2);
-      dup2(fd, 1);
-    }
-    const std::string config_arg = "--config=" + config_path_;
-    const std::string port_arg = "--port-file=" + port_file;
-    unsetenv("BUILD_WORKING_DIRECTORY");
-    execl(binary_.c_str(), binary_.c_str(), config_arg.c_str(),
-          port_arg.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
+  // posix_spawn, not fork: the test's process has gRPC's threads, and a
+  // forked child that runs code of its own before exec can block on a lock
+  // one of them held. The server's stdout and stderr go to its log.
+  std::string config_arg = "--config=" + config_path_;
+  std::string port_arg = "--port-file=" + port_file;
+  char* argv[] = {binary_.data(), config_arg.data(), port_arg.data(), nullptr};
+  std::vector<char*> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (absl::StartsWith(*e, "BUILD_WORKING_DIRECTORY=")) continue;
+    env.push_back(*e);
+  }
+  env.push_back(nullptr);
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_addopen(&files, 1, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&files, 1, 2);
+  pid_t pid = -1;
+  const int spawned =
+      posix_spawn(&pid, binary_.c_str(), &files, nullptr, argv, env.data());
+  posix_spawn_file_actions_destroy(&files);
+  if (spawned != 0) {
+    return absl::InternalError(absl::StrCat("cannot run the server ", binary_,
+                                            ": ", std::strerror(spawned)));
   }
   pid_ = pid;
   const auto deadline =
@@ -111,8 +127,9 @@ absl::Status ServerProcess::Launch() {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the server (", binary_, ") exited before it listened: ", Output()));
+      return absl::FailedPreconditionError(
+          absl::StrCat("the server (", binary_, ") exited (status ", status,
+                       ") before it listened; its log:\n", Output()));
     }
     const std::string port = ReadAll(port_file);
     if (!port.empty()) {
@@ -121,8 +138,15 @@ absl::Status ServerProcess::Launch() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  // A server that neither listens nor exits is of no use to the caller,
+  // and must not hold the port for the next attempt.
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
   return absl::DeadlineExceededError(
-      absl::StrCat("the server did not listen within 30 s: ", Output()));
+      absl::StrCat("the server (", binary_, ", pid ", pid,
+                   ") ran for 30 s without listening on port ", port_,
+                   "; it was killed. Its log:\n", Output()));
 }
 
 absl::Status ServerProcess::Kill() {
