@@ -2,19 +2,41 @@
 #include "backends/inmem/inmem_store.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <iterator>
+#include <limits>
 #include <utility>
 
 namespace persistence::inmem {
 namespace {
 constexpr int kPage = 256;
+// The top sequence number (kMaxSequenceNr): "to the end".
+constexpr int64_t kTop = std::numeric_limits<int64_t>::max();
 }  // namespace
+
+std::deque<InMemoryEventStore::Record>::const_iterator
+InMemoryEventStore::Log::First(int64_t seq) const {
+  return std::lower_bound(
+      records.begin(), records.end(), seq,
+      [](const Record& r, int64_t s) { return r.sequence_nr < s; });
+}
 
 void InMemoryEventStore::Append(const std::string& persistence_id,
                                 int64_t sequence_nr, std::string record) {
   MutexLock lock(mu_);
   Log& log = logs_[persistence_id];
-  log.records[sequence_nr] = std::move(record);
+  if (log.records.empty() || log.records.back().sequence_nr < sequence_nr) {
+    log.records.push_back({sequence_nr, std::move(record)});
+  } else {
+    // Below the last one (not what the journal does): in place, in order.
+    auto at =
+        log.records.begin() + (log.First(sequence_nr) - log.records.begin());
+    if (at->sequence_nr == sequence_nr) {
+      at->bytes = std::move(record);
+    } else {
+      log.records.insert(at, {sequence_nr, std::move(record)});
+    }
+  }
   log.highest = std::max(log.highest, sequence_nr);
 }
 
@@ -24,7 +46,12 @@ void InMemoryEventStore::DeleteTo(const std::string& persistence_id,
   auto it = logs_.find(persistence_id);
   if (it == logs_.end()) return;
   auto& records = it->second.records;
-  records.erase(records.begin(), records.upper_bound(to));
+  if (to == kTop) {
+    records.clear();
+    return;
+  }
+  records.erase(records.begin(),
+                records.begin() + (it->second.First(to + 1) - records.begin()));
 }
 
 int64_t InMemoryEventStore::Highest(const std::string& persistence_id) const {
@@ -42,11 +69,11 @@ void InMemoryEventStore::Scan(
     MutexLock lock(mu_);
     auto it = logs_.find(persistence_id);
     if (it == logs_.end()) return;
-    auto end = it->second.records.upper_bound(to);
-    auto begin = end;
-    for (int64_t n = 0; n < max && begin != it->second.records.begin(); ++n)
-      --begin;
-    from = begin == end ? to + 1 : begin->first;
+    const Log& log = it->second;
+    auto end = to == kTop ? log.records.end() : log.First(to + 1);
+    const int64_t before = end - log.records.begin();
+    auto begin = end - std::min(max, before);
+    from = begin == end ? to + 1 : begin->sequence_nr;
   }
   int64_t next = from;
   int64_t left = max;
@@ -57,11 +84,11 @@ void InMemoryEventStore::Scan(
       MutexLock lock(mu_);
       auto it = logs_.find(persistence_id);
       if (it == logs_.end()) return;
-      for (auto r = it->second.records.lower_bound(next);
-           r != it->second.records.end() && r->first <= to &&
+      for (auto r = it->second.First(next);
+           r != it->second.records.end() && r->sequence_nr <= to &&
            static_cast<int64_t>(page.size()) < std::min<int64_t>(left, kPage);
            ++r) {
-        page.emplace_back(r->first, r->second);
+        page.emplace_back(r->sequence_nr, r->bytes);
       }
     }
     if (page.empty()) return;

@@ -20,8 +20,8 @@
 #define BACKENDS_INMEM_INMEM_STORE_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
-#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -46,9 +46,18 @@ class InMemoryEventStore {
             const std::function<void(int64_t, const std::string&)>& fn) const;
 
  private:
+  struct Record {
+    int64_t sequence_nr;
+    std::string bytes;
+  };
+  // A log's records in sequence order. The journal only appends above the
+  // highest, so a deque (appends at the back, deletes at the front) does
+  // what a tree would with one allocation fewer per record.
   struct Log {
     int64_t highest = 0;
-    std::map<int64_t, std::string> records;
+    std::deque<Record> records;
+    // First returns the first record with a sequence number >= `seq`.
+    std::deque<Record>::const_iterator First(int64_t seq) const;
   };
   mutable Mutex mu_;
   std::unordered_map<std::string, Log> logs_ ABSL_GUARDED_BY(mu_);
