@@ -92,6 +92,7 @@ absl::StatusOr<std::unique_ptr<RedisCluster>> RedisCluster::Start(
     node.password = cluster->options_.password;
     node.extra_config = cluster->options_.extra_config;
     node.tls = cluster->options_.tls;
+    node.cpu = cluster->options_.cpu;
     if (node.tls) node.tls->cluster = true;
     absl::StatusOr<std::unique_ptr<RedisServer>> server =
         RedisServer::Start(node);

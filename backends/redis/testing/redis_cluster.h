@@ -48,6 +48,8 @@ struct RedisClusterOptions {
   // Every node serves TLS too (its `cluster` flag is set for them: the bus
   // and replication go over TLS); HoconOverlay then seeds the TLS ports.
   std::optional<RedisTlsOptions> tls;
+  // Every node runs on this CPU (-1: anywhere), as RedisServerOptions::cpu.
+  int cpu = -1;
 };
 
 class RedisCluster {
