@@ -50,8 +50,7 @@ void InMemoryEventStore::DeleteTo(const std::string& persistence_id,
     records.clear();
     return;
   }
-  records.erase(records.begin(),
-                records.begin() + (it->second.First(to + 1) - records.begin()));
+  records.erase(records.cbegin(), it->second.First(to + 1));
 }
 
 int64_t InMemoryEventStore::Highest(const std::string& persistence_id) const {
