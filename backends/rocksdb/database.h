@@ -13,20 +13,27 @@
 // Group commit. Journal writes are not written by the caller. WriteEvents
 // queues an already encoded request and returns a Future. One writer
 // thread takes everything queued at that moment (up to
-// max-group-commit-bytes), builds ONE WriteBatch of it and writes it with
-// one WAL sync; requests that arrive during a sync wait for the next one,
-// so many actors writing at once share syncs. Each request is checked on
-// its own against the highest sequence number of its ids (the stale-writer
-// check), so one refused request never fails the others of its group; a
-// failed WriteBatch fails all of them.
+// max-group-commit-bytes) and builds ONE WriteBatch of it; requests that
+// arrive meanwhile go into the next group, so many actors writing at once
+// share syncs. Each request is checked on its own against the highest
+// sequence number of its ids (the stale-writer check), so one refused
+// request never fails the others of its group; a failed WriteBatch fails
+// all of them.
 //
-// Acknowledgements. A committed group goes to a completer thread, which
-// completes its Futures in order while the writer already syncs the next
-// group. A group of one or two requests (an actor persisting and waiting
-// for each ack) is acknowledged by the writer itself: cheaper than a
-// hand-off. An idle writer polls its queue for `writer-spin-time` before
-// it sleeps, so the next write of an actor that just got its ack starts
-// without a thread wake-up.
+// Syncs and acknowledgements. A group of one or two requests (an actor
+// persisting and waiting for each ack) is written with a WAL sync and
+// acknowledged by the writer itself: cheaper than a hand-off. A larger
+// group is written without a sync and handed to a completer thread, which
+// syncs the WAL once (SyncWAL) for every group that reached it, then
+// completes their Futures in commit order; meanwhile the writer already
+// writes the next groups. So no Future completes before its events are
+// durable (with fsync on), and a failed sync fails every group it was to
+// cover, with an unknown outcome: their events may be replayed later, as
+// after any failed write. A written, unsynced event is readable before it
+// is acknowledged; the journal reads an id only after its writes completed.
+// An idle writer polls its queue for `writer-spin-time` before it sleeps,
+// so the next write of an actor that just got its ack starts without a
+// thread wake-up.
 //
 // Highest sequence numbers. The writer keeps the highest sequence number of
 // recently written ids in memory (loaded from the database on first touch,
@@ -187,6 +194,9 @@ class Database {
     std::vector<Request> group;
     std::vector<absl::Status> admitted;  // per request: refused or not
     absl::Status written;                // the WriteBatch's outcome
+    // Written but not yet synced: the completer syncs the WAL before it
+    // acknowledges the group, and a failed sync fails it.
+    bool unsynced = false;
   };
 
   void Enqueue(Request request);

@@ -181,6 +181,20 @@ void Database::CompleterLoop() {
       ready.swap(completions_);
       completer_busy_ = true;
     }
+    // One WAL sync makes every group written so far durable: the groups
+    // taken here, and any that the writer wrote meanwhile (the next sync
+    // then finds those on disk already).
+    if (std::any_of(ready.begin(), ready.end(),
+                    [](const Completion& c) { return c.unsynced; })) {
+      const absl::Status synced = FromRocksDb(
+          db_->SyncWAL(),
+          absl::StrCat("cannot sync the write-ahead log of the RocksDB "
+                       "database at '",
+                       path_, "'"));
+      for (Completion& completion : ready) {
+        if (completion.unsynced && !synced.ok()) completion.written = synced;
+      }
+    }
     for (Completion& completion : ready) Acknowledge(completion);
     MutexLock lock(completions_mu_);
     completer_busy_ = !completions_.empty();
@@ -254,6 +268,21 @@ absl::Status Database::Admit(
 }
 
 void Database::Commit(std::vector<Request> group) {
+  // A group of a request or two (one actor persisting and waiting) is
+  // synced and acknowledged right here: a hand-off to another thread would
+  // cost more than its callbacks, and its next write cannot arrive before
+  // the ack. A larger group is written without waiting for the disk and
+  // goes to the completer, which syncs the WAL once for all the groups
+  // that reached it and then completes their Futures (the runtime's reply
+  // work), while this thread already writes the next groups.
+  // Acknowledgements stay in commit order: inline only when the completer
+  // has nothing left to do, and only this thread gives it work.
+  bool inline_ack;
+  {
+    MutexLock lock(completions_mu_);
+    inline_ack = group.size() <= kInlineAcknowledgement &&
+                 completions_.empty() && !completer_busy_;
+  }
   ::rocksdb::WriteBatch batch;
   std::string& key = key_buffer_;  // reused: no allocation per event
   std::unordered_map<std::string, int64_t> group_highest;
@@ -311,9 +340,10 @@ void Database::Commit(std::vector<Request> group) {
   group_commits_.fetch_add(1, std::memory_order_relaxed);
   requests_.fetch_add(group.size(), std::memory_order_relaxed);
   absl::Status written = batch_error;
-  if (written.ok() && batch.Count() > 0) {
+  const bool wrote = written.ok() && batch.Count() > 0;
+  if (wrote) {
     ::rocksdb::WriteOptions options;
-    options.sync = sync;
+    options.sync = sync && inline_ack;
     written = FromRocksDb(
         db_->Write(options, &batch),
         absl::StrCat("cannot write to the RocksDB database at '", path_, "'"));
@@ -329,28 +359,17 @@ void Database::Commit(std::vector<Request> group) {
 
   Completion completion{std::move(group), std::move(admitted),
                         std::move(written)};
-  // A group of a request or two (one actor persisting and waiting) is
-  // acknowledged right here: a hand-off to another thread would cost more
-  // than its callbacks, and its next write cannot arrive before the ack.
-  // Larger groups go to the completer, whose callbacks (the runtime's
-  // reply path) then run while this thread already syncs the next group.
-  // Acknowledgements stay in commit order: inline only when the completer
-  // has nothing left to do.
-  bool inline_ack;
-  {
-    MutexLock lock(completions_mu_);
-    inline_ack = completion.group.size() <= kInlineAcknowledgement &&
-                 completions_.empty() && !completer_busy_;
-    if (!inline_ack) {
-      completions_.push_back(std::move(completion));
-      completer_busy_ = true;
-    }
-  }
+  completion.unsynced = wrote && sync && !inline_ack && completion.written.ok();
   if (inline_ack) {
     Acknowledge(completion);
-  } else {
-    completions_ready_.notify_one();
+    return;
   }
+  {
+    MutexLock lock(completions_mu_);
+    completions_.push_back(std::move(completion));
+    completer_busy_ = true;
+  }
+  completions_ready_.notify_one();
 }
 
 void Database::Acknowledge(Completion& completion) {
