@@ -44,6 +44,11 @@ void ActorBase::FinishStop() {
   system_->Forget(this);
 }
 
+bool ActorBase::MessagesWaiting() {
+  MutexLock lock(mu_);
+  return !mailbox_.empty();
+}
+
 void ActorBase::RunMailbox() {
   const int throughput = dispatcher_->throughput();
   for (int i = 0; i < throughput; ++i) {

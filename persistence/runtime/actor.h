@@ -59,6 +59,10 @@ class ActorBase : public Task, public std::enable_shared_from_this<ActorBase> {
 
   ActorSystem& system() const { return *system_; }
 
+  // MessagesWaiting says whether more messages wait in this mailbox behind
+  // the current one. A hint: another may arrive right after the call.
+  bool MessagesWaiting() ABSL_LOCKS_EXCLUDED(mu_);
+
   // InMailbox returns a Future that completes with `future`'s value as a
   // message of this actor, so its callbacks run here, not on the thread
   // that completed `future` (a plugin's). A future that is ready already

@@ -183,12 +183,17 @@ void PersistentActorBase::AddWrite(std::vector<PersistentRepr> events,
 
 void PersistentActorBase::AfterCommand() {
   if (journal_batch_.empty() || stopped()) return;
-  // One request at a time, unless enough waits to be worth a second one
+  // One request at a time while more messages wait (their events join the
+  // next request), unless enough waits to be worth a second one
   // (max-message-batch-size): then writes overlap, and the journal actor
-  // still replies in order.
+  // still replies in order. With the mailbox empty, waiting for the reply
+  // would gain no events, only latency: the batch goes now.
   const size_t enough =
       static_cast<size_t>(journal_actor_->settings().max_message_batch_size);
-  if (writes_in_flight_ > 0 && journal_batch_events_ < enough) return;
+  if (writes_in_flight_ > 0 && journal_batch_events_ < enough &&
+      MessagesWaiting()) {
+    return;
+  }
   ++writes_in_flight_;
   journal_batch_events_ = 0;
   WriteMessages request;

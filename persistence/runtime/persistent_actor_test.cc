@@ -175,6 +175,7 @@ class PersistentActorTest : public ::testing::Test {
       failing-journal { class = "test.FailingJournal" }
       stuck-journal { class = "test.StuckJournal", recovery-event-timeout = 200ms }
       broken-start-journal { class = "test.BrokenStartJournal" }
+      gated-journal { class = "test.GatedJournal" }
       classless-journal { }
       small-batch-journal = ${persistence.journal.inmem} {
         max-message-batch-size = 3
@@ -387,6 +388,82 @@ class StuckAsync : public AsyncWriteJournal {
 };
 PERSISTENCE_REGISTER(JournalRegistry, "test.StuckJournal",
                      Construct<StuckAsync>);
+
+// GatedJournal holds every write until the test opens the gate, and
+// counts the requests it was given.
+struct Gate {
+  std::mutex mu;
+  std::condition_variable changed;
+  std::vector<std::pair<Promise<absl::StatusOr<WriteResults>>, size_t>> held;
+
+  // WaitForRequests waits up to 2 s for `n` held requests; returns how
+  // many there are.
+  size_t WaitForRequests(size_t n) {
+    std::unique_lock<std::mutex> lock(mu);
+    changed.wait_for(lock, std::chrono::seconds(2),
+                     [&] { return held.size() >= n; });
+    return held.size();
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto& [promise, writes] : held) {
+      promise.Set(WriteResults(writes, absl::OkStatus()));
+    }
+    held.clear();
+  }
+};
+Gate& TheGate() {
+  static Gate* gate = new Gate;
+  return *gate;
+}
+class GatedJournal : public AsyncWriteJournal {
+ public:
+  Future<absl::Status> AsyncDeleteMessagesTo(const std::string&,
+                                             int64_t) override {
+    return MakeReadyFuture(absl::OkStatus());
+  }
+  Future<absl::Status> AsyncReplayMessages(const std::string&, int64_t, int64_t,
+                                           int64_t, ReplayCallback) override {
+    return MakeReadyFuture(absl::OkStatus());
+  }
+  Future<absl::StatusOr<int64_t>> AsyncReadHighestSequenceNr(const std::string&,
+                                                             int64_t) override {
+    return MakeReadyFuture(absl::StatusOr<int64_t>(0));
+  }
+  Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(
+      const std::vector<AtomicWrite>& writes) override {
+    Gate& gate = TheGate();
+    std::lock_guard<std::mutex> lock(gate.mu);
+    gate.held.emplace_back(Promise<absl::StatusOr<WriteResults>>(),
+                           writes.size());
+    gate.changed.notify_all();
+    return gate.held.back().first.GetFuture();
+  }
+};
+PERSISTENCE_REGISTER(JournalRegistry, "test.GatedJournal",
+                     Construct<GatedJournal>);
+
+TEST_F(PersistentActorTest, AnEventGoesAtOnceWhenNothingElseWaits) {
+  // The first write is held in the journal. A PersistAsync that arrives
+  // alone must not wait for it (the mailbox is empty, so waiting would
+  // gather no more events): a second request reaches the journal before
+  // the first completes, and the handlers still run in order.
+  Log& log = NewLog();
+  auto a = Start("gated-1", &log, Recovery(), "gated-journal");
+  log.WaitForPrefix("recovered");
+  a.Tell({"async", "a"});
+  ASSERT_EQ(TheGate().WaitForRequests(1), 1u);
+  a.Tell({"async", "b"});
+  EXPECT_EQ(TheGate().WaitForRequests(2), 2u)
+      << "the second event waited for the first write's reply";
+  TheGate().Open();
+  auto entries = log.WaitFor("handled b@2");
+  std::vector<std::string> handled;
+  for (const std::string& e : entries) {
+    if (e.rfind("handled", 0) == 0) handled.push_back(e);
+  }
+  EXPECT_THAT(handled, ElementsAre("handled a@1", "handled b@2"));
+}
 
 class BrokenStartJournal : public FailingJournal {
  public:
