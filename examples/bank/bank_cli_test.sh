@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job end to end: two runs of the bank CLI on the embedded default
 # (RocksDB) under one data directory; the second recovers the first's state.
+# load-many runs once under script(1), on a pseudo-terminal, for its
+# progress bar.
 set -uo pipefail
 bank="$1"
 data="$(mktemp -d "${TEST_TMPDIR:-/tmp}/bank.XXXXXX")"
@@ -28,6 +30,23 @@ check "recovery uses the snapshot" 0 "bob: recovered balance 250 \(Bob\) from th
 check "load-many shares group commits" 0 "load-many: 20 accounts x 50 events = 1000 events in [0-9]+ ms \([0-9]+ ev/s\); data: RocksDB at $data/rocksdb" -- load-many 20 50
 check "load-many accounts recover" 0 "load-13: recovered balance 50 \(load\)" -- show load-13
 check "bad load-many" 2 "'zero' is not a positive number of accounts" -- load-many zero 5
+# On a terminal (script(1) gives the bank a pseudo-terminal) load-many
+# draws a progress bar on stderr that ends at 100%, then the summary.
+tty_out="$(script -qec "$(printf '%q ' "$bank" --data-dir="$data" load-many 10 30)" /dev/null 2>&1 </dev/null)"
+if grep -qE '\[#{30}\] 100% 300/300 events, [0-9]+ ev/s' <<<"$tty_out" &&
+  grep -qE 'load-many: 10 accounts x 30 events = 300 events' <<<"$tty_out"; then
+  echo "ok: load-many shows a progress bar on a terminal"
+else
+  echo "FAIL: load-many shows a progress bar on a terminal"; echo "$tty_out" | cat -v | sed 's/^/    /'
+  fail=1
+fi
+plain_out="$("$bank" --data-dir="$data" load-many 10 30 2>&1)"
+if grep -q '#' <<<"$plain_out"; then
+  echo "FAIL: load-many draws no progress bar off a terminal"; echo "$plain_out" | sed 's/^/    /'
+  fail=1
+else
+  echo "ok: load-many draws no progress bar off a terminal"
+fi
 conf="$data/inmem.conf"
 printf '%s\n' 'persistence.journal.plugin = "persistence.journal.inmem"' \
   'persistence.snapshot-store.plugin = "persistence.snapshot-store.inmem"' >"$conf"
