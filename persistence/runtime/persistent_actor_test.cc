@@ -389,6 +389,24 @@ class StuckAsync : public AsyncWriteJournal {
 PERSISTENCE_REGISTER(JournalRegistry, "test.StuckJournal",
                      Construct<StuckAsync>);
 
+// EmptyLogJournal: a journal whose tests are about writes only; every id
+// reads as empty and deletes succeed.
+class EmptyLogJournal : public AsyncWriteJournal {
+ public:
+  Future<absl::Status> AsyncDeleteMessagesTo(const std::string&,
+                                             int64_t) override {
+    return MakeReadyFuture(absl::OkStatus());
+  }
+  Future<absl::Status> AsyncReplayMessages(const std::string&, int64_t, int64_t,
+                                           int64_t, ReplayCallback) override {
+    return MakeReadyFuture(absl::OkStatus());
+  }
+  Future<absl::StatusOr<int64_t>> AsyncReadHighestSequenceNr(const std::string&,
+                                                             int64_t) override {
+    return MakeReadyFuture(absl::StatusOr<int64_t>(0));
+  }
+};
+
 // GatedJournal holds every write until the test opens the gate, and
 // counts the requests it was given.
 struct Gate {
@@ -416,20 +434,8 @@ Gate& TheGate() {
   static Gate* gate = new Gate;
   return *gate;
 }
-class GatedJournal : public AsyncWriteJournal {
+class GatedJournal : public EmptyLogJournal {
  public:
-  Future<absl::Status> AsyncDeleteMessagesTo(const std::string&,
-                                             int64_t) override {
-    return MakeReadyFuture(absl::OkStatus());
-  }
-  Future<absl::Status> AsyncReplayMessages(const std::string&, int64_t, int64_t,
-                                           int64_t, ReplayCallback) override {
-    return MakeReadyFuture(absl::OkStatus());
-  }
-  Future<absl::StatusOr<int64_t>> AsyncReadHighestSequenceNr(const std::string&,
-                                                             int64_t) override {
-    return MakeReadyFuture(absl::StatusOr<int64_t>(0));
-  }
   Future<absl::StatusOr<WriteResults>> AsyncWriteMessages(
       const std::vector<AtomicWrite>& writes) override {
     Gate& gate = TheGate();
@@ -523,7 +529,7 @@ TEST(PersistenceTest, NoPluginConfiguredSaysWhichKeyToSet) {
 
 // A plugin that completes writes out of order: the journal actor must
 // still reply in request order.
-class ReversingJournal : public AsyncWriteJournal {
+class ReversingJournal : public EmptyLogJournal {
  public:
   ~ReversingJournal() override {
     if (worker_.joinable()) worker_.join();
@@ -543,18 +549,6 @@ class ReversingJournal : public AsyncWriteJournal {
       });
     }
     return p.GetFuture();
-  }
-  Future<absl::Status> AsyncDeleteMessagesTo(const std::string&,
-                                             int64_t) override {
-    return MakeReadyFuture(absl::OkStatus());
-  }
-  Future<absl::Status> AsyncReplayMessages(const std::string&, int64_t, int64_t,
-                                           int64_t, ReplayCallback) override {
-    return MakeReadyFuture(absl::OkStatus());
-  }
-  Future<absl::StatusOr<int64_t>> AsyncReadHighestSequenceNr(const std::string&,
-                                                             int64_t) override {
-    return MakeReadyFuture(absl::StatusOr<int64_t>(0));
   }
 
  private:
