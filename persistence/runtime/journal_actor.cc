@@ -312,6 +312,12 @@ void JournalActor::ReadPage(std::shared_ptr<Replay> replay) {
       std::min<int64_t>(replay->left, static_cast<int64_t>(kReplayPage));
   replay->left -= count;
   const int64_t before = stream.added();
+  // A long replay's consumer starts with the reading (replay_stream.h).
+  if (before == 0 && std::min(replay->left + count,
+                              replay->to - std::max<int64_t>(replay->from, 1) +
+                                  1) >= ReplayStream::kStandByEvents) {
+    stream.StandBy();
+  }
   Locked([&] {
     return InMailbox(plugin_->AsyncReplayMessages(replay->persistence_id,
                                                   replay->from, replay->to,

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -83,8 +84,36 @@ void ReplayStream::Add(PersistentRepr&& event) {
   if (batch_.events.size() >= kReplayBatch) Publish();
 }
 
+void ReplayStream::StandBy() {
+  bool schedule;
+  {
+    MutexLock lock(mu_);
+    if (executor_ == nullptr) return;  // would drain on this thread
+    poll_until_.store((std::chrono::steady_clock::now() + kFirstBatchWait)
+                          .time_since_epoch()
+                          .count(),
+                      std::memory_order_relaxed);
+    schedule = !drain_scheduled_ && !ended_;
+    drain_scheduled_ = true;
+  }
+  if (schedule) ScheduleDrain();
+}
+
+bool ReplayStream::PollsFor(
+    std::chrono::steady_clock::time_point turn_ends) const {
+  const auto now = std::chrono::steady_clock::now();
+  return now < turn_ends && now.time_since_epoch().count() <
+                                poll_until_.load(std::memory_order_relaxed);
+}
+
 void ReplayStream::Publish() {
   if (batch_.size() == 0) return;
+  if (poll_until_.load(std::memory_order_relaxed) != 0) {
+    poll_until_.store((std::chrono::steady_clock::now() + kNextBatchWait)
+                          .time_since_epoch()
+                          .count(),
+                      std::memory_order_relaxed);
+  }
   bool schedule = false;
   std::vector<Batch> returned;
   {
@@ -197,12 +226,16 @@ void ReplayStream::Drain() {
       }
       ended = ended_ && waiting_.empty();
       if (ended) result = result_;
-      if (!took && !ended) {
+      if (!took && !ended && !(has_executor && PollsFor(turn_ends))) {
         drain_scheduled_ = false;
         return;
       }
     }
     if (delivered_) return;
+    if (!took && !ended) {  // standing by: the next batch is on its way
+      std::this_thread::yield();
+      continue;
+    }
     absl::Status filtered = absl::OkStatus();
     if (took) {
       filtered = Filter(batch);

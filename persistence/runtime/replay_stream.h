@@ -24,6 +24,17 @@
 // plugin's thread (a Redis connection's reader, say) goes on serving every
 // other id.
 //
+// Standing by, for long replays. A consumer that finds nothing to deliver
+// normally ends its turn, and the producer's next batch posts a new one,
+// which wakes a dispatcher thread. On a small machine the scheduler may
+// queue that thread behind the producer for milliseconds while another
+// core idles, and then decoding starts only when reading is nearly done.
+// So for a replay of at least kStandByEvents the journal actor calls
+// StandBy before the plugin reads the first page: the consumer takes its
+// turn at once and polls for the first batch (up to kFirstBatchWait) and
+// then for each next one (up to kNextBatchWait after the last), within
+// its kDrainTurn, so reading and decoding start together on two cores.
+//
 // Ends once: Complete (after the plugin's last event), Fail (the progress
 // watchdog, from any thread), an error of the filter, or cancellation. A
 // closure that the executor drops unrun (its actor stopped) cancels the
@@ -79,6 +90,12 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   static constexpr size_t kCapacity = 2 * kReplayPage;
   // How long one turn of the consumer on the executor delivers.
   static constexpr std::chrono::microseconds kDrainTurn{2000};
+  // Standing by (see the file comment): for replays of this many events or
+  // more, how long the consumer polls for the first batch, and for the
+  // next one after each batch.
+  static constexpr int64_t kStandByEvents = 1024;
+  static constexpr std::chrono::microseconds kFirstBatchWait{300};
+  static constexpr std::chrono::microseconds kNextBatchWait{100};
 
   // Takes the requester's executor and callbacks out of `request`.
   ReplayStream(std::string persistence_id, ReplayFilterSettings filter,
@@ -95,6 +112,10 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   void Add(PersistentRepr&& event);
   // Callback is the plugin-side ReplayCallback that feeds this stream.
   ReplayCallback Callback();
+  // StandBy starts the consumer's turn now, polling for the first batch
+  // (call before the plugin reads; see the file comment). Without an
+  // executor it does nothing.
+  void StandBy();
   // EndOfPage hands over what the producer holds: the plugin's call ended.
   void EndOfPage() { Publish(); }
   // Complete ends the replay after the last Add: the highest sequence
@@ -147,6 +168,9 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   void ScheduleDrain();
   // Drain (consumer) filters and delivers what waits, and the end.
   void Drain();
+  // PollsFor: whether a consumer that found nothing waiting stays in its
+  // turn, polling for the producer's next batch (standing by).
+  bool PollsFor(std::chrono::steady_clock::time_point turn_ends) const;
   // Cancel: the requester is gone.
   void Cancel();
   // The closure an executor runs (replay_stream.cc).
@@ -168,6 +192,10 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   std::atomic<bool> live_{true};
   std::atomic<int64_t> added_{0};             // written by the producer only
   std::atomic<int64_t> delivered_events_{0};  // by the consumer only
+  // While standing by: until when (steady_clock ticks) the consumer polls
+  // for the next batch; 0 when not standing by. Set by StandBy and by each
+  // Publish of a stream that stands by.
+  std::atomic<int64_t> poll_until_{0};
 
   // Producer only.
   Batch batch_;
