@@ -89,14 +89,17 @@ void ReplayStream::StandBy() {
   {
     MutexLock lock(mu_);
     if (executor_ == nullptr) return;  // would drain on this thread
-    poll_until_.store((std::chrono::steady_clock::now() + kFirstBatchWait)
-                          .time_since_epoch()
-                          .count(),
-                      std::memory_order_relaxed);
+    PollFor(kFirstBatchWait);
     schedule = !drain_scheduled_ && !ended_;
     drain_scheduled_ = true;
   }
   if (schedule) ScheduleDrain();
+}
+
+void ReplayStream::PollFor(std::chrono::microseconds wait) {
+  poll_until_.store(
+      (std::chrono::steady_clock::now() + wait).time_since_epoch().count(),
+      std::memory_order_relaxed);
 }
 
 bool ReplayStream::PollsFor(
@@ -109,10 +112,7 @@ bool ReplayStream::PollsFor(
 void ReplayStream::Publish() {
   if (batch_.size() == 0) return;
   if (poll_until_.load(std::memory_order_relaxed) != 0) {
-    poll_until_.store((std::chrono::steady_clock::now() + kNextBatchWait)
-                          .time_since_epoch()
-                          .count(),
-                      std::memory_order_relaxed);
+    PollFor(kNextBatchWait);
   }
   bool schedule = false;
   std::vector<Batch> returned;

@@ -168,6 +168,8 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   void ScheduleDrain();
   // Drain (consumer) filters and delivers what waits, and the end.
   void Drain();
+  // PollFor lets a standing-by consumer poll for `wait` from now.
+  void PollFor(std::chrono::microseconds wait);
   // PollsFor: whether a consumer that found nothing waiting stays in its
   // turn, polling for the producer's next batch (standing by).
   bool PollsFor(std::chrono::steady_clock::time_point turn_ends) const;

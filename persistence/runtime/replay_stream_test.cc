@@ -115,8 +115,11 @@ struct Seen {
   Promise<absl::StatusOr<int64_t>> done;
 };
 
-std::shared_ptr<ReplayStream> NewStream(
-    const std::shared_ptr<Seen>& seen, Executor* executor,
+// NewStreamOn: a stream whose consumer runs on `executor` (none: on the
+// producer's thread) and reports to `seen`.
+std::shared_ptr<ReplayStream> NewStreamOn(
+    const std::shared_ptr<Seen>& seen,
+    std::function<void(std::function<void()>)> executor,
     ReplayFilterSettings::Mode mode = ReplayFilterSettings::Mode::kFail,
     std::thread::id* consumer = nullptr) {
   ReplayMessages request;
@@ -128,11 +131,20 @@ std::shared_ptr<ReplayStream> NewStream(
     for (const PersistentRepr& e : events) seen->seqs.push_back(e.sequence_nr);
   };
   request.on_done = [seen](absl::StatusOr<int64_t> h) { seen->done.Set(h); };
-  if (executor != nullptr) request.executor = executor->AsFunction();
+  request.executor = std::move(executor);
   ReplayFilterSettings filter;
   filter.mode = mode;
   filter.window_size = 10;
   return std::make_shared<ReplayStream>("p", filter, request);
+}
+
+std::shared_ptr<ReplayStream> NewStream(
+    const std::shared_ptr<Seen>& seen, Executor* executor,
+    ReplayFilterSettings::Mode mode = ReplayFilterSettings::Mode::kFail,
+    std::thread::id* consumer = nullptr) {
+  return NewStreamOn(seen,
+                     executor == nullptr ? nullptr : executor->AsFunction(),
+                     mode, consumer);
 }
 
 // ExpectEveryEventInOrder waits for the end of a replay of events 1..n and
@@ -338,13 +350,7 @@ struct Turns {
 std::shared_ptr<ReplayStream> NewCountedStream(
     const std::shared_ptr<Seen>& seen, Executor& executor,
     const std::shared_ptr<Turns>& turns) {
-  ReplayMessages request;
-  request.on_events = [seen](absl::Span<PersistentRepr> events) {
-    std::lock_guard<std::mutex> lock(seen->mu);
-    for (const PersistentRepr& e : events) seen->seqs.push_back(e.sequence_nr);
-  };
-  request.on_done = [seen](absl::StatusOr<int64_t> h) { seen->done.Set(h); };
-  request.executor = [&executor, turns](std::function<void()> task) {
+  return NewStreamOn(seen, [&executor, turns](std::function<void()> task) {
     turns->posted.fetch_add(1);
     executor.Post([turns, task = std::move(task)] {
       turns->running.store(true);
@@ -352,10 +358,7 @@ std::shared_ptr<ReplayStream> NewCountedStream(
       task();
       turns->running.store(false);
     });
-  };
-  ReplayFilterSettings filter;
-  filter.window_size = 10;
-  return std::make_shared<ReplayStream>("p", filter, request);
+  });
 }
 
 // A long replay's consumer stands by: its turn starts before the first
