@@ -14,17 +14,19 @@ namespace persistence::rocksdb {
 absl::StatusOr<int64_t> Database::FirstOfLast(const std::string& persistence_id,
                                               int64_t to, int64_t max) {
   const std::string lower = EventKey(persistence_id, 0);
-  const std::string upper = EventKeyEnd(persistence_id, to);
-  const ::rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  const std::string last = EventKey(persistence_id, to);
+  const ::rocksdb::Slice lower_slice(lower);
   ::rocksdb::ReadOptions options;
   options.iterate_lower_bound = &lower_slice;
-  options.iterate_upper_bound = &upper_slice;
-  options.total_order_seek = true;  // backwards; the bounds keep it in the id
+  // Backwards from `to`, within the id's prefix: the prefix bloom filters
+  // skip every file without the id, where a total-order seek would
+  // position an iterator in each of them.
+  options.prefix_same_as_start = true;
   std::unique_ptr<::rocksdb::Iterator> it(db_->NewIterator(options));
   const size_t prefix_size = IdPrefix(kEventTag, persistence_id).size();
   int64_t first = 0;
   int64_t seen = 0;
-  for (it->SeekToLast(); it->Valid() && seen < max; it->Prev(), ++seen) {
+  for (it->SeekForPrev(last); it->Valid() && seen < max; it->Prev(), ++seen) {
     std::optional<int64_t> seq = SequenceNrOf(it->key(), prefix_size);
     if (!seq.has_value()) {
       return absl::DataLossError(

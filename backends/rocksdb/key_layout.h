@@ -25,7 +25,8 @@
 //     insert per id, and the slow kind: a new version of an existing key).
 //   - Everything up to the sequence number is the "id prefix"
 //     (IdPrefixExtractor), which RocksDB's prefix bloom filters index: a
-//     replay of an id skips SST files that hold nothing of it.
+//     replay of an id, and the backward reads of its highest sequence
+//     number and latest snapshot, skip SST files that hold nothing of it.
 //
 // Thread-safety: pure functions; the extractor is immutable.
 //

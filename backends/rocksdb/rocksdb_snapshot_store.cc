@@ -51,13 +51,14 @@ LoadResult RocksDbSnapshotStore::Load(
   }
   const std::string lower = SnapshotKey(
       persistence_id, std::max<int64_t>(0, criteria.min_sequence_nr));
-  const std::string upper =
-      SnapshotKeyEnd(persistence_id, criteria.max_sequence_nr);
-  const ::rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  const std::string last =
+      SnapshotKey(persistence_id, criteria.max_sequence_nr);
+  const ::rocksdb::Slice lower_slice(lower);
   ::rocksdb::ReadOptions options;
   options.iterate_lower_bound = &lower_slice;
-  options.iterate_upper_bound = &upper_slice;
-  options.total_order_seek = true;  // backwards; the bounds keep it in the id
+  // Backwards from the youngest that may match, within the id's prefix:
+  // the prefix bloom filters skip every file without the id.
+  options.prefix_same_as_start = true;
   std::unique_ptr<::rocksdb::Iterator> it(database_->db().NewIterator(options));
   // Youngest first (the keys order by sequence number).
   bool first = true;
@@ -65,7 +66,7 @@ LoadResult RocksDbSnapshotStore::Load(
       SelectSnapshot(persistence_id, criteria, settings_->max_load_attempts,
                      [&]() -> std::optional<std::string_view> {
                        if (first) {
-                         it->SeekToLast();
+                         it->SeekForPrev(last);
                          first = false;
                        } else {
                          it->Prev();
