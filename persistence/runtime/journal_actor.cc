@@ -298,7 +298,10 @@ void JournalActor::StartReplay(std::shared_ptr<Replay> replay) {
   }
   Watch(system().scheduler(), replay->stream, settings_.recovery_event_timeout,
         replay->persistence_id, 0);
-  if (replay->from < 0 && replay->left > static_cast<int64_t>(kReplayPage)) {
+  // The last `left` events take more than the first page (the whole
+  // window): find where they begin, then page from there.
+  if (replay->from < 0 &&
+      replay->left > static_cast<int64_t>(ReplayStream::kCapacity)) {
     Locate(std::move(replay));
   } else {
     ReadPage(std::move(replay));
@@ -308,8 +311,10 @@ void JournalActor::StartReplay(std::shared_ptr<Replay> replay) {
 void JournalActor::ReadPage(std::shared_ptr<Replay> replay) {
   ReplayStream& stream = *replay->stream;
   if (stream.ended()) return;
-  const int64_t count =
-      std::min<int64_t>(replay->left, static_cast<int64_t>(kReplayPage));
+  // A page takes all the room the window has: the whole window at first,
+  // then at least kReplayPage (WhenRoom waited for that much).
+  const int64_t count = std::min<int64_t>(
+      replay->left, static_cast<int64_t>(std::max(stream.Room(), kReplayPage)));
   replay->left -= count;
   const int64_t before = stream.added();
   // A long replay's consumer starts with the reading (replay_stream.h).

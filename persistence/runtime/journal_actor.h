@@ -22,9 +22,10 @@
 //   - a replay or highest-sequence-number read of an id waits for that id's
 //     writes in flight, so a sequence number is never handed out twice;
 //   - a circuit breaker around writes, deletes and highest reads;
-//   - a replay is read a page (kReplayPage events) at a time, the next page
-//     asked for only when the requester has room for it: memory stays
-//     bounded and no plugin thread waits for a slow requester;
+//   - a replay is read a page at a time, each as large as the requester's
+//     window has room for, the next asked for only when at least
+//     kReplayPage events fit again: memory stays bounded and no plugin
+//     thread waits for a slow requester;
 //   - a replay that makes no progress within `recovery-event-timeout` fails;
 //   - the replay filter (replay_filter.h), run on the requester's side of
 //     the replay stream (replay_stream.h).

@@ -108,9 +108,15 @@ class ThreadedJournal : public AsyncWriteJournal {
     Promise<absl::Status> done;
     Run([this, done, id, from, to, max, callback] {
       Observed& seen = Seen();
+      auto& events = events_[id];
+      auto first = events.lower_bound(from);
+      if (from < 0) {  // the last `max` events up to `to`
+        first = events.upper_bound(to);
+        for (int64_t k = 0; k < max && first != events.begin(); ++k) --first;
+      }
       int64_t n = 0;
-      for (auto it = events_[id].lower_bound(from);
-           it != events_[id].end() && it->first <= to && n < max; ++it, ++n) {
+      for (auto it = first; it != events.end() && it->first <= to && n < max;
+           ++it, ++n) {
         const auto start = std::chrono::steady_clock::now();
         absl::Status s = callback.Record(id, it->first, it->second);
         const int64_t us =
@@ -362,8 +368,8 @@ TEST(JournalActorThreadsTest, ASlowRequesterPullsPagesAndNeverStallsThePlugin) {
   absl::StatusOr<ActorRef<JournalRequest>> journal =
       system->Extension<Persistence>().Journal("threaded");
   ASSERT_TRUE(journal.ok()) << journal.status();
-  // More than the stream's window (two pages), so that a stream which made
-  // the plugin wait for space would stall it.
+  // More than the stream's window, so that a stream which made the plugin
+  // wait for space would stall it.
   constexpr int64_t kEvents = 3 * kReplayPage + 17;
   Write(*journal, "slow", kEvents, 500);
   Observed& seen = Seen();
@@ -416,9 +422,13 @@ TEST(JournalActorThreadsTest, ASlowRequesterPullsPagesAndNeverStallsThePlugin) {
   for (int64_t i = 0; i < kEvents; ++i) ASSERT_EQ(got[i], i + 1);
   {
     std::lock_guard<std::mutex> lock(seen.mu);
-    EXPECT_GE(seen.replay_maxes.size(), 4u);
+    // Pages: the whole window first, then at least kReplayPage each.
+    ASSERT_GE(seen.replay_maxes.size(), 2u);
+    EXPECT_EQ(seen.replay_maxes.front(),
+              static_cast<int64_t>(ReplayStream::kCapacity));
     for (int64_t max : seen.replay_maxes) {
-      EXPECT_LE(max, static_cast<int64_t>(kReplayPage));
+      EXPECT_LE(max, static_cast<int64_t>(ReplayStream::kCapacity));
+      EXPECT_GE(max, static_cast<int64_t>(kReplayPage));
     }
   }
   // Memory: what the plugin handed over and the requester has not yet
@@ -427,11 +437,53 @@ TEST(JournalActorThreadsTest, ASlowRequesterPullsPagesAndNeverStallsThePlugin) {
   EXPECT_LE(seen.most_outstanding.load(),
             static_cast<int64_t>(ReplayStream::kCapacity + kReplayBatch + 100));
   // The plugin's thread never waited for the requester. A plugin that did
-  // would hold its thread for the drain of a page (128 batches, 1.3 s), and
+  // would hold its thread for the drain of a page (at least 128 batches,
+  // 1.3 s), and
   // the other ids' writes behind it. The bounds leave room for a loaded
   // 2-core machine (CI runs four tests at once; 0.24 s has been seen there).
   EXPECT_LT(seen.slowest_record_us.load(), 100000);
   EXPECT_LT(slowest_write_us.load(), 600000);
+}
+
+TEST(JournalActorThreadsTest, TheLastEventsOfMoreThanAWindowAreLocatedThenPaged) {
+  auto system = testing::NewTestSystem(kConfig);
+  absl::StatusOr<ActorRef<JournalRequest>> journal =
+      system->Extension<Persistence>().Journal("threaded");
+  ASSERT_TRUE(journal.ok()) << journal.status();
+  constexpr int64_t kStored = ReplayStream::kCapacity + 500;
+  constexpr int64_t kLast = ReplayStream::kCapacity + 100;
+  Write(*journal, "tail", kStored, 500);
+  {
+    std::lock_guard<std::mutex> lock(Seen().mu);
+    Seen().replay_maxes.clear();
+  }
+
+  std::vector<int64_t> got;
+  Promise<absl::StatusOr<int64_t>> done;
+  ReplayMessages replay;
+  replay.persistence_id = "tail";
+  replay.from_sequence_nr = -1;  // the last `max` events
+  replay.max = kLast;
+  replay.on_events = [&](absl::Span<PersistentRepr> events) {
+    for (const PersistentRepr& e : events) got.push_back(e.sequence_nr);
+  };
+  replay.on_done = [done](absl::StatusOr<int64_t> h) { done.Set(h); };
+  journal->Tell(std::move(replay));
+  ASSERT_TRUE(done.GetFuture().WaitFor(30s));
+
+  ASSERT_TRUE(done.GetFuture().Get().ok()) << done.GetFuture().Get().status();
+  EXPECT_EQ(*done.GetFuture().Get(), kStored);
+  ASSERT_EQ(got.size(), static_cast<size_t>(kLast));
+  for (int64_t i = 0; i < kLast; ++i) {
+    ASSERT_EQ(got[i], kStored - kLast + 1 + i);
+  }
+  // Located (one call for all of them), then paged within the window.
+  std::lock_guard<std::mutex> lock(Seen().mu);
+  ASSERT_EQ(Seen().replay_maxes.size(), 3u);
+  EXPECT_EQ(Seen().replay_maxes[0], kLast);
+  EXPECT_EQ(Seen().replay_maxes[1],
+            static_cast<int64_t>(ReplayStream::kCapacity));
+  EXPECT_EQ(Seen().replay_maxes[2], kLast - ReplayStream::kCapacity);
 }
 
 }  // namespace

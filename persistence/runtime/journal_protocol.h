@@ -52,9 +52,10 @@ struct WriteMessages {
 
 // kReplayBatch: replayed events travel in batches of up to this many.
 inline constexpr size_t kReplayBatch = 64;
-// kReplayPage: the journal actor asks a plugin for at most this many events
-// per AsyncReplayMessages call, and for the next page when the requester
-// has room for it (replay_stream.h).
+// kReplayPage: the smallest page. The journal actor asks a plugin, per
+// AsyncReplayMessages call, for as many events as the requester's window
+// has room for (ReplayStream::kCapacity at first), and asks for the next
+// page once at least this many fit again (replay_stream.h).
 inline constexpr size_t kReplayPage = 8192;
 
 // ReplayMessages replays [from, to], at most `max` events, then answers

@@ -149,6 +149,11 @@ void ReplayStream::Complete(absl::StatusOr<int64_t> result) {
 
 void ReplayStream::Fail(const absl::Status& cause) { End(cause, true); }
 
+size_t ReplayStream::Room() {
+  MutexLock lock(mu_);
+  return kCapacity - std::min(outstanding_, kCapacity);
+}
+
 bool ReplayStream::WhenRoom(std::function<void()> resume) {
   MutexLock lock(mu_);
   if (ended_ || outstanding_ + kReplayPage <= kCapacity) return true;

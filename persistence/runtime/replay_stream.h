@@ -17,12 +17,14 @@
 // one executor hop per batch, not per event.
 //
 // Bounded by pulling, and the producer never waits. The journal actor asks
-// the plugin for a page of at most kReplayPage events at a time, and asks
-// for the next page only when WhenRoom says that it fits: when the events
-// published and not yet delivered, plus a page, are at most kCapacity. So
-// a requester that recovers slowly holds up only its own replay; the
-// plugin's thread (a Redis connection's reader, say) goes on serving every
-// other id.
+// the plugin for a page of as many events as there is Room for (the
+// events published and not yet delivered, plus the page, are at most
+// kCapacity), and asks for the next page only when WhenRoom says that at
+// least kReplayPage fit again. So a requester that recovers slowly holds
+// up only its own replay; the plugin's thread (a Redis connection's
+// reader, say) goes on serving every other id. A replay that fits the
+// window is one page: no round trip through the journal actor between
+// two pages, which on a small machine can wait for a busy core.
 //
 // Standing by, for long replays. A consumer that finds nothing to deliver
 // normally ends its turn, and the producer's next batch posts a new one,
@@ -52,7 +54,7 @@
 //
 //   auto stream = std::make_shared<ReplayStream>(id, filter_settings,
 //                                                std::move(request));
-//   plugin->AsyncReplayMessages(id, from, to, kReplayPage, stream->Callback())
+//   plugin->AsyncReplayMessages(id, from, to, stream->Room(), stream->Callback())
 //       .OnComplete([stream](const absl::Status& s) {
 //         if (!s.ok()) return stream->Complete(s);
 //         stream->EndOfPage();
@@ -126,8 +128,11 @@ class ReplayStream : public std::enable_shared_from_this<ReplayStream> {
   int64_t last_added() const { return last_added_; }
 
   // --- Any thread ---
-  // WhenRoom is true when one more page (kReplayPage events) fits now (see
-  // the file comment) or the replay has ended. Otherwise it keeps `resume`
+  // Room: how many more events fit in the window now (kCapacity minus
+  // those published and not yet delivered); the size of the next page.
+  size_t Room();
+  // WhenRoom is true when a page of at least kReplayPage events fits now
+  // (see the file comment) or the replay has ended. Otherwise it keeps `resume`
   // and runs it once a page fits or the replay ends, on the consumer's
   // thread or the one that ends the replay. One resume at a time.
   bool WhenRoom(std::function<void()> resume);
