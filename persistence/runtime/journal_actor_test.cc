@@ -445,7 +445,8 @@ TEST(JournalActorThreadsTest, ASlowRequesterPullsPagesAndNeverStallsThePlugin) {
   EXPECT_LT(slowest_write_us.load(), 600000);
 }
 
-TEST(JournalActorThreadsTest, TheLastEventsOfMoreThanAWindowAreLocatedThenPaged) {
+TEST(JournalActorThreadsTest,
+     TheLastEventsOfMoreThanAWindowAreLocatedThenPaged) {
   auto system = testing::NewTestSystem(kConfig);
   absl::StatusOr<ActorRef<JournalRequest>> journal =
       system->Extension<Persistence>().Journal("threaded");

@@ -54,7 +54,8 @@
 //
 //   auto stream = std::make_shared<ReplayStream>(id, filter_settings,
 //                                                std::move(request));
-//   plugin->AsyncReplayMessages(id, from, to, stream->Room(), stream->Callback())
+//   plugin->AsyncReplayMessages(id, from, to, stream->Room(),
+//                               stream->Callback())
 //       .OnComplete([stream](const absl::Status& s) {
 //         if (!s.ok()) return stream->Complete(s);
 //         stream->EndOfPage();
