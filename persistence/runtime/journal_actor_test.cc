@@ -438,9 +438,9 @@ TEST(JournalActorThreadsTest, ASlowRequesterPullsPagesAndNeverStallsThePlugin) {
             static_cast<int64_t>(ReplayStream::kCapacity + kReplayBatch + 100));
   // The plugin's thread never waited for the requester. A plugin that did
   // would hold its thread for the drain of a page (at least 128 batches,
-  // 1.3 s), and
-  // the other ids' writes behind it. The bounds leave room for a loaded
-  // 2-core machine (CI runs four tests at once; 0.24 s has been seen there).
+  // 1.3 s), and the other ids' writes behind it. The bounds leave room for
+  // a loaded 2-core machine (CI runs four tests at once; 0.24 s has been
+  // seen there).
   EXPECT_LT(seen.slowest_record_us.load(), 100000);
   EXPECT_LT(slowest_write_us.load(), 600000);
 }
